@@ -1,0 +1,55 @@
+# PeerHub developer and CI entry points. CI runs `bash .ci/run`, which ends in `make ci`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+CARGO ?= cargo
+BIN := ./target/release/peerhub
+# Extra arguments for cargo-nextest, e.g. `make test TEST_ARGS='-E "test(auth)"'`
+TEST_ARGS ?=
+
+.PHONY: run build test lint fmt-check clippy layering openapi contract ci
+
+## run: build the release binary, load the demo data, then serve (prints URLs and logins)
+run:
+	$(CARGO) build --release -p peerhub-server
+	mkdir -p "$${PEERHUB_DATA_DIR:-data}"
+	$(BIN) demo
+	exec $(BIN) serve
+
+## build: build the whole workspace (debug)
+build:
+	$(CARGO) build --workspace
+
+## test: all tests (unit + end-to-end, sqlite and postgres) with cargo-nextest
+test:
+	bash .ci/test.sh $(TEST_ARGS)
+
+## lint: rustfmt, clippy (warnings are errors), and the domain layering check
+lint: fmt-check clippy layering
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# peerhub-domain must not depend on sea-orm or actix-web (see .ci/layering.sh)
+layering:
+	bash .ci/layering.sh peerhub-domain sea-orm actix-web
+
+## openapi: regenerate the committed spec from the code
+openapi:
+	$(CARGO) run -q -p peerhub-server -- openapi > openapi/openapi.json.tmp \
+		|| { rm -f openapi/openapi.json.tmp; exit 1; }
+	mv openapi/openapi.json.tmp openapi/openapi.json
+
+## contract: validate the spec and fuzz a live server against it (schemathesis)
+contract:
+	bash .ci/contract.sh
+
+## ci: everything CI runs, in order
+ci:
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory contract

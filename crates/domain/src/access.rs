@@ -1,0 +1,111 @@
+//! Who may do what, decided in one place.
+//!
+//! Reads of another network's data answer "not found" (the network is
+//! hidden), so ids cannot be probed across tenants; a member who lacks the
+//! role for an action in their own network is told "forbidden".
+use crate::account::{NetworkRole, Scope};
+
+/// The authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub is_platform_admin: bool,
+    /// `None` for a person's session; `Some(scopes)` for an API token, which
+    /// acts for its owner but only in operations that accept one of them.
+    pub token_scopes: Option<Vec<Scope>>,
+}
+
+impl Principal {
+    pub fn is_token(&self) -> bool {
+        self.token_scopes.is_some()
+    }
+}
+
+/// The network role an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Member,
+    Manager,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Answer 404: the caller must not learn the thing exists.
+    Hidden,
+    /// Answer 403: the caller may see it but not do this.
+    Denied,
+    /// Answer 403: an API token without the scope the operation accepts.
+    MissingScope,
+}
+
+/// Decides a network-level action. `role` is the caller's role in that
+/// network, if any; `accepts` is the token scope the operation accepts
+/// (`None` = people only).
+pub fn decide(principal: &Principal, role: Option<NetworkRole>, need: Need, accepts: Option<Scope>) -> Decision {
+    if let Some(scopes) = &principal.token_scopes {
+        match accepts {
+            Some(s) if scopes.contains(&s) => {}
+            _ => return Decision::MissingScope,
+        }
+    }
+    if principal.is_platform_admin {
+        return Decision::Allow;
+    }
+    match (role, need) {
+        (None, _) => Decision::Hidden,
+        (Some(_), Need::Member) => Decision::Allow,
+        (Some(NetworkRole::Manager), Need::Manager) => Decision::Allow,
+        (Some(NetworkRole::Member), Need::Manager) => Decision::Denied,
+    }
+}
+
+/// Decides an action on one's own account (`/v1/me`, API tokens): people
+/// only, unless the operation accepts a scope the token has.
+pub fn decide_self(principal: &Principal, accepts: Option<Scope>) -> Decision {
+    match (&principal.token_scopes, accepts) {
+        (None, _) => Decision::Allow,
+        (Some(scopes), Some(s)) if scopes.contains(&s) => Decision::Allow,
+        _ => Decision::MissingScope,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(admin: bool) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            is_platform_admin: admin,
+            token_scopes: None,
+        }
+    }
+
+    #[test]
+    fn roles() {
+        let p = person(false);
+        assert_eq!(decide(&p, None, Need::Member, None), Decision::Hidden);
+        assert_eq!(decide(&p, Some(NetworkRole::Member), Need::Member, None), Decision::Allow);
+        assert_eq!(decide(&p, Some(NetworkRole::Member), Need::Manager, None), Decision::Denied);
+        assert_eq!(decide(&p, Some(NetworkRole::Manager), Need::Manager, None), Decision::Allow);
+        assert_eq!(decide(&person(true), None, Need::Manager, None), Decision::Allow);
+    }
+
+    #[test]
+    fn tokens_need_the_scope() {
+        let t = Principal {
+            user_id: "u".into(),
+            is_platform_admin: false,
+            token_scopes: Some(vec![Scope::UsersRead]),
+        };
+        let m = Some(NetworkRole::Manager);
+        assert_eq!(decide(&t, m, Need::Manager, None), Decision::MissingScope);
+        assert_eq!(decide(&t, m, Need::Manager, Some(Scope::ReportsRead)), Decision::MissingScope);
+        assert_eq!(decide(&t, m, Need::Manager, Some(Scope::UsersRead)), Decision::Allow);
+        // a token never exceeds its owner's role
+        assert_eq!(decide(&t, Some(NetworkRole::Member), Need::Manager, Some(Scope::UsersRead)), Decision::Denied);
+        assert_eq!(decide_self(&t, None), Decision::MissingScope);
+        assert_eq!(decide_self(&person(false), None), Decision::Allow);
+    }
+}

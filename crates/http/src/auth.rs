@@ -1,0 +1,137 @@
+//! Authentication: JWT access tokens for people, opaque API tokens for
+//! integrations, both presented as `Authorization: Bearer`.
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use chrono::Utc;
+use jsonwebtoken::{Algorithm, Header, Validation, decode, encode};
+use peerhub_domain::access::Principal;
+use peerhub_domain::account::UserStatus;
+use peerhub_persistence::{Ctx, accounts, api_tokens};
+use serde::{Deserialize, Serialize};
+
+use crate::context::current_request;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: String,
+}
+
+/// Signs an access token for `user_id`.
+pub fn issue_access_token(state: &AppState, user_id: &str) -> Result<String, ApiError> {
+    let now = Utc::now().timestamp();
+    let claims = Claims {
+        sub: user_id.to_owned(),
+        iss: state.settings.jwt_issuer.clone(),
+        aud: state.settings.jwt_audience.clone(),
+        exp: now + state.settings.access_token_ttl.num_seconds(),
+        iat: now,
+        nbf: now,
+        jti: uuid::Uuid::now_v7().to_string(),
+    };
+    encode(&Header::new(Algorithm::HS256), &claims, &state.keys.encoding)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing access token: {e}")))
+}
+
+fn validation(state: &AppState) -> Validation {
+    let mut v = Validation::new(Algorithm::HS256);
+    v.algorithms = vec![Algorithm::HS256];
+    v.set_issuer(&[&state.settings.jwt_issuer]);
+    v.set_audience(&[&state.settings.jwt_audience]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub", "nbf"]);
+    v.validate_exp = true;
+    v.validate_nbf = true;
+    v.leeway = 5;
+    v
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::unauthorized("invalid-token", "the bearer token is invalid or expired")
+}
+
+/// The authenticated caller. Extracting it answers 401 when there is no
+/// valid bearer token.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl Auth {
+    /// Audit/outbox context for this caller and request.
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            actor_id: Some(self.0.user_id.clone()),
+            request_id: current_request().map(|r| r.id),
+        }
+    }
+}
+
+/// Context for unauthenticated requests (registration, login…).
+pub fn anonymous_ctx() -> Ctx {
+    Ctx {
+        actor_id: None,
+        request_id: current_request().map(|r| r.id),
+    }
+}
+
+pub(crate) fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(h) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let h = h.to_str().map_err(|_| invalid_token())?;
+    let (scheme, token) = h.split_once(' ').ok_or_else(invalid_token)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(invalid_token());
+    }
+    Ok(Some(token.trim().to_owned()))
+}
+
+pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+    if token.starts_with(api_tokens::TOKEN_PREFIX) {
+        let (t, u) = api_tokens::authenticate(&state.db, token).await?.ok_or_else(invalid_token)?;
+        return Ok(Principal {
+            user_id: u.id,
+            is_platform_admin: u.is_platform_admin,
+            token_scopes: Some(api_tokens::scopes_of(&t)),
+        });
+    }
+    let data = decode::<Claims>(token, &state.keys.decoding, &validation(state)).map_err(|_| invalid_token())?;
+    let u = match accounts::get(&state.db, &data.claims.sub).await {
+        Ok(u) => u,
+        Err(peerhub_persistence::StoreError::NotFound(_)) => return Err(invalid_token()),
+        Err(e) => return Err(e.into()),
+    };
+    if u.status != UserStatus::Active.as_str() {
+        return Err(invalid_token());
+    }
+    Ok(Principal {
+        user_id: u.id,
+        is_platform_admin: u.is_platform_admin,
+        token_scopes: None,
+    })
+}
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
+            let token = bearer(&req)?.ok_or_else(|| {
+                ApiError::unauthorized("authentication-required", "send Authorization: Bearer <token>")
+            })?;
+            authenticate(state, &token).await.map(Auth)
+        })
+    }
+}

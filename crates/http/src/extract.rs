@@ -1,0 +1,226 @@
+//! Request extractors that answer problem+json on every failure: JSON
+//! bodies (415, 413, 400, 422), path and query parameters (400), If-Match.
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use futures_util::StreamExt;
+use peerhub_domain::FieldViolation;
+use serde::de::DeserializeOwned;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// A JSON request body, deserialised strictly (unknown fields rejected) and
+/// validated with `validator`.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+pub(crate) fn is_json(ct: Option<&str>) -> bool {
+    let Some(ct) = ct else { return false };
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+pub(crate) fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        format!("The request body is larger than the limit of {limit} bytes."),
+    )
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large(limit));
+    }
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable-body", format!("The request body could not be read: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Maps a serde error (with its path) to 400 (not JSON) or 422 (wrong shape).
+pub(crate) fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    use serde_json::error::Category;
+    match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
+            "malformed-json",
+            format!("The request body is not valid JSON: {inner}"),
+        ),
+        Category::Data => {
+            let msg = inner.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            let base = if path == "." { String::new() } else { path };
+            let named = |prefix: &str| -> Option<String> {
+                let rest = msg.strip_prefix(prefix)?;
+                let name = rest.split('`').next()?;
+                Some(if base.is_empty() || base == name || base.ends_with(&format!(".{name}")) {
+                    if base.is_empty() { name.to_owned() } else { base.clone() }
+                } else {
+                    format!("{base}.{name}")
+                })
+            };
+            let (field, code) = if let Some(f) = named("unknown field `") {
+                (f, "unknown_field")
+            } else if let Some(f) = named("missing field `") {
+                (f, "required")
+            } else {
+                (if base.is_empty() { "body".to_owned() } else { base }, "invalid_type")
+            };
+            ApiError::validation(vec![FieldViolation {
+                field,
+                code: code.into(),
+                message: msg,
+            }])
+        }
+    }
+}
+
+/// Parses JSON bytes into `T` with field-path errors.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ApiError::bad_request("malformed-json", "The request body is empty; send a JSON object."));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
+    de.end().map_err(|e| ApiError::bad_request("malformed-json", format!("The request body is not valid JSON: {e}")))?;
+    Ok(v)
+}
+
+impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map(|s| s.settings.max_body_bytes)
+                .unwrap_or(64 * 1024);
+            let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            if !is_json(ct) {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Send the body as JSON with Content-Type: application/json.",
+                ));
+            }
+            let bytes = read_body(&req, &mut payload, limit).await?;
+            let v: T = parse_json(&bytes)?;
+            v.validate()?;
+            Ok(JsonBody(v))
+        })
+    }
+}
+
+/// `If-Match` as a version number; `None` when absent or `*`.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_if_match(req))
+    }
+}
+
+fn parse_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(IfMatch(None));
+    };
+    let s = v.to_str().unwrap_or("").trim();
+    if s == "*" {
+        return Ok(IfMatch(None));
+    }
+    let bad = || {
+        ApiError::bad_request(
+            "invalid-if-match",
+            "If-Match must be the ETag of the resource, e.g. \"3\", or *",
+        )
+    };
+    // Several ETags may be listed; we compare against the first.
+    let first = s.split(',').next().unwrap_or("").trim();
+    let first = first.strip_prefix("W/").unwrap_or(first);
+    let inner = first.strip_prefix('"').and_then(|x| x.strip_suffix('"')).ok_or_else(bad)?;
+    // A well-formed ETag that is not one of ours can never match.
+    inner.parse::<i32>().map(|n| IfMatch(Some(n))).map_err(|_| {
+        ApiError::new(
+            actix_web::http::StatusCode::PRECONDITION_FAILED,
+            "stale-version",
+            "If-Match does not match the current version; fetch the resource again and retry.",
+        )
+    })
+}
+
+/// The `ETag` value for a version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        PathError::Deserialize(e) => format!("A path parameter is invalid: {e}"),
+        _ => "A path parameter is invalid.".into(),
+    };
+    ApiError::bad_request("invalid-path-parameter", detail).into()
+}
+
+pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let detail = match &err {
+        QueryPayloadError::Deserialize(e) => format!("A query parameter is invalid: {e}"),
+        _ => "The query string is invalid.".into(),
+    };
+    ApiError::bad_request("invalid-query-parameter", detail).into()
+}
+
+/// Parses a path segment as a UUID (400 `invalid-parameter` otherwise).
+pub fn uuid_param(raw: &str, what: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::field("id", "invalid_uuid", format!("{what} id must be a UUID")).into_bad_request())
+}
+
+impl ApiError {
+    /// Turns a 422 into a 400 (used for path and query problems).
+    pub fn into_bad_request(self) -> ApiError {
+        match self {
+            ApiError::Status {
+                errors,
+                retry_after,
+                allow,
+                code,
+                detail,
+                ..
+            } => ApiError::Status {
+                status: actix_web::http::StatusCode::BAD_REQUEST,
+                code: if code == "validation-failed" { "invalid-parameter" } else { code },
+                detail,
+                errors,
+                retry_after,
+                allow,
+            },
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Personal API tokens for integrations and scripts.
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use peerhub_persistence::access::own_account;
+use peerhub_persistence::api_tokens::{self, scopes_of};
+use peerhub_persistence::entities::api_token;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Auth;
+use crate::extract::{JsonBody, uuid_param};
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "HR sync", "scopes": ["memberships:read", "users:read"], "expires_at": "2027-01-31T00:00:00Z"}))]
+pub struct CreateApiToken {
+    /// A label to recognise the token by (1–100 characters).
+    #[validate(length(max = 1000))]
+    pub name: String,
+    /// One or more of the scopes listed by GET /v1/taxonomy.
+    #[validate(length(max = 20))]
+    pub scopes: Vec<String>,
+    /// Expiry, at most 366 days ahead (default 90 days).
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f2-3333-7b3a-9d4e-2f1a0b9c8d7e", "name": "HR sync", "scopes": ["memberships:read"], "token_prefix": "phk_3q2-7w", "expires_at": "2027-01-31T00:00:00Z", "revoked_at": null, "last_used_at": null, "created_at": "2026-11-01T09:00:00Z"}))]
+pub struct ApiTokenView {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// The first characters of the secret, to tell tokens apart.
+    pub token_prefix: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<api_token::Model> for ApiTokenView {
+    fn from(t: api_token::Model) -> Self {
+        Self {
+            scopes: scopes_of(&t).iter().map(|s| s.as_str().to_owned()).collect(),
+            id: t.id,
+            name: t.name,
+            token_prefix: t.token_prefix,
+            expires_at: t.expires_at,
+            revoked_at: t.revoked_at,
+            last_used_at: t.last_used_at,
+            created_at: t.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"token": {"id": "0193a6f2-3333-7b3a-9d4e-2f1a0b9c8d7e", "name": "HR sync", "scopes": ["memberships:read"], "token_prefix": "phk_3q2-7w", "expires_at": "2027-01-31T00:00:00Z", "revoked_at": null, "last_used_at": null, "created_at": "2026-11-01T09:00:00Z"}, "secret": "phk_3q2-7wAAAAB..."}))]
+pub struct CreatedApiToken {
+    pub token: ApiTokenView,
+    /// The secret, shown this once only. Send it as `Authorization: Bearer`.
+    pub secret: String,
+}
+
+crate::page_schema!(ApiTokenPage, ApiTokenView);
+
+/// Create an API token acting for me, limited to its scopes.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "createApiToken",
+    security(("bearer" = [])),
+    request_body = CreateApiToken,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Created; the secret is in the body only this once", body = CreatedApiToken),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/api-tokens")]
+pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateApiToken>) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let b = body.0;
+    let (t, secret) = api_tokens::create(&state.db, &auth.ctx(), &auth.0.user_id, &b.name, &b.scopes, b.expires_at).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/api-tokens/{}", t.id)))
+        .json(CreatedApiToken { token: t.into(), secret }))
+}
+
+/// List my API tokens (never their secrets).
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "listApiTokens",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "My tokens", body = ApiTokenPage))
+)]
+#[get("/v1/api-tokens")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let page = api_tokens::list(&state.db, &auth.0.user_id, &q.to_request()?).await?;
+    Ok(page_response(&req, &state, page, ApiTokenView::from))
+}
+
+/// Revoke one of my API tokens. Idempotent.
+#[utoipa::path(
+    tag = "api-tokens",
+    operation_id = "revokeApiToken",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Token id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No such token of mine", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/api-tokens/{id}")]
+pub async fn revoke(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let id = uuid_param(&id, "token")?;
+    api_tokens::revoke(&state.db, &auth.ctx(), &auth.0.user_id, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

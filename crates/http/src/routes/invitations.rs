@@ -1,0 +1,220 @@
+//! Invitations into a network.
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use peerhub_domain::access::Need;
+use peerhub_persistence::entities::invitation;
+use peerhub_persistence::invitations::{self, community_ids_of, effective_status, invitation_link};
+use peerhub_persistence::{access, sessions};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::{Auth, anonymous_ctx, issue_access_token};
+use crate::extract::JsonBody;
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::{ApiError, ApiResult};
+use crate::routes::auth::TokenPair;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"network_id": super::EX_NETWORK_ID, "email": "alex.jones@gmail.com", "role": "member", "community_ids": []}))]
+pub struct CreateInvitation {
+    #[validate(length(max = 64))]
+    pub network_id: String,
+    #[validate(length(max = 254))]
+    pub email: String,
+    /// `member` (default) or `manager`.
+    #[serde(default = "default_role")]
+    #[validate(length(max = 32))]
+    pub role: String,
+    /// Communities to offer the invitee once they join.
+    #[serde(default)]
+    pub community_ids: Vec<String>,
+}
+
+fn default_role() -> String {
+    "member".into()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a6f2-4444-7b3a-9d4e-2f1a0b9c8d7e", "network_id": super::EX_NETWORK_ID, "email": "alex.jones@gmail.com", "role": "member", "community_ids": [], "status": "pending", "expires_at": "2026-12-05T09:00:00Z", "created_by": super::EX_USER_ID, "accepted_user_id": null, "accepted_at": null, "created_at": "2026-11-21T09:00:00Z"}))]
+pub struct InvitationView {
+    pub id: String,
+    pub network_id: String,
+    pub email: String,
+    pub role: String,
+    pub community_ids: Vec<String>,
+    /// `pending`, `accepted` or `expired`.
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_by: String,
+    pub accepted_user_id: Option<String>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<invitation::Model> for InvitationView {
+    fn from(i: invitation::Model) -> Self {
+        Self {
+            status: effective_status(&i, Utc::now()).to_owned(),
+            community_ids: community_ids_of(&i),
+            id: i.id,
+            network_id: i.network_id,
+            email: i.email,
+            role: i.role,
+            expires_at: i.expires_at,
+            created_by: i.created_by,
+            accepted_user_id: i.accepted_user_id,
+            accepted_at: i.accepted_at,
+            created_at: i.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedInvitation {
+    pub invitation: InvitationView,
+    /// The single-use token (also emailed to the invitee).
+    pub token: String,
+    /// Where the invitee accepts: POST here with a display name and password.
+    pub accept_url: String,
+}
+
+crate::page_schema!(InvitationPage, InvitationView);
+
+/// Invite someone into a network (managers). The token goes to the invitee
+/// by email and is also returned here, to pass on another way if needed.
+#[utoipa::path(
+    tag = "invitations",
+    operation_id = "createInvitation",
+    security(("bearer" = [])),
+    request_body = CreateInvitation,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Invitation created", body = CreatedInvitation),
+        (status = 403, description = "Not a manager of the network", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/invitations")]
+pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateInvitation>) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let network_id = uuid::Uuid::parse_str(&b.network_id)
+        .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
+        .to_string();
+    let net = access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
+    let (inv, token) = invitations::create(
+        &state.db,
+        &auth.ctx(),
+        &net,
+        invitations::NewInvitation {
+            network_id,
+            email: b.email,
+            role: b.role,
+            community_ids: b.community_ids,
+        },
+        &state.settings.public_base_url,
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/invitations?network_id={}", inv.network_id)))
+        .json(CreatedInvitation {
+            accept_url: invitation_link(&state.settings.public_base_url, &token),
+            invitation: inv.into(),
+            token,
+        }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvitationFilter {
+    /// The network whose invitations to list.
+    pub network_id: String,
+    /// `pending`, `accepted` or `expired`.
+    pub status: Option<String>,
+}
+
+/// List a network's invitations (managers).
+#[utoipa::path(
+    tag = "invitations",
+    operation_id = "listInvitations",
+    security(("bearer" = [])),
+    params(InvitationFilter, PageQuery),
+    responses(
+        (status = 200, description = "Invitations, oldest first", body = InvitationPage),
+        (status = 403, description = "Not a manager of the network", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/invitations")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, f: web::Query<InvitationFilter>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let network_id = uuid::Uuid::parse_str(&f.network_id)
+        .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
+        .to_string();
+    if let Some(s) = &f.status
+        && !["pending", "accepted", "expired"].contains(&s.as_str())
+    {
+        return Err(ApiError::field("status", "invalid_status", "must be pending, accepted or expired"));
+    }
+    let page_req = q.to_request()?;
+    access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
+    let page = invitations::list(&state.db, &network_id, f.status.as_deref(), &page_req).await?;
+    Ok(page_response(&req, &state, page, InvitationView::from))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"display_name": "Alex Jones", "password": "a long passphrase"}))]
+pub struct AcceptInvitation {
+    #[validate(length(max = 1000))]
+    pub display_name: String,
+    /// For a new account: 12 to 128 characters. If the invited email
+    /// already has an account, its current password.
+    #[validate(length(max = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedInvitation {
+    pub user_id: String,
+    pub network_id: String,
+    /// Logged in straight away.
+    pub tokens: TokenPair,
+}
+
+/// Accept an invitation: creates an already-verified account (or adds an
+/// existing account, given its password) and logs in.
+#[utoipa::path(
+    tag = "invitations",
+    operation_id = "acceptInvitation",
+    request_body = AcceptInvitation,
+    params(("token" = String, Path, description = "The invitation token")),
+    responses(
+        (status = 201, description = "Joined", body = AcceptedInvitation),
+        (status = 401, description = "The email has an account and the password is wrong", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invitation-not-pending`: used or expired", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/invitations/{token}/accept")]
+pub async fn accept(state: web::Data<AppState>, token: web::Path<String>, body: JsonBody<AcceptInvitation>) -> ApiResult<HttpResponse> {
+    if token.len() > 200 {
+        return Err(ApiError::not_found("invitation"));
+    }
+    let b = body.0;
+    let (u, net) = invitations::accept(&state.db, &anonymous_ctx(), &token, &b.display_name, &b.password).await?;
+    let refresh = sessions::start(&state.db, &u.id, state.settings.refresh_token_ttl).await?;
+    Ok(HttpResponse::Created().json(AcceptedInvitation {
+        tokens: TokenPair {
+            access_token: issue_access_token(&state, &u.id)?,
+            refresh_token: refresh,
+            token_type: "Bearer".into(),
+            expires_in: state.settings.access_token_ttl.num_seconds(),
+        },
+        user_id: u.id,
+        network_id: net.id,
+    }))
+}

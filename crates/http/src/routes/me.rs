@@ -1,0 +1,222 @@
+//! The caller's own account: profile and memberships.
+use actix_web::{HttpResponse, get, patch, web};
+use chrono::{DateTime, Utc};
+use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
+use peerhub_persistence::access::own_account;
+use peerhub_persistence::accounts::{self, json_to_list, sensitive_of};
+use peerhub_persistence::entities::user;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, etag};
+use crate::problem::ApiResult;
+use crate::state::AppState;
+
+/// Distinguishes an absent field (`None`) from an explicit `null`
+/// (`Some(None)`) in PATCH bodies.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkRoleView {
+    pub network_id: String,
+    pub network_name: String,
+    pub network_slug: String,
+    /// `member` or `manager`.
+    pub role: String,
+}
+
+/// A person's own profile (only ever shown to themselves).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": super::EX_USER_ID, "email": "sam.patel@nhs.net", "display_name": "Sam Patel", "status": "active",
+    "is_platform_admin": false, "job_title": "Senior PWP", "organisation": "Midlands Partnership NHS FT",
+    "region": "West Midlands", "profession": "PWP", "level": "senior", "registers": ["BABCP"],
+    "specialties": ["long term conditions"], "interests": ["supervision"], "sensitive": null,
+    "networks": [{"network_id": super::EX_NETWORK_ID, "network_name": "PPN Midlands", "network_slug": "ppn-midlands", "role": "member"}],
+    "version": 3, "created_at": "2026-05-01T09:30:00Z", "updated_at": "2026-05-02T10:00:00Z"
+}))]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// `pending_verification`, `active` or `disabled`.
+    pub status: String,
+    pub is_platform_admin: bool,
+    pub job_title: Option<String>,
+    pub organisation: Option<String>,
+    pub region: Option<String>,
+    /// A profession code from GET /v1/taxonomy.
+    pub profession: Option<String>,
+    /// `trainee`, `qualified`, `senior` or `lead`.
+    pub level: Option<String>,
+    pub registers: Vec<String>,
+    pub specialties: Vec<String>,
+    pub interests: Vec<String>,
+    /// Self-declared; used only for matching preferences.
+    pub sensitive: Option<SensitiveAttributesView>,
+    pub networks: Vec<NetworkRoleView>,
+    /// Also the `ETag`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Optional, self-declared attributes (each up to 100 characters).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveAttributesView {
+    pub gender: Option<String>,
+    pub ethnicity: Option<String>,
+    pub age_band: Option<String>,
+    pub sexual_orientation: Option<String>,
+    pub disability: Option<String>,
+    pub religion_or_belief: Option<String>,
+    pub culture: Option<String>,
+}
+
+impl From<SensitiveAttributes> for SensitiveAttributesView {
+    fn from(s: SensitiveAttributes) -> Self {
+        Self {
+            gender: s.gender,
+            ethnicity: s.ethnicity,
+            age_band: s.age_band,
+            sexual_orientation: s.sexual_orientation,
+            disability: s.disability,
+            religion_or_belief: s.religion_or_belief,
+            culture: s.culture,
+        }
+    }
+}
+
+impl From<SensitiveAttributesView> for SensitiveAttributes {
+    fn from(s: SensitiveAttributesView) -> Self {
+        Self {
+            gender: s.gender,
+            ethnicity: s.ethnicity,
+            age_band: s.age_band,
+            sexual_orientation: s.sexual_orientation,
+            disability: s.disability,
+            religion_or_belief: s.religion_or_belief,
+            culture: s.culture,
+        }
+    }
+}
+
+async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
+    let networks = accounts::memberships(&state.db, &u.id)
+        .await?
+        .into_iter()
+        .map(|(n, role)| NetworkRoleView {
+            network_id: n.id,
+            network_name: n.name,
+            network_slug: n.slug,
+            role,
+        })
+        .collect();
+    Ok(Me {
+        sensitive: sensitive_of(&u).map(Into::into),
+        registers: json_to_list(&u.registers),
+        specialties: json_to_list(&u.specialties),
+        interests: json_to_list(&u.interests),
+        id: u.id,
+        email: u.email,
+        display_name: u.display_name,
+        status: u.status,
+        is_platform_admin: u.is_platform_admin,
+        job_title: u.job_title,
+        organisation: u.organisation,
+        region: u.region,
+        profession: u.profession,
+        level: u.level,
+        networks,
+        version: u.version,
+        created_at: u.created_at,
+        updated_at: u.updated_at,
+    })
+}
+
+/// Read my profile and network roles.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "getMe",
+    security(("bearer" = [])),
+    responses((status = 200, description = "My profile", body = Me, headers(("ETag" = String, description = "Profile version"))))
+)]
+#[get("/v1/me")]
+pub async fn get_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let u = accounts::get(&state.db, &auth.0.user_id).await?;
+    let v = me_view(&state, u).await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v.version))).json(v))
+}
+
+/// Fields to change; absent fields stay, `null` clears an optional field.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"job_title": "Senior PWP", "profession": "PWP", "level": "senior", "region": "West Midlands", "specialties": ["long term conditions"]}))]
+pub struct MePatch {
+    #[validate(length(max = 1000))]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub job_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub organisation: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub region: Option<Option<String>>,
+    /// A profession code from GET /v1/taxonomy (case-insensitive).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub profession: Option<Option<String>>,
+    /// `trainee`, `qualified`, `senior` or `lead`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub level: Option<Option<String>>,
+    /// Up to 30 items of up to 100 characters.
+    pub registers: Option<Vec<String>>,
+    pub specialties: Option<Vec<String>>,
+    pub interests: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<SensitiveAttributesView>)]
+    pub sensitive: Option<Option<SensitiveAttributesView>>,
+}
+
+/// Update my profile. Honours `If-Match` (412 when stale).
+#[utoipa::path(
+    tag = "me",
+    operation_id = "updateMe",
+    security(("bearer" = [])),
+    request_body = MePatch,
+    params(("If-Match" = Option<String>, Header, description = "ETag from GET /v1/me")),
+    responses(
+        (status = 200, description = "Updated profile", body = Me, headers(("ETag" = String, description = "Profile version"))),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/me")]
+pub async fn update_me(state: web::Data<AppState>, auth: Auth, if_match: IfMatch, body: JsonBody<MePatch>) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let b = body.0;
+    let patch = ProfilePatch {
+        display_name: b.display_name,
+        job_title: b.job_title,
+        organisation: b.organisation,
+        region: b.region,
+        profession: b.profession,
+        level: b.level,
+        registers: b.registers,
+        specialties: b.specialties,
+        interests: b.interests,
+        sensitive: b.sensitive.map(|s| s.map(Into::into)),
+    };
+    let u = accounts::update_profile(&state.db, &auth.ctx(), &auth.0.user_id, patch, if_match.0).await?;
+    let v = me_view(&state, u).await?;
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v.version))).json(v))
+}

@@ -1,0 +1,13 @@
+//! Handlers grouped by resource.
+pub mod api_tokens;
+pub mod auth;
+pub mod health;
+pub mod invitations;
+pub mod me;
+pub mod networks;
+pub mod system;
+pub mod users;
+
+/// Example UUIDs used in the OpenAPI document.
+pub const EX_NETWORK_ID: &str = "0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e";
+pub const EX_USER_ID: &str = "0193a6f2-2222-7b3a-9d4e-2f1a0b9c8d7e";

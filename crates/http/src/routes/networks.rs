@@ -1,0 +1,320 @@
+//! Networks (tenants): creation by platform admins, settings by managers,
+//! and the people in them.
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use peerhub_domain::access::Need;
+use peerhub_domain::account::{NetworkRole, Scope};
+use peerhub_persistence::entities::{network, network_member, user};
+use peerhub_persistence::networks::{self, Member, allowed_domains};
+use peerhub_persistence::access;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::{ApiError, ApiResult};
+use crate::routes::me::present;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": super::EX_NETWORK_ID, "name": "PPN Midlands", "slug": "ppn-midlands", "description": "Psychological Professions Network, Midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null, "version": 1, "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z"}))]
+pub struct NetworkView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    /// Email domains that may self-register (exact or subdomain match).
+    pub allowed_email_domains: Vec<String>,
+    /// The register a member must hold to propose a new community, if any.
+    pub require_register_to_propose: Option<String>,
+    /// Also the `ETag`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<network::Model> for NetworkView {
+    fn from(n: network::Model) -> Self {
+        Self {
+            allowed_email_domains: allowed_domains(&n),
+            id: n.id,
+            name: n.name,
+            slug: n.slug,
+            description: n.description,
+            require_register_to_propose: n.require_register_to_propose,
+            version: n.version,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+        }
+    }
+}
+
+crate::page_schema!(NetworkPage, NetworkView);
+
+fn network_response(status: actix_web::http::StatusCode, n: network::Model) -> HttpResponse {
+    let mut r = HttpResponse::build(status);
+    r.insert_header(("ETag", etag(n.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        r.insert_header(("Location", format!("/v1/networks/{}", n.id)));
+    }
+    r.json(NetworkView::from(n))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "PPN Midlands", "slug": "ppn-midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null}))]
+pub struct CreateNetwork {
+    /// 1–200 characters.
+    #[validate(length(max = 1000))]
+    pub name: String,
+    /// 2–64 of a-z, 0-9 and inner hyphens; unique.
+    #[validate(length(max = 200))]
+    pub slug: String,
+    #[validate(length(max = 10000))]
+    pub description: Option<String>,
+    /// Up to 50 domain names.
+    #[serde(default)]
+    pub allowed_email_domains: Vec<String>,
+    pub require_register_to_propose: Option<String>,
+}
+
+/// Create a network (platform admins).
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "createNetwork",
+    security(("bearer" = [])),
+    request_body = CreateNetwork,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Created", body = NetworkView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Not a platform admin", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`slug-taken`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/networks")]
+pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateNetwork>) -> ApiResult<HttpResponse> {
+    access::platform_admin(&auth.0)?;
+    let b = body.0;
+    let n = networks::create(
+        &state.db,
+        &auth.ctx(),
+        networks::NewNetwork {
+            name: b.name,
+            slug: b.slug,
+            description: b.description,
+            allowed_email_domains: b.allowed_email_domains,
+            require_register_to_propose: b.require_register_to_propose,
+        },
+    )
+    .await?;
+    Ok(network_response(actix_web::http::StatusCode::CREATED, n))
+}
+
+/// List the networks I belong to (all of them for a platform admin).
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "listNetworks",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, description = "Networks, oldest first", body = NetworkPage))
+)]
+#[get("/v1/networks")]
+pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    if let Some(scopes) = &auth.0.token_scopes
+        && !scopes.contains(&Scope::NetworksRead)
+    {
+        return Err(ApiError::forbidden("insufficient-scope", "this API token lacks networks:read"));
+    }
+    let page = networks::list_visible(&state.db, &auth.0, &q.to_request()?).await?;
+    Ok(page_response(&req, &state, page, NetworkView::from))
+}
+
+/// Read a network (members; others get 404).
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "getNetwork",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Network id")),
+    responses(
+        (status = 200, description = "The network", body = NetworkView, headers(("ETag" = String))),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/networks/{id}")]
+pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "network")?;
+    let n = access::network(&state.db, &auth.0, &id, Need::Member, Some(Scope::NetworksRead)).await?;
+    Ok(network_response(actix_web::http::StatusCode::OK, n))
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"allowed_email_domains": ["nhs.net", "nhs.uk", "gov.uk"]}))]
+pub struct NetworkPatch {
+    #[validate(length(max = 1000))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub allowed_email_domains: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub require_register_to_propose: Option<Option<String>>,
+}
+
+/// Change a network's settings (managers). Honours `If-Match`.
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "updateNetwork",
+    security(("bearer" = [])),
+    request_body = NetworkPatch,
+    params(("id" = String, Path, description = "Network id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Updated", body = NetworkView, headers(("ETag" = String))),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/networks/{id}")]
+pub async fn update(state: web::Data<AppState>, auth: Auth, id: web::Path<String>, if_match: IfMatch, body: JsonBody<NetworkPatch>) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "network")?;
+    access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
+    let b = body.0;
+    let n = networks::update(
+        &state.db,
+        &auth.ctx(),
+        &id,
+        networks::NetworkPatch {
+            name: b.name,
+            description: b.description,
+            allowed_email_domains: b.allowed_email_domains,
+            require_register_to_propose: b.require_register_to_propose,
+        },
+        if_match.0,
+    )
+    .await?;
+    Ok(network_response(actix_web::http::StatusCode::OK, n))
+}
+
+/// A person in a network.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"network_id": super::EX_NETWORK_ID, "user_id": super::EX_USER_ID, "email": "sam.patel@nhs.net", "display_name": "Sam Patel", "status": "active", "role": "member", "job_title": "Senior PWP", "organisation": "Midlands Partnership NHS FT", "region": "West Midlands", "profession": "PWP", "level": "senior", "joined_at": "2026-11-01T09:00:00Z", "version": 1}))]
+pub struct NetworkMemberView {
+    pub network_id: String,
+    pub user_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub status: String,
+    /// `member` or `manager`.
+    pub role: String,
+    pub job_title: Option<String>,
+    pub organisation: Option<String>,
+    pub region: Option<String>,
+    pub profession: Option<String>,
+    pub level: Option<String>,
+    pub joined_at: Option<DateTime<Utc>>,
+    /// Version of the membership (the `ETag` for role changes).
+    pub version: Option<i32>,
+}
+
+impl NetworkMemberView {
+    pub fn from_parts(network_id: &str, u: user::Model, role: String, m: Option<&network_member::Model>) -> Self {
+        Self {
+            network_id: network_id.to_owned(),
+            user_id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            status: u.status,
+            role,
+            job_title: u.job_title,
+            organisation: u.organisation,
+            region: u.region,
+            profession: u.profession,
+            level: u.level,
+            joined_at: m.map(|m| m.created_at),
+            version: m.map(|m| m.version),
+        }
+    }
+
+    fn from_member(m: Member) -> Self {
+        let role = m.membership.role.clone();
+        let nid = m.membership.network_id.clone();
+        Self::from_parts(&nid, m.user, role, Some(&m.membership))
+    }
+}
+
+crate::page_schema!(NetworkMemberPage, NetworkMemberView);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MemberFilter {
+    /// `member` or `manager`.
+    pub role: Option<String>,
+}
+
+/// List the people in a network (managers, or a token with `users:read`).
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "listNetworkMembers",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Network id"), MemberFilter, PageQuery),
+    responses(
+        (status = 200, description = "People, in joining order", body = NetworkMemberPage),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/networks/{id}/members")]
+pub async fn members(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, f: web::Query<MemberFilter>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "network")?;
+    let role = match &f.role {
+        None => None,
+        Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| ApiError::field("role", "invalid_role", "must be member or manager").into_bad_request())?),
+    };
+    let page_req = q.to_request()?;
+    access::network(&state.db, &auth.0, &id, Need::Manager, Some(Scope::UsersRead)).await?;
+    let page = networks::members(&state.db, &id, role, &page_req).await?;
+    Ok(page_response(&req, &state, page, NetworkMemberView::from_member))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"role": "manager"}))]
+pub struct MemberPatch {
+    /// `member` or `manager`.
+    #[validate(length(max = 32))]
+    pub role: String,
+}
+
+/// Change a person's role in the network (managers). A network always keeps
+/// at least one manager (409 `last-manager`).
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "updateNetworkMember",
+    security(("bearer" = [])),
+    request_body = MemberPatch,
+    params(("id" = String, Path, description = "Network id"), ("user_id" = String, Path, description = "The person's user id"), ("If-Match" = Option<String>, Header, description = "Membership version")),
+    responses(
+        (status = 200, description = "Updated", body = NetworkMemberView, headers(("ETag" = String))),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network or member", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last-manager`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid role", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/networks/{id}/members/{user_id}")]
+pub async fn update_member(state: web::Data<AppState>, auth: Auth, path: web::Path<(String, String)>, if_match: IfMatch, body: JsonBody<MemberPatch>) -> ApiResult<HttpResponse> {
+    let (id, user_id) = path.into_inner();
+    let id = uuid_param(&id, "network")?;
+    let user_id = uuid_param(&user_id, "user")?;
+    access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
+    let m = networks::set_member_role(&state.db, &auth.ctx(), &id, &user_id, &body.0.role, if_match.0).await?;
+    let v = m.membership.version;
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v))).json(NetworkMemberView::from_member(m)))
+}

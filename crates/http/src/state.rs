@@ -1,0 +1,65 @@
+//! Shared application state handed to every handler.
+use std::sync::Arc;
+
+use chrono::Duration;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use peerhub_persistence::Db;
+
+use crate::metrics::Metrics;
+
+/// Settings the HTTP layer needs (built by the server from its config).
+#[derive(Clone)]
+pub struct HttpSettings {
+    pub jwt_secret: Vec<u8>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub public_base_url: String,
+    pub max_body_bytes: usize,
+    pub cors_origins: Vec<String>,
+}
+
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("public_base_url", &self.public_base_url)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("cors_origins", &self.cors_origins)
+            .finish()
+    }
+}
+
+pub struct Keys {
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+}
+
+/// Everything handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<HttpSettings>,
+    pub keys: Arc<Keys>,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: HttpSettings, metrics: Metrics) -> Self {
+        let keys = Keys {
+            encoding: EncodingKey::from_secret(&settings.jwt_secret),
+            decoding: DecodingKey::from_secret(&settings.jwt_secret),
+        };
+        Self {
+            db,
+            settings: Arc::new(settings),
+            keys: Arc::new(keys),
+            metrics,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Connection setup for SQLite and PostgreSQL.
+use std::time::Duration;
+
+use peerhub_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr};
+
+pub type Db = DatabaseConnection;
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Opens a pool. SQLite connections each get foreign keys, WAL and a busy
+/// timeout; the pool is lazy so the server can start (and report not-ready)
+/// while PostgreSQL is down.
+pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    let is_sqlite = url.starts_with("sqlite:");
+    let in_memory = is_sqlite && url.contains(":memory:");
+    opts.max_connections(if in_memory { 1 } else { pool.max_connections })
+        .min_connections(0)
+        .acquire_timeout(pool.acquire_timeout)
+        .connect_timeout(pool.acquire_timeout)
+        .idle_timeout(Duration::from_secs(300))
+        .test_before_acquire(true)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .create_if_missing(true)
+        });
+    if !is_sqlite {
+        opts.connect_lazy(true);
+    }
+    let db = Database::connect(opts).await?;
+    Ok(db)
+}
+
+/// Runs every pending migration.
+pub async fn migrate(db: &Db) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// `SELECT 1`, used by readiness checks.
+pub async fn ping(db: &Db) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+/// Pool gauges: (open connections, idle connections).
+pub fn pool_stats(db: &Db) -> (u32, u32) {
+    match db.get_database_backend() {
+        DatabaseBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle() as u32)
+        }
+        DatabaseBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle() as u32)
+        }
+        _ => (0, 0),
+    }
+}
+
+pub fn is_postgres(db: &Db) -> bool {
+    db.get_database_backend() == DatabaseBackend::Postgres
+}

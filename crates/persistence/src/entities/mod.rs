@@ -1,0 +1,12 @@
+//! sea-orm entities, one module per table.
+pub mod api_token;
+pub mod audit_event;
+pub mod email_verification;
+pub mod idempotency_key;
+pub mod invitation;
+pub mod login_throttle;
+pub mod network;
+pub mod network_member;
+pub mod outbox;
+pub mod refresh_token;
+pub mod user;

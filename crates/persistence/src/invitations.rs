@@ -1,0 +1,234 @@
+//! Invitations: managers invite people without an allowed email domain (or
+//! anyone they choose); accepting creates an already-verified account, or
+//! adds an existing account to the network once its password is proven.
+use chrono::{DateTime, Duration, Utc};
+use peerhub_domain::account::{Email, NetworkRole, UserStatus, check_password, parse_display_name};
+use peerhub_domain::{Invalid, Violations};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::accounts::{find_by_email, json_to_list, list_to_json, new_membership, new_user};
+use crate::entities::{invitation, network, network_member, user};
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+use crate::secrets::{hash_password, random_token, token_hash, verify_password};
+use crate::trail::{self, Audit, Ctx, Message, new_id};
+use crate::Db;
+
+pub const INVITATION_TTL_DAYS: i64 = 14;
+pub const MAX_COMMUNITY_IDS: usize = 50;
+
+/// Status as seen by clients: a pending invitation past its expiry is
+/// `expired`.
+pub fn effective_status(i: &invitation::Model, now: DateTime<Utc>) -> &str {
+    if i.status == "pending" && i.expires_at <= now { "expired" } else { &i.status }
+}
+
+pub fn community_ids_of(i: &invitation::Model) -> Vec<String> {
+    json_to_list(&i.community_ids)
+}
+
+pub struct NewInvitation {
+    pub network_id: String,
+    pub email: String,
+    pub role: String,
+    pub community_ids: Vec<String>,
+}
+
+/// Creates an invitation (the caller is a manager of the network); returns
+/// it with the raw token, which is also sent to the invitee via the outbox.
+pub async fn create(db: &Db, ctx: &Ctx, net: &network::Model, input: NewInvitation, public_base_url: &str) -> Result<(invitation::Model, String), StoreError> {
+    let mut v = Violations::new();
+    let email = v.check("email", Email::parse(&input.email));
+    let role = match NetworkRole::parse(&input.role) {
+        Some(r) => Some(r),
+        None => {
+            v.add("role", Invalid::new("invalid_role", "must be member or manager"));
+            None
+        }
+    };
+    if input.community_ids.len() > MAX_COMMUNITY_IDS {
+        v.add("community_ids", Invalid::new("too_many", format!("must have at most {MAX_COMMUNITY_IDS} items")));
+    }
+    for (i, c) in input.community_ids.iter().enumerate() {
+        if uuid::Uuid::parse_str(c).is_err() {
+            v.add(&format!("community_ids[{i}]"), Invalid::new("invalid_uuid", "must be a UUID"));
+        }
+    }
+    v.into_result()?;
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(StoreError::Internal("validated values missing".into()));
+    };
+    let now = Utc::now();
+    let raw = random_token("");
+    let txn = db.begin().await?;
+    let inv = invitation::ActiveModel {
+        id: Set(new_id()),
+        network_id: Set(net.id.clone()),
+        email: Set(email.as_str().to_owned()),
+        role: Set(role.as_str().to_owned()),
+        community_ids: Set(list_to_json(&input.community_ids)),
+        token_hash: Set(token_hash(&raw)),
+        status: Set("pending".into()),
+        expires_at: Set(now + Duration::days(INVITATION_TTL_DAYS)),
+        created_by: Set(ctx.actor_id.clone().unwrap_or_default()),
+        accepted_user_id: Set(None),
+        accepted_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let link = invitation_link(public_base_url, &raw);
+    let msg = Message::email(
+        "invitation.created",
+        "invitation",
+        &inv.id,
+        email.as_str(),
+        json!({
+            "subject": format!("You are invited to join {} on PeerHub", net.name),
+            "body": format!("You have been invited to join {} as a {}. Accept by opening {link} (or POST /v1/invitations/{raw}/accept with your display name and a password). The invitation expires in {INVITATION_TTL_DAYS} days.", net.name, role.as_str()),
+            "token": raw,
+            "link": link,
+        }),
+    )
+    .network(&net.id);
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("invitation.created", "invitation", &inv.id).network(&net.id).changed(vec!["email", "role", "community_ids"]),
+        vec![msg],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((inv, raw))
+}
+
+pub fn invitation_link(public_base_url: &str, raw: &str) -> String {
+    format!("{}/v1/invitations/{raw}/accept", public_base_url.trim_end_matches('/'))
+}
+
+/// Lists a network's invitations, optionally by effective status.
+pub async fn list(db: &Db, network_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<invitation::Model>, StoreError> {
+    let now = Utc::now();
+    let mut q = invitation::Entity::find().filter(invitation::Column::NetworkId.eq(network_id));
+    q = match status {
+        None => q,
+        Some("pending") => q.filter(invitation::Column::Status.eq("pending")).filter(invitation::Column::ExpiresAt.gt(now)),
+        Some("expired") => q.filter(invitation::Column::Status.eq("pending")).filter(invitation::Column::ExpiresAt.lte(now)),
+        Some(s) => q.filter(invitation::Column::Status.eq(s)),
+    };
+    Ok(page::fetch(db, q, invitation::Column::Id, |i| i.id.clone(), page).await?)
+}
+
+/// Accepts an invitation. Returns the account and the network joined.
+pub async fn accept(db: &Db, ctx: &Ctx, raw: &str, display_name: &str, password: &str) -> Result<(user::Model, network::Model), StoreError> {
+    let now = Utc::now();
+    let gone = || StoreError::NotFound("invitation");
+    let inv = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(token_hash(raw.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(gone)?;
+    if effective_status(&inv, now) != "pending" {
+        return Err(StoreError::conflict(
+            "invitation-not-pending",
+            format!("this invitation is {}", effective_status(&inv, now)),
+        ));
+    }
+    let email = Email::parse(&inv.email).map_err(|e| StoreError::Internal(format!("stored invitation email invalid: {e}")))?;
+    let existing = find_by_email(db, &email).await?;
+    let mut v = Violations::new();
+    let display_name = v.check("display_name", parse_display_name(display_name));
+    let new_hash = match &existing {
+        Some(u) => {
+            if !verify_password(password.to_owned(), Some(u.password_hash.clone())).await {
+                return Err(StoreError::unauthorized(
+                    "invalid-credentials",
+                    "an account with this email exists; give its password to accept",
+                ));
+            }
+            None
+        }
+        None => {
+            v.check("password", check_password(password, Some(email.as_str())));
+            if !v.is_empty() {
+                return Err(StoreError::Invalid(v));
+            }
+            Some(hash_password(password.to_owned()).await?)
+        }
+    };
+    v.into_result()?;
+    let role = NetworkRole::parse(&inv.role).unwrap_or(NetworkRole::Member);
+    let txn = db.begin().await?;
+    // Single use, even under concurrent accepts.
+    let claimed = invitation::Entity::update_many()
+        .col_expr(invitation::Column::Status, sea_orm::sea_query::Expr::value("accepted"))
+        .col_expr(invitation::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(invitation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(invitation::Column::Version, sea_orm::sea_query::Expr::value(inv.version + 1))
+        .filter(invitation::Column::Id.eq(inv.id.clone()))
+        .filter(invitation::Column::Status.eq("pending"))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(StoreError::conflict("invitation-not-pending", "this invitation has already been used"));
+    }
+    let u = match (existing, new_hash) {
+        (Some(u), _) => u,
+        (None, Some(hash)) => {
+            new_user(&email, hash, display_name.unwrap_or_default(), UserStatus::Active, now)
+                .insert(&txn)
+                .await?
+        }
+        (None, None) => return Err(StoreError::Internal("no account and no password hash".into())),
+    };
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::AcceptedUserId, sea_orm::sea_query::Expr::value(u.id.clone()))
+        .filter(invitation::Column::Id.eq(inv.id.clone()))
+        .exec(&txn)
+        .await?;
+    join_network(&txn, &inv.network_id, &u.id, role, now).await?;
+    let net = network::Entity::find_by_id(inv.network_id.clone()).one(&txn).await?.ok_or_else(gone)?;
+    trail::write(
+        &txn,
+        &ctx.with_actor(&u.id),
+        now,
+        Audit::new("invitation.accepted", "invitation", &inv.id).network(&net.id).changed(vec!["status"]),
+        vec![Message::event("network.member_joined", "network", &net.id, json!({"network_id": net.id, "user_id": u.id, "role": role.as_str()})).network(&net.id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((u, net))
+}
+
+/// Adds a membership, or raises an existing member to `role` if higher.
+async fn join_network<C: ConnectionTrait>(conn: &C, network_id: &str, user_id: &str, role: NetworkRole, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let existing = network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::UserId.eq(user_id))
+        .one(conn)
+        .await?;
+    match existing {
+        None => {
+            new_membership(network_id, user_id, role, now).insert(conn).await?;
+        }
+        Some(m) => {
+            let current = NetworkRole::parse(&m.role).unwrap_or(NetworkRole::Member);
+            if role > current {
+                network_member::Entity::update_many()
+                    .col_expr(network_member::Column::Role, sea_orm::sea_query::Expr::value(role.as_str()))
+                    .col_expr(network_member::Column::Version, sea_orm::sea_query::Expr::value(m.version + 1))
+                    .col_expr(network_member::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                    .filter(network_member::Column::Id.eq(m.id))
+                    .exec(conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

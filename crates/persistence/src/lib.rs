@@ -1,0 +1,26 @@
+//! PeerHub persistence: sea-orm entities, connection setup and one store per
+//! aggregate. A store method that changes data runs one transaction: load →
+//! ask the domain to decide → write the change, its audit entry and its
+//! outbox event → commit.
+
+pub mod access;
+pub mod accounts;
+pub mod api_tokens;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod idempotency;
+pub mod invitations;
+pub mod networks;
+pub mod outbox;
+pub mod page;
+pub mod secrets;
+pub mod sessions;
+pub mod trail;
+
+pub use db::{Db, connect, migrate};
+pub use error::StoreError;
+pub use page::{Page, PageRequest};
+pub use trail::Ctx;
+
+pub use sea_orm;

@@ -1,0 +1,256 @@
+//! Networks (tenants), their settings and their people.
+use chrono::Utc;
+use peerhub_domain::access::Principal;
+use peerhub_domain::account::NetworkRole;
+use peerhub_domain::network::{parse_allowed_domains, parse_slug};
+use peerhub_domain::validation::bounded_text;
+use peerhub_domain::{Invalid, Violations};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use crate::accounts::{json_to_list, list_to_json};
+use crate::entities::{network, network_member, user};
+use crate::error::{StoreError, is_unique_violation};
+use crate::page::{self, Page, PageRequest};
+use crate::trail::{self, Audit, Ctx, Message, new_id};
+use crate::Db;
+
+pub fn allowed_domains(n: &network::Model) -> Vec<String> {
+    json_to_list(&n.allowed_email_domains)
+}
+
+pub struct NewNetwork {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub allowed_email_domains: Vec<String>,
+    pub require_register_to_propose: Option<String>,
+}
+
+fn check_register(v: &mut Violations, r: Option<String>) -> Option<String> {
+    r.and_then(|r| v.check("require_register_to_propose", bounded_text(&r, 1, 200)))
+}
+
+pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Model, StoreError> {
+    let mut v = Violations::new();
+    let name = v.check("name", bounded_text(&input.name, 1, 200));
+    let slug = v.check("slug", parse_slug(&input.slug));
+    let description = input.description.and_then(|d| v.check("description", bounded_text(&d, 1, 2000)));
+    let domains = v.check("allowed_email_domains", parse_allowed_domains(&input.allowed_email_domains));
+    let register = check_register(&mut v, input.require_register_to_propose);
+    v.into_result()?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let n = network::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name.unwrap_or_default()),
+        slug: Set(slug.unwrap_or_default()),
+        description: Set(description),
+        allowed_email_domains: Set(list_to_json(&domains.unwrap_or_default())),
+        require_register_to_propose: Set(register),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::conflict("slug-taken", "another network already uses this slug")
+        } else {
+            e.into()
+        }
+    })?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("network.created", "network", &n.id).network(&n.id).changed(vec!["name", "slug", "description", "allowed_email_domains", "require_register_to_propose"]),
+        vec![Message::event("network.created", "network", &n.id, json!({"network_id": n.id, "name": n.name, "slug": n.slug})).network(&n.id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Networks the caller belongs to (all of them for a platform admin).
+pub async fn list_visible(db: &Db, principal: &Principal, page: &PageRequest) -> Result<Page<network::Model>, StoreError> {
+    let mut q = network::Entity::find();
+    if !principal.is_platform_admin {
+        let ids: Vec<String> = network_member::Entity::find()
+            .select_only()
+            .column(network_member::Column::NetworkId)
+            .filter(network_member::Column::UserId.eq(&principal.user_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        q = q.filter(network::Column::Id.is_in(ids));
+    }
+    Ok(page::fetch(db, q, network::Column::Id, |n| n.id.clone(), page).await?)
+}
+
+#[derive(Default)]
+pub struct NetworkPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub allowed_email_domains: Option<Vec<String>>,
+    pub require_register_to_propose: Option<Option<String>>,
+}
+
+pub async fn update(db: &Db, ctx: &Ctx, network_id: &str, patch: NetworkPatch, if_match: Option<i32>) -> Result<network::Model, StoreError> {
+    let mut v = Violations::new();
+    let mut changed = Vec::new();
+    let name = patch.name.and_then(|n| v.check("name", bounded_text(&n, 1, 200)));
+    let description = match patch.description {
+        Some(Some(d)) => v.check("description", bounded_text(&d, 1, 2000)).map(Some),
+        other => other,
+    };
+    let domains = patch.allowed_email_domains.and_then(|d| v.check("allowed_email_domains", parse_allowed_domains(&d)));
+    let register = match patch.require_register_to_propose {
+        Some(r) => Some(check_register(&mut v, r)),
+        None => None,
+    };
+    v.into_result()?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let n = network::Entity::find_by_id(network_id.to_owned()).one(&txn).await?.ok_or(StoreError::NotFound("network"))?;
+    if let Some(expected) = if_match
+        && expected != n.version
+    {
+        return Err(StoreError::Stale { current_version: n.version });
+    }
+    let version = n.version;
+    let mut am = n.clone().into_active_model();
+    if let Some(x) = name {
+        am.name = Set(x);
+        changed.push("name");
+    }
+    if let Some(x) = description {
+        am.description = Set(x);
+        changed.push("description");
+    }
+    if let Some(x) = domains {
+        am.allowed_email_domains = Set(list_to_json(&x));
+        changed.push("allowed_email_domains");
+    }
+    if let Some(x) = register {
+        am.require_register_to_propose = Set(x);
+        changed.push("require_register_to_propose");
+    }
+    if changed.is_empty() {
+        return Ok(n);
+    }
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let n = am.update(&txn).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("network.updated", "network", &n.id).network(&n.id).changed(changed.clone()),
+        vec![Message::event("network.updated", "network", &n.id, json!({"network_id": n.id, "changed": changed})).network(&n.id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// A person in a network, with their role.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub membership: network_member::Model,
+    pub user: user::Model,
+}
+
+pub async fn members(db: &Db, network_id: &str, role: Option<NetworkRole>, page: &PageRequest) -> Result<Page<Member>, StoreError> {
+    let mut q = network_member::Entity::find().filter(network_member::Column::NetworkId.eq(network_id));
+    if let Some(r) = role {
+        q = q.filter(network_member::Column::Role.eq(r.as_str()));
+    }
+    let p = page::fetch(db, q, network_member::Column::Id, |m| m.id.clone(), page).await?;
+    let ids: Vec<String> = p.items.iter().map(|m| m.user_id.clone()).collect();
+    let users = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?;
+    let items = p
+        .items
+        .into_iter()
+        .filter_map(|m| {
+            let u = users.iter().find(|u| u.id == m.user_id)?.clone();
+            Some(Member { membership: m, user: u })
+        })
+        .collect();
+    Ok(Page { items, next_after: p.next_after })
+}
+
+/// Changes a member's network role. The last manager cannot step down.
+pub async fn set_member_role(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str, role: &str, if_match: Option<i32>) -> Result<Member, StoreError> {
+    let role = NetworkRole::parse(role)
+        .ok_or_else(|| StoreError::Invalid(Violations::single("role", Invalid::new("invalid_role", "must be member or manager"))))?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let m = network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("network member"))?;
+    if let Some(expected) = if_match
+        && expected != m.version
+    {
+        return Err(StoreError::Stale { current_version: m.version });
+    }
+    let u = user::Entity::find_by_id(user_id.to_owned()).one(&txn).await?.ok_or(StoreError::NotFound("network member"))?;
+    if m.role == role.as_str() {
+        return Ok(Member { membership: m, user: u });
+    }
+    if m.role == NetworkRole::Manager.as_str() {
+        let managers = network_member::Entity::find()
+            .filter(network_member::Column::NetworkId.eq(network_id))
+            .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
+            .count(&txn)
+            .await?;
+        if managers <= 1 {
+            return Err(StoreError::conflict("last-manager", "a network must keep at least one manager"));
+        }
+    }
+    let version = m.version;
+    let mut am = m.into_active_model();
+    am.role = Set(role.as_str().to_owned());
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let m = am.update(&txn).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("network.member_role_changed", "network_member", &m.id).network(network_id).changed(vec!["role"]),
+        vec![Message::event("network.member_role_changed", "network", network_id, json!({"network_id": network_id, "user_id": user_id, "role": role.as_str()})).network(network_id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Member { membership: m, user: u })
+}
+
+/// Demo/bootstrap helper: makes `user_id` a member of the network with the
+/// given role unless already one.
+pub async fn ensure_member(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str, role: NetworkRole) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let exists = network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::UserId.eq(user_id))
+        .one(&txn)
+        .await?;
+    if exists.is_none() {
+        let m = crate::accounts::new_membership(network_id, user_id, role, now).insert(&txn).await?;
+        trail::write(&txn, ctx, now, Audit::new("network.member_added", "network_member", &m.id).network(network_id).changed(vec!["role"]), vec![]).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<network::Model>, StoreError> {
+    Ok(network::Entity::find().filter(network::Column::Slug.eq(slug)).one(db).await?)
+}

@@ -1,0 +1,23 @@
+//! PeerHub database migrations. Every migration is portable across SQLite and
+//! PostgreSQL and runs inside a transaction on both.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_platform;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_platform::Migration)]
+    }
+}
+
+/// Names of all migrations, in order. Test harnesses use it to key
+/// migrated template databases.
+pub fn migration_names() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
