@@ -1,0 +1,1 @@
+//! Accounts and access: registration, verification, login, tokens, profile, API tokens, user lookup.

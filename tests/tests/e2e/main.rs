@@ -1,0 +1,4 @@
+//! End-to-end tests over real HTTP, each on SQLite and on PostgreSQL.
+mod accounts;
+mod conventions;
+mod networks;

@@ -1,0 +1,1 @@
+//! Networks, network members and invitations.
