@@ -13,9 +13,11 @@ pub mod proxy;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use peerhub_persistence::sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement};
-use peerhub_server::config::{Config, LogFormat, Mode};
+use peerhub_persistence::sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Statement,
+};
 use peerhub_server::Application;
+use peerhub_server::config::{Config, LogFormat, Mode};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -59,18 +61,23 @@ macro_rules! dual {
 
 /// The server URL of the test PostgreSQL.
 pub fn pg_server_url() -> String {
-    std::env::var("PEERHUB_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("PEERHUB_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 fn with_database(server_url: &str, db: &str) -> String {
-    let mut u = url::Url::parse(server_url).unwrap_or_else(|e| panic!("bad PEERHUB_TEST_DATABASE_URL: {e}"));
+    let mut u = url::Url::parse(server_url)
+        .unwrap_or_else(|e| panic!("bad PEERHUB_TEST_DATABASE_URL: {e}"));
     u.set_path(&format!("/{db}"));
     u.to_string()
 }
 
 async fn single(url: &str) -> DatabaseConnection {
     let mut o = ConnectOptions::new(url.to_owned());
-    o.max_connections(1).sqlx_logging(false).connect_timeout(Duration::from_secs(5)).acquire_timeout(Duration::from_secs(30));
+    o.max_connections(1)
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(30));
     Database::connect(o).await.unwrap_or_else(|e| {
         panic!(
             "PostgreSQL test could not connect to {url}: {e}. Set PEERHUB_TEST_DATABASE_URL or run `make test`, which finds or starts one (and skips these tests loudly if it cannot)."
@@ -79,7 +86,9 @@ async fn single(url: &str) -> DatabaseConnection {
 }
 
 async fn exec(db: &DatabaseConnection, sql: &str) {
-    db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// Creates a fresh database cloned from a migrated template (built once per
@@ -104,9 +113,15 @@ async fn fresh_pg_database() -> (String, String) {
         exec(&admin, &format!("DROP DATABASE IF EXISTS {building}")).await;
         exec(&admin, &format!("CREATE DATABASE {building}")).await;
         let t = single(&with_database(&server, &building)).await;
-        peerhub_persistence::migrate(&t).await.unwrap_or_else(|e| panic!("migrating template: {e}"));
+        peerhub_persistence::migrate(&t)
+            .await
+            .unwrap_or_else(|e| panic!("migrating template: {e}"));
         t.close().await.ok();
-        exec(&admin, &format!("ALTER DATABASE {building} RENAME TO {tmpl}")).await;
+        exec(
+            &admin,
+            &format!("ALTER DATABASE {building} RENAME TO {tmpl}"),
+        )
+        .await;
     }
     let name = format!("peerhub_test_{}", uuid::Uuid::now_v7().simple());
     exec(&admin, &format!("CREATE DATABASE {name} TEMPLATE {tmpl}")).await;
@@ -173,13 +188,21 @@ impl Resp {
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     /// Asserts the status and returns the JSON body.
     #[track_caller]
     pub fn expect(&self, status: u16) -> Value {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self.json()
     }
 
@@ -202,10 +225,14 @@ impl Resp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        let data_dir = std::env::temp_dir().join(format!("peerhub-test-{}", uuid::Uuid::now_v7().simple()));
+        let data_dir =
+            std::env::temp_dir().join(format!("peerhub-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&data_dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
         let (url, pg_name) = match backend {
-            Backend::Sqlite => (format!("sqlite://{}/peerhub.db?mode=rwc", data_dir.display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}/peerhub.db?mode=rwc", data_dir.display()),
+                None,
+            ),
             Backend::Postgres => {
                 let (url, name) = fresh_pg_database().await;
                 (url, Some(name))
@@ -215,7 +242,9 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, config: Config, pg_name: Option<String>) -> TestApp {
-        let app = Application::build(config.clone()).await.unwrap_or_else(|e| panic!("building app: {e:?}"));
+        let app = Application::build(config.clone())
+            .await
+            .unwrap_or_else(|e| panic!("building app: {e:?}"));
         let base = format!("http://127.0.0.1:{}", app.port());
         let db = app.db().clone();
         let data_dir = config.data_dir.clone();
@@ -227,7 +256,10 @@ impl TestApp {
         TestApp {
             backend,
             base,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             db,
             config,
             data_dir,
@@ -243,7 +275,9 @@ impl TestApp {
         let _ = std::fs::remove_dir_all(&self.data_dir);
         if let Some(name) = self.pg_name {
             let admin = single(&pg_server_url()).await;
-            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
             admin.close().await.ok();
         }
     }
@@ -253,7 +287,10 @@ impl TestApp {
     }
 
     pub async fn send(&self, rb: reqwest::RequestBuilder) -> Resp {
-        let r = rb.send().await.unwrap_or_else(|e| panic!("request failed: {e}"));
+        let r = rb
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
         Resp {
             status: r.status(),
             headers: r.headers().clone(),
@@ -274,11 +311,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(self.req(Method::POST, path, token).json(&body)).await
+        self.send(self.req(Method::POST, path, token).json(&body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(self.req(Method::PATCH, path, token).json(&body)).await
+        self.send(self.req(Method::PATCH, path, token).json(&body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
@@ -287,11 +326,14 @@ impl TestApp {
 
     /// Creates the platform admin (once) and returns an access token.
     pub async fn admin_token(&self) -> String {
-        if peerhub_persistence::accounts::find_by_email(&self.db, &peerhub_domain::account::Email::parse(ADMIN_EMAIL).unwrap_or_else(|e| panic!("{e}")))
-            .await
-            .ok()
-            .flatten()
-            .is_none()
+        if peerhub_persistence::accounts::find_by_email(
+            &self.db,
+            &peerhub_domain::account::Email::parse(ADMIN_EMAIL).unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await
+        .ok()
+        .flatten()
+        .is_none()
         {
             peerhub_persistence::accounts::create_admin(&self.db, ADMIN_EMAIL, PASSWORD, "Admin")
                 .await
@@ -301,7 +343,13 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let r = self.post("/v1/auth/login", None, json!({"email": email, "password": password})).await;
+        let r = self
+            .post(
+                "/v1/auth/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
+            .await;
         let v = r.expect(200);
         v["access_token"].as_str().unwrap_or_default().to_owned()
     }
@@ -323,14 +371,20 @@ impl TestApp {
             "SELECT payload FROM outbox WHERE recipient = '{recipient}' AND topic = '{topic}' ORDER BY id DESC"
         ))
         .await;
-        rows.first().and_then(|r| r.first()).and_then(|p| p.as_str()).and_then(|s| serde_json::from_str(s).ok())
+        rows.first()
+            .and_then(|r| r.first())
+            .and_then(|p| p.as_str())
+            .and_then(|s| serde_json::from_str(s).ok())
     }
 
     /// Runs a SELECT and returns rows of string/number cells.
     pub async fn query(&self, sql: &str) -> Vec<Vec<Value>> {
         let rows = self
             .db
-            .query_all_raw(Statement::from_string(self.db.get_database_backend(), sql.to_owned()))
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                sql.to_owned(),
+            ))
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
         rows.iter()
@@ -368,26 +422,48 @@ impl TestApp {
             .outbox_payload(email, "account.verification_requested")
             .await
             .unwrap_or_else(|| panic!("no verification email for {email}"));
-        self.post("/v1/auth/verify", None, json!({"token": p["token"]})).await.expect(200);
+        self.post("/v1/auth/verify", None, json!({"token": p["token"]}))
+            .await
+            .expect(200);
         self.login(email, PASSWORD).await
     }
 
     /// Invites `email` as `role` and accepts; returns their token.
-    pub async fn invited(&self, manager: &str, network_id: &str, email: &str, role: &str) -> String {
+    pub async fn invited(
+        &self,
+        manager: &str,
+        network_id: &str,
+        email: &str,
+        role: &str,
+    ) -> String {
         let inv = self
-            .post("/v1/invitations", Some(manager), json!({"network_id": network_id, "email": email, "role": role}))
+            .post(
+                "/v1/invitations",
+                Some(manager),
+                json!({"network_id": network_id, "email": email, "role": role}),
+            )
             .await
             .expect(201);
         let token = inv["token"].as_str().unwrap_or_default().to_owned();
         let r = self
-            .post(&format!("/v1/invitations/{token}/accept"), None, json!({"display_name": "Invited Person", "password": PASSWORD}))
+            .post(
+                &format!("/v1/invitations/{token}/accept"),
+                None,
+                json!({"display_name": "Invited Person", "password": PASSWORD}),
+            )
             .await
             .expect(201);
-        r["tokens"]["access_token"].as_str().unwrap_or_default().to_owned()
+        r["tokens"]["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     pub fn admin_base(&self) -> Option<String> {
-        self.config.admin_bind.as_ref().map(|b| format!("http://{b}"))
+        self.config
+            .admin_bind
+            .as_ref()
+            .map(|b| format!("http://{b}"))
     }
 }
 
@@ -395,7 +471,9 @@ impl TestApp {
 pub fn user_id_of(token: &str) -> String {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap_or_default();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap_or_default();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap_or_default();
     let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     v["sub"].as_str().unwrap_or_default().to_owned()
 }

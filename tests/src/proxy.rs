@@ -16,7 +16,9 @@ pub struct Proxy {
 
 impl Proxy {
     pub async fn start(target: &str) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("proxy bind: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("proxy bind: {e}"));
         let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
         let mut p = Proxy {
             port,
@@ -54,8 +56,12 @@ impl Proxy {
 
     /// Listens again on the same port.
     pub async fn restore(&mut self) {
-        let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().unwrap_or_else(|e| panic!("{e}"));
-        let listener = TcpListener::bind(addr).await.unwrap_or_else(|e| panic!("proxy rebind: {e}"));
+        let addr: SocketAddr = format!("127.0.0.1:{}", self.port)
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let listener = TcpListener::bind(addr)
+            .await
+            .unwrap_or_else(|e| panic!("proxy rebind: {e}"));
         self.acceptor = Some(self.accept_loop(listener));
     }
 }

@@ -42,7 +42,12 @@ pub enum Decision {
 /// Decides a network-level action. `role` is the caller's role in that
 /// network, if any; `accepts` is the token scope the operation accepts
 /// (`None` = people only).
-pub fn decide(principal: &Principal, role: Option<NetworkRole>, need: Need, accepts: Option<Scope>) -> Decision {
+pub fn decide(
+    principal: &Principal,
+    role: Option<NetworkRole>,
+    need: Need,
+    accepts: Option<Scope>,
+) -> Decision {
     if let Some(scopes) = &principal.token_scopes {
         match accepts {
             Some(s) if scopes.contains(&s) => {}
@@ -86,10 +91,22 @@ mod tests {
     fn roles() {
         let p = person(false);
         assert_eq!(decide(&p, None, Need::Member, None), Decision::Hidden);
-        assert_eq!(decide(&p, Some(NetworkRole::Member), Need::Member, None), Decision::Allow);
-        assert_eq!(decide(&p, Some(NetworkRole::Member), Need::Manager, None), Decision::Denied);
-        assert_eq!(decide(&p, Some(NetworkRole::Manager), Need::Manager, None), Decision::Allow);
-        assert_eq!(decide(&person(true), None, Need::Manager, None), Decision::Allow);
+        assert_eq!(
+            decide(&p, Some(NetworkRole::Member), Need::Member, None),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&p, Some(NetworkRole::Member), Need::Manager, None),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide(&p, Some(NetworkRole::Manager), Need::Manager, None),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&person(true), None, Need::Manager, None),
+            Decision::Allow
+        );
     }
 
     #[test]
@@ -101,10 +118,24 @@ mod tests {
         };
         let m = Some(NetworkRole::Manager);
         assert_eq!(decide(&t, m, Need::Manager, None), Decision::MissingScope);
-        assert_eq!(decide(&t, m, Need::Manager, Some(Scope::ReportsRead)), Decision::MissingScope);
-        assert_eq!(decide(&t, m, Need::Manager, Some(Scope::UsersRead)), Decision::Allow);
+        assert_eq!(
+            decide(&t, m, Need::Manager, Some(Scope::ReportsRead)),
+            Decision::MissingScope
+        );
+        assert_eq!(
+            decide(&t, m, Need::Manager, Some(Scope::UsersRead)),
+            Decision::Allow
+        );
         // a token never exceeds its owner's role
-        assert_eq!(decide(&t, Some(NetworkRole::Member), Need::Manager, Some(Scope::UsersRead)), Decision::Denied);
+        assert_eq!(
+            decide(
+                &t,
+                Some(NetworkRole::Member),
+                Need::Manager,
+                Some(Scope::UsersRead)
+            ),
+            Decision::Denied
+        );
         assert_eq!(decide_self(&t, None), Decision::MissingScope);
         assert_eq!(decide_self(&person(false), None), Decision::Allow);
     }

@@ -16,7 +16,12 @@ impl Email {
     /// no IP literals, no spaces.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = raw.trim().to_lowercase();
-        let bad = || Invalid::new("invalid_email", "must be an email address like name@nhs.net");
+        let bad = || {
+            Invalid::new(
+                "invalid_email",
+                "must be an email address like name@nhs.net",
+            )
+        };
         if s.is_empty() {
             return Err(Invalid::new("required", "must not be empty"));
         }
@@ -221,8 +226,21 @@ mod tests {
 
     #[test]
     fn email_normalises_and_rejects_garbage() {
-        assert_eq!(Email::parse(" A.B@NHS.net ").unwrap().as_str(), "a.b@nhs.net");
-        for bad in ["", "x", "x@", "@nhs.net", "x@nhs", "a b@nhs.net", "x@-a.net", "a..b@nhs.net", "x@nhs..net"] {
+        assert_eq!(
+            Email::parse(" A.B@NHS.net ").unwrap().as_str(),
+            "a.b@nhs.net"
+        );
+        for bad in [
+            "",
+            "x",
+            "x@",
+            "@nhs.net",
+            "x@nhs",
+            "a b@nhs.net",
+            "x@-a.net",
+            "a..b@nhs.net",
+            "x@nhs..net",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         let long = format!("{}@nhs.net", "a".repeat(250));

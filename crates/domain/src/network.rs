@@ -9,7 +9,8 @@ pub fn parse_slug(raw: &str) -> Result<String, Invalid> {
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(s.to_owned())
     } else {
@@ -34,7 +35,8 @@ pub fn parse_allowed_domains(raw: &[String]) -> Result<Vec<String>, Invalid> {
     }
     let mut out: Vec<String> = Vec::new();
     for (i, d) in raw.iter().enumerate() {
-        let d = parse_domain(d).map_err(|e| Invalid::new(e.code, format!("item {i} {}", e.message)))?;
+        let d =
+            parse_domain(d).map_err(|e| Invalid::new(e.code, format!("item {i} {}", e.message)))?;
         if !d.contains('.') {
             return Err(Invalid::new(
                 "invalid_domain",
@@ -62,7 +64,8 @@ mod tests {
 
     #[test]
     fn domains() {
-        let d = parse_allowed_domains(&["NHS.net".into(), "nhs.net".into(), "gov.uk".into()]).unwrap();
+        let d =
+            parse_allowed_domains(&["NHS.net".into(), "nhs.net".into(), "gov.uk".into()]).unwrap();
         assert_eq!(d, vec!["nhs.net", "gov.uk"]);
         assert!(parse_allowed_domains(&["localhost".into()]).is_err());
         assert!(parse_allowed_domains(&["bad domain".into()]).is_err());

@@ -44,7 +44,12 @@ pub struct ProfilePatch {
 pub const MAX_LIST_ITEMS: usize = 30;
 pub const MAX_ITEM_LEN: usize = 100;
 
-fn opt_text(v: &mut Violations, field: &str, value: Option<Option<String>>, max: usize) -> Option<Option<String>> {
+fn opt_text(
+    v: &mut Violations,
+    field: &str,
+    value: Option<Option<String>>,
+    max: usize,
+) -> Option<Option<String>> {
     match value {
         Some(Some(s)) => v.check(field, bounded_text(&s, 1, max)).map(Some),
         other => other,
@@ -113,7 +118,18 @@ impl ProfilePatch {
         macro_rules! push {
             ($($name:ident),*) => { $( if self.$name.is_some() { f.push(stringify!($name)); } )* };
         }
-        push!(display_name, job_title, organisation, region, profession, level, registers, specialties, interests, sensitive);
+        push!(
+            display_name,
+            job_title,
+            organisation,
+            region,
+            profession,
+            level,
+            registers,
+            specialties,
+            interests,
+            sensitive
+        );
         f
     }
 }

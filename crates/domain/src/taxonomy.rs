@@ -23,11 +23,17 @@ pub const PROFESSIONS: &[(&str, &str)] = &[
     ("OCCUPATIONAL_PSYCHOLOGIST", "Occupational Psychologist"),
     ("CBT_THERAPIST", "Cognitive Behavioural Psychotherapist"),
     ("PSYCHOTHERAPIST", "Psychotherapist"),
-    ("CHILD_PSYCHOTHERAPIST", "Child and Adolescent Psychotherapist"),
+    (
+        "CHILD_PSYCHOTHERAPIST",
+        "Child and Adolescent Psychotherapist",
+    ),
     ("FAMILY_THERAPIST", "Family and Systemic Psychotherapist"),
     ("ARTS_THERAPIST", "Arts Therapist"),
     ("COUNSELLOR", "Counsellor"),
-    ("POSITIVE_PSYCHOLOGY_PRACTITIONER", "Positive Psychology Practitioner"),
+    (
+        "POSITIVE_PSYCHOLOGY_PRACTITIONER",
+        "Positive Psychology Practitioner",
+    ),
     ("PEER_SUPPORT_WORKER", "Peer Support Worker"),
     ("NURSE", "Nurse"),
     ("DOCTOR", "Doctor"),
@@ -56,7 +62,11 @@ pub fn parse_profession(raw: &str) -> Result<String, Invalid> {
             "unknown_profession",
             format!(
                 "must be a profession code from the taxonomy ({}); see GET /v1/taxonomy",
-                PROFESSIONS.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                PROFESSIONS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ))
     }

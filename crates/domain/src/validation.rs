@@ -130,7 +130,10 @@ mod tests {
         assert_eq!(bounded_text("  ab ", 1, 5).unwrap(), "ab");
         assert_eq!(bounded_text("   ", 1, 5).unwrap_err().code, "required");
         assert_eq!(bounded_text("abcdef", 1, 5).unwrap_err().code, "too_long");
-        assert_eq!(bounded_text("a\u{0}b", 1, 5).unwrap_err().code, "control_characters");
+        assert_eq!(
+            bounded_text("a\u{0}b", 1, 5).unwrap_err().code,
+            "control_characters"
+        );
         assert_eq!(bounded_text("é漢字", 1, 3).unwrap(), "é漢字");
     }
 
@@ -145,7 +148,10 @@ mod tests {
     fn violations_collect() {
         let mut v = Violations::new();
         assert_eq!(v.check("x", Ok::<_, Invalid>(1)), Some(1));
-        assert!(v.check::<i32>("y", Err(Invalid::new("bad", "no"))).is_none());
+        assert!(
+            v.check::<i32>("y", Err(Invalid::new("bad", "no")))
+                .is_none()
+        );
         assert_eq!(v.0[0].field, "y");
         assert!(v.into_result().is_err());
     }

@@ -38,8 +38,12 @@ pub fn issue_access_token(state: &AppState, user_id: &str) -> Result<String, Api
         nbf: now,
         jti: uuid::Uuid::now_v7().to_string(),
     };
-    encode(&Header::new(Algorithm::HS256), &claims, &state.keys.encoding)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing access token: {e}")))
+    encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &state.keys.encoding,
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("signing access token: {e}")))
 }
 
 fn validation(state: &AppState) -> Validation {
@@ -95,14 +99,17 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 
 pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(api_tokens::TOKEN_PREFIX) {
-        let (t, u) = api_tokens::authenticate(&state.db, token).await?.ok_or_else(invalid_token)?;
+        let (t, u) = api_tokens::authenticate(&state.db, token)
+            .await?
+            .ok_or_else(invalid_token)?;
         return Ok(Principal {
             user_id: u.id,
             is_platform_admin: u.is_platform_admin,
             token_scopes: Some(api_tokens::scopes_of(&t)),
         });
     }
-    let data = decode::<Claims>(token, &state.keys.decoding, &validation(state)).map_err(|_| invalid_token())?;
+    let data = decode::<Claims>(token, &state.keys.decoding, &validation(state))
+        .map_err(|_| invalid_token())?;
     let u = match accounts::get(&state.db, &data.claims.sub).await {
         Ok(u) => u,
         Err(peerhub_persistence::StoreError::NotFound(_)) => return Err(invalid_token()),
@@ -129,7 +136,10 @@ impl FromRequest for Auth {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
             let token = bearer(&req)?.ok_or_else(|| {
-                ApiError::unauthorized("authentication-required", "send Authorization: Bearer <token>")
+                ApiError::unauthorized(
+                    "authentication-required",
+                    "send Authorization: Bearer <token>",
+                )
             })?;
             authenticate(state, &token).await.map(Auth)
         })

@@ -20,7 +20,12 @@ pub struct JsonBody<T>(pub T);
 
 pub(crate) fn is_json(ct: Option<&str>) -> bool {
     let Some(ct) = ct else { return false };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -33,7 +38,11 @@ pub(crate) fn too_large(limit: usize) -> ApiError {
 }
 
 /// Reads the whole body, refusing more than `limit` bytes.
-pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
     if let Some(len) = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -45,7 +54,12 @@ pub(crate) async fn read_body(req: &HttpRequest, payload: &mut Payload, limit: u
     }
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("unreadable-body", format!("The request body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                "unreadable-body",
+                format!("The request body could not be read: {e}"),
+            )
+        })?;
         if buf.len() + chunk.len() > limit {
             return Err(too_large(limit));
         }
@@ -71,18 +85,31 @@ pub(crate) fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> 
             let named = |prefix: &str| -> Option<String> {
                 let rest = msg.strip_prefix(prefix)?;
                 let name = rest.split('`').next()?;
-                Some(if base.is_empty() || base == name || base.ends_with(&format!(".{name}")) {
-                    if base.is_empty() { name.to_owned() } else { base.clone() }
-                } else {
-                    format!("{base}.{name}")
-                })
+                Some(
+                    if base.is_empty() || base == name || base.ends_with(&format!(".{name}")) {
+                        if base.is_empty() {
+                            name.to_owned()
+                        } else {
+                            base.clone()
+                        }
+                    } else {
+                        format!("{base}.{name}")
+                    },
+                )
             };
             let (field, code) = if let Some(f) = named("unknown field `") {
                 (f, "unknown_field")
             } else if let Some(f) = named("missing field `") {
                 (f, "required")
             } else {
-                (if base.is_empty() { "body".to_owned() } else { base }, "invalid_type")
+                (
+                    if base.is_empty() {
+                        "body".to_owned()
+                    } else {
+                        base
+                    },
+                    "invalid_type",
+                )
             };
             ApiError::validation(vec![FieldViolation {
                 field,
@@ -96,11 +123,19 @@ pub(crate) fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> 
 /// Parses JSON bytes into `T` with field-path errors.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ApiError::bad_request("malformed-json", "The request body is empty; send a JSON object."));
+        return Err(ApiError::bad_request(
+            "malformed-json",
+            "The request body is empty; send a JSON object.",
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let v: T = serde_path_to_error::deserialize(&mut de).map_err(json_error)?;
-    de.end().map_err(|e| ApiError::bad_request("malformed-json", format!("The request body is not valid JSON: {e}")))?;
+    de.end().map_err(|e| {
+        ApiError::bad_request(
+            "malformed-json",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
     Ok(v)
 }
 
@@ -116,7 +151,10 @@ impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for JsonBo
                 .app_data::<web::Data<AppState>>()
                 .map(|s| s.settings.max_body_bytes)
                 .unwrap_or(64 * 1024);
-            let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            let ct = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
             if !is_json(ct) {
                 return Err(ApiError::new(
                     actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -162,7 +200,10 @@ fn parse_if_match(req: &HttpRequest) -> Result<IfMatch, ApiError> {
     // Several ETags may be listed; we compare against the first.
     let first = s.split(',').next().unwrap_or("").trim();
     let first = first.strip_prefix("W/").unwrap_or(first);
-    let inner = first.strip_prefix('"').and_then(|x| x.strip_suffix('"')).ok_or_else(bad)?;
+    let inner = first
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .ok_or_else(bad)?;
     // A well-formed ETag that is not one of ours can never match.
     inner.parse::<i32>().map(|n| IfMatch(Some(n))).map_err(|_| {
         ApiError::new(
@@ -198,7 +239,10 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 pub fn uuid_param(raw: &str, what: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::field("id", "invalid_uuid", format!("{what} id must be a UUID")).into_bad_request())
+        .map_err(|_| {
+            ApiError::field("id", "invalid_uuid", format!("{what} id must be a UUID"))
+                .into_bad_request()
+        })
 }
 
 impl ApiError {
@@ -214,7 +258,11 @@ impl ApiError {
                 ..
             } => ApiError::Status {
                 status: actix_web::http::StatusCode::BAD_REQUEST,
-                code: if code == "validation-failed" { "invalid-parameter" } else { code },
+                code: if code == "validation-failed" {
+                    "invalid-parameter"
+                } else {
+                    code
+                },
                 detail,
                 errors,
                 retry_after,

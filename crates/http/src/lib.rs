@@ -102,7 +102,11 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<Routes>) -> HttpRespon
         Some(methods) if req.method() != Method::OPTIONS || !methods.is_empty() => ApiError::new(
             actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
-            format!("{} is not allowed here; allowed: {}", req.method(), methods.join(", ")),
+            format!(
+                "{} is not allowed here; allowed: {}",
+                req.method(),
+                methods.join(", ")
+            ),
         )
         .with_allow(methods.join(", ")),
         _ => ApiError::new(
@@ -116,11 +120,19 @@ pub async fn fallback(req: HttpRequest, routes: web::Data<Routes>) -> HttpRespon
 
 /// Configures the whole API on an actix `App`: handlers, extractor error
 /// handlers, the spec and Swagger UI, and the fallback.
-pub fn configure(cfg: &mut web::ServiceConfig, doc: &utoipa::openapi::OpenApi, spec_json: Arc<String>) {
+pub fn configure(
+    cfg: &mut web::ServiceConfig,
+    doc: &utoipa::openapi::OpenApi,
+    spec_json: Arc<String>,
+) {
     cfg.app_data(web::PathConfig::default().error_handler(extract::path_error))
         .app_data(web::QueryConfig::default().error_handler(extract::query_error))
         .app_data(web::JsonConfig::default().error_handler(|e, _| {
-            ApiError::bad_request("malformed-json", format!("The request body is not valid JSON: {e}")).into()
+            ApiError::bad_request(
+                "malformed-json",
+                format!("The request body is not valid JSON: {e}"),
+            )
+            .into()
         }))
         .app_data(web::Data::new(Routes::new(doc)));
     register(&mut ServiceConfig::new(cfg));

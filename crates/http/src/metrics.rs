@@ -1,6 +1,8 @@
 //! Prometheus metrics: requests by route template and status, latency,
 //! database pool gauges.
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -15,18 +17,28 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new_custom(Some("peerhub".into()), None).unwrap_or_default();
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by route template, method and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by route template, method and status",
+            ),
             &["route", "method", "status"],
         )
         .unwrap_or_else(|_| unreachable_metric());
         let latency = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency by route template")
-                .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            HistogramOpts::new(
+                "http_request_duration_seconds",
+                "HTTP request latency by route template",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
             &["route", "method"],
         )
         .unwrap_or_else(|_| unreachable_histogram());
-        let pool_size = IntGauge::new("db_pool_connections", "Open database connections").unwrap_or_else(|_| unreachable_gauge());
-        let pool_idle = IntGauge::new("db_pool_idle_connections", "Idle database connections").unwrap_or_else(|_| unreachable_gauge());
+        let pool_size = IntGauge::new("db_pool_connections", "Open database connections")
+            .unwrap_or_else(|_| unreachable_gauge());
+        let pool_idle = IntGauge::new("db_pool_idle_connections", "Idle database connections")
+            .unwrap_or_else(|_| unreachable_gauge());
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -60,10 +72,12 @@ impl Default for Metrics {
 // The metric definitions above are constant and valid; these fallbacks only
 // exist so that construction has no panicking path.
 fn unreachable_metric() -> IntCounterVec {
-    IntCounterVec::new(Opts::new("fallback_total", "fallback"), &["x"]).unwrap_or_else(|_| std::process::abort())
+    IntCounterVec::new(Opts::new("fallback_total", "fallback"), &["x"])
+        .unwrap_or_else(|_| std::process::abort())
 }
 fn unreachable_histogram() -> HistogramVec {
-    HistogramVec::new(HistogramOpts::new("fallback_seconds", "fallback"), &["x"]).unwrap_or_else(|_| std::process::abort())
+    HistogramVec::new(HistogramOpts::new("fallback_seconds", "fallback"), &["x"])
+        .unwrap_or_else(|_| std::process::abort())
 }
 fn unreachable_gauge() -> IntGauge {
     IntGauge::new("fallback", "fallback").unwrap_or_else(|_| std::process::abort())

@@ -25,7 +25,10 @@ fn valid_request_id(s: &str) -> bool {
 }
 
 /// Outermost middleware: request id, span, metrics, security headers.
-pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let start = Instant::now();
     let id = req
         .headers()
@@ -38,14 +41,20 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
-    let info = RequestInfo { id: id.clone(), path: path.clone() };
+    let info = RequestInfo {
+        id: id.clone(),
+        path: path.clone(),
+    };
     let fut = async move {
         let res = next.call(req).await;
         let mut res = match res {
             Ok(r) => r.map_into_boxed_body(),
             Err(e) => return Err(e),
         };
-        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
         let status = res.status();
         let elapsed = start.elapsed();
         if let Some(state) = &state {
@@ -72,9 +81,15 @@ pub async fn observe(req: ServiceRequest, next: Next<impl MessageBody + 'static>
 }
 
 fn security_headers(h: &mut actix_web::http::header::HeaderMap, path: &str) {
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
@@ -84,7 +99,10 @@ fn security_headers(h: &mut actix_web::http::header::HeaderMap, path: &str) {
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     if path.starts_with("/v1/") && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -103,9 +121,14 @@ const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATIO
 
 /// Idempotency-Key handling for POST: the first response for a key is
 /// stored and replayed for repeats by the same caller to the same path.
-pub async fn idempotency(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn idempotency(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let key = match req.headers().get(&IDEMPOTENCY_KEY) {
-        Some(k) if req.method() == Method::POST => k.to_str().ok().map(str::to_owned).unwrap_or_default(),
+        Some(k) if req.method() == Method::POST => {
+            k.to_str().ok().map(str::to_owned).unwrap_or_default()
+        }
         _ => return next.call(req).await.map(|r| r.map_into_boxed_body()),
     };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -126,13 +149,25 @@ pub async fn idempotency(req: ServiceRequest, next: Next<impl MessageBody + 'sta
         .get(header::AUTHORIZATION)
         .map(|v| v.as_bytes().to_vec())
         .unwrap_or_default();
-    let scope = sha256_hex(&[&principal, http_req.method().as_str().as_bytes(), http_req.path().as_bytes(), key.as_bytes()]);
+    let scope = sha256_hex(&[
+        &principal,
+        http_req.method().as_str().as_bytes(),
+        http_req.path().as_bytes(),
+        key.as_bytes(),
+    ]);
     let fingerprint = sha256_hex(&[http_req.query_string().as_bytes(), &body]);
-    let reservation = idempotency::reserve(&state.db, &scope, &fingerprint).await.map_err(ApiError::from)?;
+    let reservation = idempotency::reserve(&state.db, &scope, &fingerprint)
+        .await
+        .map_err(ApiError::from)?;
     let id = match reservation {
         Reservation::Fresh { id } => id,
-        Reservation::Replay { status, headers, body } => {
-            let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+        Reservation::Replay {
+            status,
+            headers,
+            body,
+        } => {
+            let mut res =
+                HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
             for (k, v) in headers {
                 res.insert_header((k, v));
             }
@@ -174,10 +209,17 @@ pub async fn idempotency(req: ServiceRequest, next: Next<impl MessageBody + 'sta
     }
     let (http_req, response) = res.into_parts();
     let (head, body) = response.into_parts();
-    let bytes = to_bytes(body).await.map_err(|_| ApiError::Internal(anyhow::anyhow!("reading response body")))?;
+    let bytes = to_bytes(body)
+        .await
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("reading response body")))?;
     let saved: Vec<(String, String)> = REPLAYED_HEADERS
         .iter()
-        .filter_map(|n| head.headers().get(n).and_then(|v| v.to_str().ok()).map(|v| (n.to_string(), v.to_owned())))
+        .filter_map(|n| {
+            head.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (n.to_string(), v.to_owned()))
+        })
         .collect();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     if let Err(e) = idempotency::complete(&state.db, &id, status.as_u16(), &saved, &text).await {

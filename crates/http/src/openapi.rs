@@ -78,10 +78,12 @@ pub fn finish(mut doc: OpenApiDoc) -> OpenApiDoc {
     for item in doc.paths.paths.values_mut() {
         for op in operations_mut(item) {
             let r = &mut op.responses.responses;
-            r.entry("4XX".into())
-                .or_insert_with(|| problem_response("Client error (problem+json; see the `code` member)"));
-            r.entry("5XX".into())
-                .or_insert_with(|| problem_response("Server error or database unavailable (503 with Retry-After)"));
+            r.entry("4XX".into()).or_insert_with(|| {
+                problem_response("Client error (problem+json; see the `code` member)")
+            });
+            r.entry("5XX".into()).or_insert_with(|| {
+                problem_response("Server error or database unavailable (503 with Retry-After)")
+            });
         }
     }
     doc
@@ -93,7 +95,11 @@ pub fn route_table(doc: &OpenApiDoc) -> Vec<(Vec<String>, Vec<&'static str>)> {
         .paths
         .iter()
         .map(|(path, item)| {
-            let segs = path.trim_matches('/').split('/').map(str::to_owned).collect();
+            let segs = path
+                .trim_matches('/')
+                .split('/')
+                .map(str::to_owned)
+                .collect();
             let mut methods = Vec::new();
             for (m, present) in [
                 ("GET", item.get.is_some()),

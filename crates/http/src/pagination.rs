@@ -30,7 +30,10 @@ struct Cursor {
 }
 
 pub fn encode_cursor(after: &str) -> String {
-    let json = serde_json::to_vec(&Cursor { a: after.to_owned() }).unwrap_or_default();
+    let json = serde_json::to_vec(&Cursor {
+        a: after.to_owned(),
+    })
+    .unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
@@ -47,7 +50,13 @@ impl PageQuery {
         let after = match &self.cursor {
             None => None,
             Some(c) => {
-                let bad = || ApiError::field("cursor", "invalid_cursor", "is not a cursor this API returned");
+                let bad = || {
+                    ApiError::field(
+                        "cursor",
+                        "invalid_cursor",
+                        "is not a cursor this API returned",
+                    )
+                };
                 let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(c.trim())
                     .map_err(|_| bad())?;
@@ -73,7 +82,12 @@ pub struct PageBody<T: Serialize> {
 }
 
 /// Builds the list response: body plus a `Link` header to the next page.
-pub fn page_response<M, T: Serialize>(req: &HttpRequest, state: &AppState, page: Page<M>, f: impl FnMut(M) -> T) -> HttpResponse {
+pub fn page_response<M, T: Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    page: Page<M>,
+    f: impl FnMut(M) -> T,
+) -> HttpResponse {
     let next_cursor = page.next_after.as_deref().map(encode_cursor);
     let body = PageBody {
         items: page.items.into_iter().map(f).collect(),
@@ -81,7 +95,10 @@ pub fn page_response<M, T: Serialize>(req: &HttpRequest, state: &AppState, page:
     };
     let mut res = HttpResponse::Ok();
     if let Some(c) = next_cursor {
-        res.insert_header((header::LINK, format!("<{}>; rel=\"next\"", next_url(req, state, &c))));
+        res.insert_header((
+            header::LINK,
+            format!("<{}>; rel=\"next\"", next_url(req, state, &c)),
+        ));
     }
     res.json(body)
 }
@@ -118,12 +135,36 @@ mod tests {
 
     #[test]
     fn cursor_round_trip_and_limits() {
-        let q = PageQuery { limit: Some(10), cursor: Some(encode_cursor("abc")) };
+        let q = PageQuery {
+            limit: Some(10),
+            cursor: Some(encode_cursor("abc")),
+        };
         let r = q.to_request().unwrap();
         assert_eq!(r.after.as_deref(), Some("abc"));
         assert_eq!(r.limit, 10);
-        assert!(PageQuery { limit: Some(0), cursor: None }.to_request().is_err());
-        assert!(PageQuery { limit: Some(201), cursor: None }.to_request().is_err());
-        assert!(PageQuery { limit: None, cursor: Some("!!".into()) }.to_request().is_err());
+        assert!(
+            PageQuery {
+                limit: Some(0),
+                cursor: None
+            }
+            .to_request()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                limit: Some(201),
+                cursor: None
+            }
+            .to_request()
+            .is_err()
+        );
+        assert!(
+            PageQuery {
+                limit: None,
+                cursor: Some("!!".into())
+            }
+            .to_request()
+            .is_err()
+        );
     }
 }

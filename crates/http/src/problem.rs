@@ -97,7 +97,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
@@ -153,7 +157,8 @@ impl ApiError {
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal-error",
-                "Something went wrong on our side; the error was logged with this request id.".into(),
+                "Something went wrong on our side; the error was logged with this request id."
+                    .into(),
                 &[],
             ),
             ApiError::Unavailable(_) => (
@@ -205,7 +210,10 @@ impl ResponseError for ApiError {
         }
         let problem = self.to_problem();
         let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
         res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
         match self {
             ApiError::Status {
@@ -238,7 +246,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(what),
             StoreError::Invalid(v) => ApiError::from(v),
-            StoreError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
+            StoreError::Conflict { code, message } => {
+                ApiError::new(StatusCode::CONFLICT, code, message)
+            }
             StoreError::Forbidden { code, message } => ApiError::forbidden(code, message),
             StoreError::Unauthorized { code, message } => ApiError::unauthorized(code, message),
             StoreError::Throttled { retry_after_secs } => ApiError::new(
@@ -250,7 +260,9 @@ impl From<StoreError> for ApiError {
             StoreError::Stale { current_version } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
-                format!("If-Match does not match the current version (\"{current_version}\"); fetch the resource again and retry."),
+                format!(
+                    "If-Match does not match the current version (\"{current_version}\"); fetch the resource again and retry."
+                ),
             ),
             StoreError::Unavailable(e) => ApiError::Unavailable(e.into()),
             StoreError::Db(e) => ApiError::Internal(e.into()),

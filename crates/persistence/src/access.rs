@@ -24,7 +24,11 @@ fn apply(d: Decision, what: &'static str) -> Result<(), StoreError> {
 }
 
 /// The caller's role in a network, if any.
-pub async fn role_in<C: ConnectionTrait>(conn: &C, user_id: &str, network_id: &str) -> Result<Option<NetworkRole>, StoreError> {
+pub async fn role_in<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    network_id: &str,
+) -> Result<Option<NetworkRole>, StoreError> {
     let m = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))

@@ -1,20 +1,22 @@
 //! Accounts: admin bootstrap, self-registration, verification, login with
 //! throttling, profile.
 use chrono::{DateTime, Duration, Utc};
-use peerhub_domain::account::{Email, NetworkRole, UserStatus, check_password, domain_allowed, parse_display_name};
-use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_domain::Violations;
+use peerhub_domain::account::{
+    Email, NetworkRole, UserStatus, check_password, domain_allowed, parse_display_name,
+};
+use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, TransactionTrait,
 };
 use serde_json::json;
 
+use crate::Db;
 use crate::entities::{email_verification, login_throttle, network, network_member, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::secrets::{hash_password, random_token, token_hash, verify_password};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
-use crate::Db;
 
 /// How long an email verification link stays valid.
 pub const VERIFICATION_TTL_HOURS: i64 = 48;
@@ -33,11 +35,19 @@ pub fn json_to_list(s: &str) -> Vec<String> {
 }
 
 pub fn sensitive_of(u: &user::Model) -> Option<SensitiveAttributes> {
-    u.sensitive.as_deref().and_then(|s| serde_json::from_str(s).ok())
+    u.sensitive
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
 }
 
 /// A new user row (not yet inserted).
-pub(crate) fn new_user(email: &Email, password_hash: String, display_name: String, status: UserStatus, now: DateTime<Utc>) -> user::ActiveModel {
+pub(crate) fn new_user(
+    email: &Email,
+    password_hash: String,
+    display_name: String,
+    status: UserStatus,
+    now: DateTime<Utc>,
+) -> user::ActiveModel {
     user::ActiveModel {
         id: Set(new_id()),
         email: Set(email.as_str().to_owned()),
@@ -60,7 +70,12 @@ pub(crate) fn new_user(email: &Email, password_hash: String, display_name: Strin
     }
 }
 
-pub(crate) fn new_membership(network_id: &str, user_id: &str, role: NetworkRole, now: DateTime<Utc>) -> network_member::ActiveModel {
+pub(crate) fn new_membership(
+    network_id: &str,
+    user_id: &str,
+    role: NetworkRole,
+    now: DateTime<Utc>,
+) -> network_member::ActiveModel {
     network_member::ActiveModel {
         id: Set(new_id()),
         network_id: Set(network_id.to_owned()),
@@ -72,7 +87,10 @@ pub(crate) fn new_membership(network_id: &str, user_id: &str, role: NetworkRole,
     }
 }
 
-pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &Email) -> Result<Option<user::Model>, StoreError> {
+pub async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &Email,
+) -> Result<Option<user::Model>, StoreError> {
     Ok(user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(conn)
@@ -88,11 +106,19 @@ pub async fn get(db: &Db, user_id: &str) -> Result<user::Model, StoreError> {
 
 /// Creates an active platform admin (for scripted setup). Fails with a
 /// conflict if the email is taken.
-pub async fn create_admin(db: &Db, email: &str, password: &str, display_name: &str) -> Result<user::Model, StoreError> {
+pub async fn create_admin(
+    db: &Db,
+    email: &str,
+    password: &str,
+    display_name: &str,
+) -> Result<user::Model, StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(email));
     let display_name = v.check("display_name", parse_display_name(display_name));
-    v.check("password", check_password(password, email.as_ref().map(|e| e.as_str())));
+    v.check(
+        "password",
+        check_password(password, email.as_ref().map(|e| e.as_str())),
+    );
     v.into_result()?;
     let (Some(email), Some(display_name)) = (email, display_name) else {
         return Err(StoreError::Internal("validated values missing".into()));
@@ -101,12 +127,22 @@ pub async fn create_admin(db: &Db, email: &str, password: &str, display_name: &s
     let now = Utc::now();
     let txn = db.begin().await?;
     if find_by_email(&txn, &email).await?.is_some() {
-        return Err(StoreError::conflict("email-taken", "an account with this email already exists"));
+        return Err(StoreError::conflict(
+            "email-taken",
+            "an account with this email already exists",
+        ));
     }
     let mut am = new_user(&email, hash, display_name, UserStatus::Active, now);
     am.is_platform_admin = Set(true);
     let u = am.insert(&txn).await?;
-    trail::write(&txn, &Ctx::system(), now, Audit::new("user.admin_created", "user", &u.id), vec![]).await?;
+    trail::write(
+        &txn,
+        &Ctx::system(),
+        now,
+        Audit::new("user.admin_created", "user", &u.id),
+        vec![],
+    )
+    .await?;
     txn.commit().await?;
     Ok(u)
 }
@@ -129,13 +165,24 @@ pub enum Registered {
 /// Self-registration for a network's allowed email domains. Sends a
 /// verification notice (or, if the email already has an account, a notice
 /// telling its owner so) through the outbox.
-pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str) -> Result<Registered, StoreError> {
+pub async fn register(
+    db: &Db,
+    ctx: &Ctx,
+    r: Registration,
+    public_base_url: &str,
+) -> Result<Registered, StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&r.email));
     let display_name = v.check("display_name", parse_display_name(&r.display_name));
-    v.check("password", check_password(&r.password, email.as_ref().map(|e| e.as_str())));
+    v.check(
+        "password",
+        check_password(&r.password, email.as_ref().map(|e| e.as_str())),
+    );
     if uuid::Uuid::parse_str(&r.network_id).is_err() {
-        v.add("network_id", peerhub_domain::Invalid::new("invalid_uuid", "must be a UUID"));
+        v.add(
+            "network_id",
+            peerhub_domain::Invalid::new("invalid_uuid", "must be a UUID"),
+        );
     }
     v.into_result()?;
     let (Some(email), Some(display_name)) = (email, display_name) else {
@@ -144,7 +191,9 @@ pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str
     let net = network::Entity::find_by_id(r.network_id.clone())
         .one(db)
         .await?
-        .ok_or_else(|| StoreError::invalid("network_id", "unknown_network", "no network has this id"))?;
+        .ok_or_else(|| {
+            StoreError::invalid("network_id", "unknown_network", "no network has this id")
+        })?;
     let allowed = json_to_list(&net.allowed_email_domains);
     if !domain_allowed(&email, &allowed) {
         return Err(StoreError::forbidden(
@@ -168,16 +217,34 @@ pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str
             }),
         )
         .network(&net.id);
-        trail::write(&txn, ctx, now, Audit::new("user.registration_repeated", "user", &existing.id).network(&net.id), vec![msg]).await?;
+        trail::write(
+            &txn,
+            ctx,
+            now,
+            Audit::new("user.registration_repeated", "user", &existing.id).network(&net.id),
+            vec![msg],
+        )
+        .await?;
         txn.commit().await?;
         return Ok(Registered::AlreadyRegistered);
     }
-    let u = match new_user(&email, hash, display_name, UserStatus::PendingVerification, now).insert(&txn).await {
+    let u = match new_user(
+        &email,
+        hash,
+        display_name,
+        UserStatus::PendingVerification,
+        now,
+    )
+    .insert(&txn)
+    .await
+    {
         Ok(u) => u,
         Err(e) if is_unique_violation(&e) => return Ok(Registered::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     };
-    new_membership(&net.id, &u.id, NetworkRole::Member, now).insert(&txn).await?;
+    new_membership(&net.id, &u.id, NetworkRole::Member, now)
+        .insert(&txn)
+        .await?;
     let token = random_token("");
     email_verification::ActiveModel {
         id: Set(new_id()),
@@ -189,7 +256,11 @@ pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str
     }
     .insert(&txn)
     .await?;
-    let link = format!("{}/verify-email?token={}", public_base_url.trim_end_matches('/'), token);
+    let link = format!(
+        "{}/verify-email?token={}",
+        public_base_url.trim_end_matches('/'),
+        token
+    );
     let ctx = ctx.with_actor(&u.id);
     let msg = Message::email(
         "account.verification_requested",
@@ -208,7 +279,9 @@ pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str
         &txn,
         &ctx,
         now,
-        Audit::new("user.registered", "user", &u.id).network(&net.id).changed(vec!["email", "display_name", "password"]),
+        Audit::new("user.registered", "user", &u.id)
+            .network(&net.id)
+            .changed(vec!["email", "display_name", "password"]),
         vec![msg],
     )
     .await?;
@@ -220,7 +293,13 @@ pub async fn register(db: &Db, ctx: &Ctx, r: Registration, public_base_url: &str
 pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model, StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let invalid = || StoreError::invalid("token", "invalid_token", "this verification token is unknown, used or expired");
+    let invalid = || {
+        StoreError::invalid(
+            "token",
+            "invalid_token",
+            "this verification token is unknown, used or expired",
+        )
+    };
     let ver = email_verification::Entity::find()
         .filter(email_verification::Column::TokenHash.eq(token_hash(token.trim())))
         .one(&txn)
@@ -229,7 +308,10 @@ pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model
     if ver.used_at.is_some() || ver.expires_at <= now {
         return Err(invalid());
     }
-    let u = user::Entity::find_by_id(ver.user_id.clone()).one(&txn).await?.ok_or_else(invalid)?;
+    let u = user::Entity::find_by_id(ver.user_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
     let mut vam = ver.into_active_model();
     vam.used_at = Set(Some(now));
     vam.update(&txn).await?;
@@ -240,21 +322,36 @@ pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model
         am.updated_at = Set(now);
     }
     let u = am.update(&txn).await?;
-    trail::write(&txn, &ctx.with_actor(&u.id), now, Audit::new("user.email_verified", "user", &u.id).changed(vec!["status"]), vec![]).await?;
+    trail::write(
+        &txn,
+        &ctx.with_actor(&u.id),
+        now,
+        Audit::new("user.email_verified", "user", &u.id).changed(vec!["status"]),
+        vec![],
+    )
+    .await?;
     txn.commit().await?;
     Ok(u)
 }
 
 /// Checks credentials, throttling repeated failures per email address.
 /// Unknown email and wrong password give the same error.
-pub async fn login(db: &Db, ctx: &Ctx, email: &str, password: &str) -> Result<user::Model, StoreError> {
+pub async fn login(
+    db: &Db,
+    ctx: &Ctx,
+    email: &str,
+    password: &str,
+) -> Result<user::Model, StoreError> {
     let now = Utc::now();
     let key = email.trim().to_lowercase();
     let bad = || StoreError::unauthorized("invalid-credentials", "email or password is incorrect");
-    if key.is_empty() || key.len() > Email::MAX_LEN || password.is_empty() || password.len() > 1024 {
+    if key.is_empty() || key.len() > Email::MAX_LEN || password.is_empty() || password.len() > 1024
+    {
         return Err(bad());
     }
-    if let Some(t) = login_throttle::Entity::find_by_id(key.clone()).one(db).await?
+    if let Some(t) = login_throttle::Entity::find_by_id(key.clone())
+        .one(db)
+        .await?
         && let Some(until) = t.locked_until
         && until > now
     {
@@ -266,15 +363,25 @@ pub async fn login(db: &Db, ctx: &Ctx, email: &str, password: &str) -> Result<us
         Ok(e) => find_by_email(db, &e).await?,
         Err(_) => None,
     };
-    let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = verify_password(
+        password.to_owned(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
     match (ok, user) {
         (true, Some(u)) => {
             login_throttle::Entity::delete_by_id(key).exec(db).await?;
             if u.status == UserStatus::PendingVerification.as_str() {
-                return Err(StoreError::forbidden("email-not-verified", "verify your email address before logging in"));
+                return Err(StoreError::forbidden(
+                    "email-not-verified",
+                    "verify your email address before logging in",
+                ));
             }
             if u.status != UserStatus::Active.as_str() {
-                return Err(StoreError::forbidden("account-disabled", "this account is disabled"));
+                return Err(StoreError::forbidden(
+                    "account-disabled",
+                    "this account is disabled",
+                ));
             }
             Ok(u)
         }
@@ -282,7 +389,14 @@ pub async fn login(db: &Db, ctx: &Ctx, email: &str, password: &str) -> Result<us
             record_failure(db, &key, now).await?;
             if let Some(u) = user {
                 let txn = db.begin().await?;
-                trail::write(&txn, &ctx.with_actor(&u.id), now, Audit::new("user.login_failed", "user", &u.id), vec![]).await?;
+                trail::write(
+                    &txn,
+                    &ctx.with_actor(&u.id),
+                    now,
+                    Audit::new("user.login_failed", "user", &u.id),
+                    vec![],
+                )
+                .await?;
                 txn.commit().await?;
             }
             Err(bad())
@@ -292,7 +406,9 @@ pub async fn login(db: &Db, ctx: &Ctx, email: &str, password: &str) -> Result<us
 
 async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     let txn = db.begin().await?;
-    let existing = login_throttle::Entity::find_by_id(key.to_owned()).one(&txn).await?;
+    let existing = login_throttle::Entity::find_by_id(key.to_owned())
+        .one(&txn)
+        .await?;
     match existing {
         None => {
             login_throttle::ActiveModel {
@@ -304,7 +420,13 @@ async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(), St
             .insert(&txn)
             .await
             .map(|_| ())
-            .or_else(|e| if is_unique_violation(&e) { Ok(()) } else { Err(e) })?;
+            .or_else(|e| {
+                if is_unique_violation(&e) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
+            })?;
         }
         Some(t) => {
             let in_window = now - t.window_started_at < Duration::minutes(THROTTLE_WINDOW_MINUTES);
@@ -327,7 +449,10 @@ async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(), St
 }
 
 /// A user's network memberships: (network, role).
-pub async fn memberships<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<Vec<(network::Model, String)>, StoreError> {
+pub async fn memberships<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<Vec<(network::Model, String)>, StoreError> {
     let rows = network_member::Entity::find()
         .filter(network_member::Column::UserId.eq(user_id))
         .all(conn)
@@ -348,16 +473,27 @@ pub async fn memberships<C: ConnectionTrait>(conn: &C, user_id: &str) -> Result<
 }
 
 /// Applies a profile update to the caller's own account.
-pub async fn update_profile(db: &Db, ctx: &Ctx, user_id: &str, patch: ProfilePatch, if_match: Option<i32>) -> Result<user::Model, StoreError> {
+pub async fn update_profile(
+    db: &Db,
+    ctx: &Ctx,
+    user_id: &str,
+    patch: ProfilePatch,
+    if_match: Option<i32>,
+) -> Result<user::Model, StoreError> {
     let patch = patch.validate()?;
     let changed = patch.field_names();
     let now = Utc::now();
     let txn = db.begin().await?;
-    let u = user::Entity::find_by_id(user_id.to_owned()).one(&txn).await?.ok_or(StoreError::NotFound("user"))?;
+    let u = user::Entity::find_by_id(user_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
     if let Some(v) = if_match
         && v != u.version
     {
-        return Err(StoreError::Stale { current_version: u.version });
+        return Err(StoreError::Stale {
+            current_version: u.version,
+        });
     }
     if changed.is_empty() {
         return Ok(u);
@@ -397,14 +533,25 @@ pub async fn update_profile(db: &Db, ctx: &Ctx, user_id: &str, patch: ProfilePat
     am.version = Set(version + 1);
     am.updated_at = Set(now);
     let u = am.update(&txn).await?;
-    trail::write(&txn, ctx, now, Audit::new("user.profile_updated", "user", &u.id).changed(changed), vec![]).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("user.profile_updated", "user", &u.id).changed(changed),
+        vec![],
+    )
+    .await?;
     txn.commit().await?;
     Ok(u)
 }
 
 /// Finds a person by email among the members of a network (the caller's
 /// access to the network is checked by the caller).
-pub async fn find_in_network(db: &Db, network_id: &str, email: &Email) -> Result<Option<(user::Model, String)>, StoreError> {
+pub async fn find_in_network(
+    db: &Db,
+    network_id: &str,
+    email: &Email,
+) -> Result<Option<(user::Model, String)>, StoreError> {
     let Some(u) = find_by_email(db, email).await? else {
         return Ok(None);
     };

@@ -3,14 +3,17 @@ use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{Scope, UserStatus};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
 
+use crate::Db;
 use crate::entities::{api_token, user};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::secrets::{random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, new_id};
-use crate::Db;
 
 pub const TOKEN_PREFIX: &str = "phk_";
 /// Longest allowed lifetime of an API token.
@@ -35,7 +38,10 @@ pub async fn create(
     let name = v.check("name", bounded_text(name, 1, 100));
     let mut parsed: Vec<Scope> = Vec::new();
     if scopes.is_empty() {
-        v.add("scopes", Invalid::new("required", "must name at least one scope"));
+        v.add(
+            "scopes",
+            Invalid::new("required", "must name at least one scope"),
+        );
     }
     for (i, s) in scopes.iter().enumerate() {
         match Scope::parse(s) {
@@ -47,7 +53,11 @@ pub async fn create(
                     "unknown_scope",
                     format!(
                         "must be one of {}",
-                        Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        Scope::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ),
             ),
@@ -55,9 +65,18 @@ pub async fn create(
     }
     let expires_at = expires_at.unwrap_or(now + Duration::days(90));
     if expires_at <= now {
-        v.add("expires_at", Invalid::new("in_past", "must be in the future"));
+        v.add(
+            "expires_at",
+            Invalid::new("in_past", "must be in the future"),
+        );
     } else if expires_at > now + Duration::days(MAX_LIFETIME_DAYS) {
-        v.add("expires_at", Invalid::new("too_far", format!("must be at most {MAX_LIFETIME_DAYS} days from now")));
+        v.add(
+            "expires_at",
+            Invalid::new(
+                "too_far",
+                format!("must be at most {MAX_LIFETIME_DAYS} days from now"),
+            ),
+        );
     }
     v.into_result()?;
     let name = name.unwrap_or_default();
@@ -68,7 +87,10 @@ pub async fn create(
         id: Set(new_id()),
         user_id: Set(user_id.to_owned()),
         name: Set(name),
-        scopes: Set(serde_json::to_string(&parsed.iter().map(|s| s.as_str()).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into())),
+        scopes: Set(
+            serde_json::to_string(&parsed.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into()),
+        ),
         token_hash: Set(token_hash(&raw)),
         token_prefix: Set(raw.chars().take(10).collect()),
         expires_at: Set(Some(expires_at)),
@@ -78,12 +100,27 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    trail::write(&txn, ctx, now, Audit::new("api_token.created", "api_token", &t.id).changed(vec!["name", "scopes", "expires_at"]), vec![]).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("api_token.created", "api_token", &t.id).changed(vec![
+            "name",
+            "scopes",
+            "expires_at",
+        ]),
+        vec![],
+    )
+    .await?;
     txn.commit().await?;
     Ok((t, raw))
 }
 
-pub async fn list(db: &Db, user_id: &str, page: &PageRequest) -> Result<Page<api_token::Model>, StoreError> {
+pub async fn list(
+    db: &Db,
+    user_id: &str,
+    page: &PageRequest,
+) -> Result<Page<api_token::Model>, StoreError> {
     let q = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id));
     Ok(page::fetch(db, q, api_token::Column::Id, |t| t.id.clone(), page).await?)
 }
@@ -101,7 +138,14 @@ pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result
         let mut am = t.into_active_model();
         am.revoked_at = Set(Some(now));
         am.update(&txn).await?;
-        trail::write(&txn, ctx, now, Audit::new("api_token.revoked", "api_token", token_id).changed(vec!["revoked_at"]), vec![]).await?;
+        trail::write(
+            &txn,
+            ctx,
+            now,
+            Audit::new("api_token.revoked", "api_token", token_id).changed(vec!["revoked_at"]),
+            vec![],
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
@@ -109,7 +153,10 @@ pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result
 
 /// Resolves a presented secret to its (token, owner). `None` if unknown,
 /// revoked, expired, or the owner is not active.
-pub async fn authenticate(db: &Db, raw: &str) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
+pub async fn authenticate(
+    db: &Db,
+    raw: &str,
+) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
     let now = Utc::now();
     let Some(t) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(raw)))
@@ -128,9 +175,14 @@ pub async fn authenticate(db: &Db, raw: &str) -> Result<Option<(api_token::Model
         return Ok(None);
     }
     // Record use at most once a minute to keep reads cheap.
-    if t.last_used_at.is_none_or(|l| now - l > Duration::minutes(1)) {
+    if t.last_used_at
+        .is_none_or(|l| now - l > Duration::minutes(1))
+    {
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+            .col_expr(
+                api_token::Column::LastUsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
             .filter(api_token::Column::Id.eq(t.id.clone()))
             .exec(db)
             .await?;

@@ -92,7 +92,11 @@ pub fn is_unavailable(e: &DbErr) -> bool {
         | DbErr::Exec(RuntimeErr::SqlxError(se))
         | DbErr::Query(RuntimeErr::SqlxError(se)) => matches!(
             se.as_ref(),
-            SqlxError::Io(_) | SqlxError::PoolTimedOut | SqlxError::PoolClosed | SqlxError::WorkerCrashed | SqlxError::Tls(_)
+            SqlxError::Io(_)
+                | SqlxError::PoolTimedOut
+                | SqlxError::PoolClosed
+                | SqlxError::WorkerCrashed
+                | SqlxError::Tls(_)
         ),
         DbErr::Conn(_) => true,
         _ => false,
@@ -101,5 +105,8 @@ pub fn is_unavailable(e: &DbErr) -> bool {
 
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

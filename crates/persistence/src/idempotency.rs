@@ -4,12 +4,14 @@
 //! body is refused; a key whose first request is still running answers
 //! "in progress".
 use chrono::{Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, QueryFilter,
+};
 
+use crate::Db;
 use crate::entities::idempotency_key;
 use crate::error::{StoreError, is_unique_violation};
 use crate::trail::new_id;
-use crate::Db;
 
 /// How long keys (and their saved responses) are kept.
 pub const KEY_TTL_HOURS: i64 = 24;
@@ -20,21 +22,33 @@ pub enum Reservation {
     /// First use: go ahead, then call [`complete`] (or [`release`]).
     Fresh { id: String },
     /// Seen before with this body: replay this response.
-    Replay { status: u16, headers: Vec<(String, String)>, body: String },
+    Replay {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Seen before with a different body.
     Mismatch,
     /// The first request with this key is still running.
     InProgress,
 }
 
-pub async fn reserve(db: &Db, scope_hash: &str, request_hash: &str) -> Result<Reservation, StoreError> {
+pub async fn reserve(
+    db: &Db,
+    scope_hash: &str,
+    request_hash: &str,
+) -> Result<Reservation, StoreError> {
     let now = Utc::now();
     // Drop an expired or abandoned entry for this scope first.
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::ScopeHash.eq(scope_hash))
         .filter(
-            idempotency_key::Column::ExpiresAt.lte(now).or(idempotency_key::Column::Status.eq("in_progress")
-                .and(idempotency_key::Column::CreatedAt.lte(now - Duration::seconds(STALE_RESERVATION_SECS)))),
+            idempotency_key::Column::ExpiresAt
+                .lte(now)
+                .or(idempotency_key::Column::Status.eq("in_progress").and(
+                    idempotency_key::Column::CreatedAt
+                        .lte(now - Duration::seconds(STALE_RESERVATION_SECS)),
+                )),
         )
         .exec(db)
         .await?;
@@ -83,15 +97,32 @@ pub async fn reserve(db: &Db, scope_hash: &str, request_hash: &str) -> Result<Re
 }
 
 /// Saves the response of a reserved key.
-pub async fn complete(db: &Db, id: &str, status: u16, headers: &[(String, String)], body: &str) -> Result<(), StoreError> {
+pub async fn complete(
+    db: &Db,
+    id: &str,
+    status: u16,
+    headers: &[(String, String)],
+    body: &str,
+) -> Result<(), StoreError> {
     idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::Status, sea_orm::sea_query::Expr::value("done"))
-        .col_expr(idempotency_key::Column::ResponseStatus, sea_orm::sea_query::Expr::value(i32::from(status)))
+        .col_expr(
+            idempotency_key::Column::Status,
+            sea_orm::sea_query::Expr::value("done"),
+        )
+        .col_expr(
+            idempotency_key::Column::ResponseStatus,
+            sea_orm::sea_query::Expr::value(i32::from(status)),
+        )
         .col_expr(
             idempotency_key::Column::ResponseHeaders,
-            sea_orm::sea_query::Expr::value(serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())),
+            sea_orm::sea_query::Expr::value(
+                serde_json::to_string(headers).unwrap_or_else(|_| "[]".into()),
+            ),
         )
-        .col_expr(idempotency_key::Column::ResponseBody, sea_orm::sea_query::Expr::value(body.to_owned()))
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            sea_orm::sea_query::Expr::value(body.to_owned()),
+        )
         .filter(idempotency_key::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -100,7 +131,9 @@ pub async fn complete(db: &Db, id: &str, status: u16, headers: &[(String, String
 
 /// Frees a reservation whose request failed in a way worth retrying.
 pub async fn release(db: &Db, id: &str) -> Result<(), StoreError> {
-    idempotency_key::Entity::delete_by_id(id.to_owned()).exec(db).await?;
+    idempotency_key::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 

@@ -5,17 +5,18 @@ use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{Email, NetworkRole, UserStatus, check_password, parse_display_name};
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    TransactionTrait,
 };
 use serde_json::json;
 
+use crate::Db;
 use crate::accounts::{find_by_email, json_to_list, list_to_json, new_membership, new_user};
 use crate::entities::{invitation, network, network_member, user};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::secrets::{hash_password, random_token, token_hash, verify_password};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
-use crate::Db;
 
 pub const INVITATION_TTL_DAYS: i64 = 14;
 pub const MAX_COMMUNITY_IDS: usize = 50;
@@ -23,7 +24,11 @@ pub const MAX_COMMUNITY_IDS: usize = 50;
 /// Status as seen by clients: a pending invitation past its expiry is
 /// `expired`.
 pub fn effective_status(i: &invitation::Model, now: DateTime<Utc>) -> &str {
-    if i.status == "pending" && i.expires_at <= now { "expired" } else { &i.status }
+    if i.status == "pending" && i.expires_at <= now {
+        "expired"
+    } else {
+        &i.status
+    }
 }
 
 pub fn community_ids_of(i: &invitation::Model) -> Vec<String> {
@@ -39,22 +44,40 @@ pub struct NewInvitation {
 
 /// Creates an invitation (the caller is a manager of the network); returns
 /// it with the raw token, which is also sent to the invitee via the outbox.
-pub async fn create(db: &Db, ctx: &Ctx, net: &network::Model, input: NewInvitation, public_base_url: &str) -> Result<(invitation::Model, String), StoreError> {
+pub async fn create(
+    db: &Db,
+    ctx: &Ctx,
+    net: &network::Model,
+    input: NewInvitation,
+    public_base_url: &str,
+) -> Result<(invitation::Model, String), StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&input.email));
     let role = match NetworkRole::parse(&input.role) {
         Some(r) => Some(r),
         None => {
-            v.add("role", Invalid::new("invalid_role", "must be member or manager"));
+            v.add(
+                "role",
+                Invalid::new("invalid_role", "must be member or manager"),
+            );
             None
         }
     };
     if input.community_ids.len() > MAX_COMMUNITY_IDS {
-        v.add("community_ids", Invalid::new("too_many", format!("must have at most {MAX_COMMUNITY_IDS} items")));
+        v.add(
+            "community_ids",
+            Invalid::new(
+                "too_many",
+                format!("must have at most {MAX_COMMUNITY_IDS} items"),
+            ),
+        );
     }
     for (i, c) in input.community_ids.iter().enumerate() {
         if uuid::Uuid::parse_str(c).is_err() {
-            v.add(&format!("community_ids[{i}]"), Invalid::new("invalid_uuid", "must be a UUID"));
+            v.add(
+                &format!("community_ids[{i}]"),
+                Invalid::new("invalid_uuid", "must be a UUID"),
+            );
         }
     }
     v.into_result()?;
@@ -100,7 +123,9 @@ pub async fn create(db: &Db, ctx: &Ctx, net: &network::Model, input: NewInvitati
         &txn,
         ctx,
         now,
-        Audit::new("invitation.created", "invitation", &inv.id).network(&net.id).changed(vec!["email", "role", "community_ids"]),
+        Audit::new("invitation.created", "invitation", &inv.id)
+            .network(&net.id)
+            .changed(vec!["email", "role", "community_ids"]),
         vec![msg],
     )
     .await?;
@@ -109,24 +134,42 @@ pub async fn create(db: &Db, ctx: &Ctx, net: &network::Model, input: NewInvitati
 }
 
 pub fn invitation_link(public_base_url: &str, raw: &str) -> String {
-    format!("{}/v1/invitations/{raw}/accept", public_base_url.trim_end_matches('/'))
+    format!(
+        "{}/v1/invitations/{raw}/accept",
+        public_base_url.trim_end_matches('/')
+    )
 }
 
 /// Lists a network's invitations, optionally by effective status.
-pub async fn list(db: &Db, network_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<invitation::Model>, StoreError> {
+pub async fn list(
+    db: &Db,
+    network_id: &str,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<invitation::Model>, StoreError> {
     let now = Utc::now();
     let mut q = invitation::Entity::find().filter(invitation::Column::NetworkId.eq(network_id));
     q = match status {
         None => q,
-        Some("pending") => q.filter(invitation::Column::Status.eq("pending")).filter(invitation::Column::ExpiresAt.gt(now)),
-        Some("expired") => q.filter(invitation::Column::Status.eq("pending")).filter(invitation::Column::ExpiresAt.lte(now)),
+        Some("pending") => q
+            .filter(invitation::Column::Status.eq("pending"))
+            .filter(invitation::Column::ExpiresAt.gt(now)),
+        Some("expired") => q
+            .filter(invitation::Column::Status.eq("pending"))
+            .filter(invitation::Column::ExpiresAt.lte(now)),
         Some(s) => q.filter(invitation::Column::Status.eq(s)),
     };
     Ok(page::fetch(db, q, invitation::Column::Id, |i| i.id.clone(), page).await?)
 }
 
 /// Accepts an invitation. Returns the account and the network joined.
-pub async fn accept(db: &Db, ctx: &Ctx, raw: &str, display_name: &str, password: &str) -> Result<(user::Model, network::Model), StoreError> {
+pub async fn accept(
+    db: &Db,
+    ctx: &Ctx,
+    raw: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<(user::Model, network::Model), StoreError> {
     let now = Utc::now();
     let gone = || StoreError::NotFound("invitation");
     let inv = invitation::Entity::find()
@@ -140,7 +183,8 @@ pub async fn accept(db: &Db, ctx: &Ctx, raw: &str, display_name: &str, password:
             format!("this invitation is {}", effective_status(&inv, now)),
         ));
     }
-    let email = Email::parse(&inv.email).map_err(|e| StoreError::Internal(format!("stored invitation email invalid: {e}")))?;
+    let email = Email::parse(&inv.email)
+        .map_err(|e| StoreError::Internal(format!("stored invitation email invalid: {e}")))?;
     let existing = find_by_email(db, &email).await?;
     let mut v = Violations::new();
     let display_name = v.check("display_name", parse_display_name(display_name));
@@ -167,39 +211,80 @@ pub async fn accept(db: &Db, ctx: &Ctx, raw: &str, display_name: &str, password:
     let txn = db.begin().await?;
     // Single use, even under concurrent accepts.
     let claimed = invitation::Entity::update_many()
-        .col_expr(invitation::Column::Status, sea_orm::sea_query::Expr::value("accepted"))
-        .col_expr(invitation::Column::AcceptedAt, sea_orm::sea_query::Expr::value(now))
-        .col_expr(invitation::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
-        .col_expr(invitation::Column::Version, sea_orm::sea_query::Expr::value(inv.version + 1))
+        .col_expr(
+            invitation::Column::Status,
+            sea_orm::sea_query::Expr::value("accepted"),
+        )
+        .col_expr(
+            invitation::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            invitation::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .col_expr(
+            invitation::Column::Version,
+            sea_orm::sea_query::Expr::value(inv.version + 1),
+        )
         .filter(invitation::Column::Id.eq(inv.id.clone()))
         .filter(invitation::Column::Status.eq("pending"))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(StoreError::conflict("invitation-not-pending", "this invitation has already been used"));
+        return Err(StoreError::conflict(
+            "invitation-not-pending",
+            "this invitation has already been used",
+        ));
     }
     let u = match (existing, new_hash) {
         (Some(u), _) => u,
         (None, Some(hash)) => {
-            new_user(&email, hash, display_name.unwrap_or_default(), UserStatus::Active, now)
-                .insert(&txn)
-                .await?
+            new_user(
+                &email,
+                hash,
+                display_name.unwrap_or_default(),
+                UserStatus::Active,
+                now,
+            )
+            .insert(&txn)
+            .await?
         }
-        (None, None) => return Err(StoreError::Internal("no account and no password hash".into())),
+        (None, None) => {
+            return Err(StoreError::Internal(
+                "no account and no password hash".into(),
+            ));
+        }
     };
     invitation::Entity::update_many()
-        .col_expr(invitation::Column::AcceptedUserId, sea_orm::sea_query::Expr::value(u.id.clone()))
+        .col_expr(
+            invitation::Column::AcceptedUserId,
+            sea_orm::sea_query::Expr::value(u.id.clone()),
+        )
         .filter(invitation::Column::Id.eq(inv.id.clone()))
         .exec(&txn)
         .await?;
     join_network(&txn, &inv.network_id, &u.id, role, now).await?;
-    let net = network::Entity::find_by_id(inv.network_id.clone()).one(&txn).await?.ok_or_else(gone)?;
+    let net = network::Entity::find_by_id(inv.network_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or_else(gone)?;
     trail::write(
         &txn,
         &ctx.with_actor(&u.id),
         now,
-        Audit::new("invitation.accepted", "invitation", &inv.id).network(&net.id).changed(vec!["status"]),
-        vec![Message::event("network.member_joined", "network", &net.id, json!({"network_id": net.id, "user_id": u.id, "role": role.as_str()})).network(&net.id)],
+        Audit::new("invitation.accepted", "invitation", &inv.id)
+            .network(&net.id)
+            .changed(vec!["status"]),
+        vec![
+            Message::event(
+                "network.member_joined",
+                "network",
+                &net.id,
+                json!({"network_id": net.id, "user_id": u.id, "role": role.as_str()}),
+            )
+            .network(&net.id),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -207,7 +292,13 @@ pub async fn accept(db: &Db, ctx: &Ctx, raw: &str, display_name: &str, password:
 }
 
 /// Adds a membership, or raises an existing member to `role` if higher.
-async fn join_network<C: ConnectionTrait>(conn: &C, network_id: &str, user_id: &str, role: NetworkRole, now: DateTime<Utc>) -> Result<(), StoreError> {
+async fn join_network<C: ConnectionTrait>(
+    conn: &C,
+    network_id: &str,
+    user_id: &str,
+    role: NetworkRole,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let existing = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))
@@ -215,15 +306,26 @@ async fn join_network<C: ConnectionTrait>(conn: &C, network_id: &str, user_id: &
         .await?;
     match existing {
         None => {
-            new_membership(network_id, user_id, role, now).insert(conn).await?;
+            new_membership(network_id, user_id, role, now)
+                .insert(conn)
+                .await?;
         }
         Some(m) => {
             let current = NetworkRole::parse(&m.role).unwrap_or(NetworkRole::Member);
             if role > current {
                 network_member::Entity::update_many()
-                    .col_expr(network_member::Column::Role, sea_orm::sea_query::Expr::value(role.as_str()))
-                    .col_expr(network_member::Column::Version, sea_orm::sea_query::Expr::value(m.version + 1))
-                    .col_expr(network_member::Column::UpdatedAt, sea_orm::sea_query::Expr::value(now))
+                    .col_expr(
+                        network_member::Column::Role,
+                        sea_orm::sea_query::Expr::value(role.as_str()),
+                    )
+                    .col_expr(
+                        network_member::Column::Version,
+                        sea_orm::sea_query::Expr::value(m.version + 1),
+                    )
+                    .col_expr(
+                        network_member::Column::UpdatedAt,
+                        sea_orm::sea_query::Expr::value(now),
+                    )
                     .filter(network_member::Column::Id.eq(m.id))
                     .exec(conn)
                     .await?;

@@ -6,17 +6,17 @@ use peerhub_domain::network::{parse_allowed_domains, parse_slug};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 
+use crate::Db;
 use crate::accounts::{json_to_list, list_to_json};
 use crate::entities::{network, network_member, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
-use crate::Db;
 
 pub fn allowed_domains(n: &network::Model) -> Vec<String> {
     json_to_list(&n.allowed_email_domains)
@@ -38,8 +38,13 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
     let mut v = Violations::new();
     let name = v.check("name", bounded_text(&input.name, 1, 200));
     let slug = v.check("slug", parse_slug(&input.slug));
-    let description = input.description.and_then(|d| v.check("description", bounded_text(&d, 1, 2000)));
-    let domains = v.check("allowed_email_domains", parse_allowed_domains(&input.allowed_email_domains));
+    let description = input
+        .description
+        .and_then(|d| v.check("description", bounded_text(&d, 1, 2000)));
+    let domains = v.check(
+        "allowed_email_domains",
+        parse_allowed_domains(&input.allowed_email_domains),
+    );
     let register = check_register(&mut v, input.require_register_to_propose);
     v.into_result()?;
     let now = Utc::now();
@@ -68,8 +73,24 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
         &txn,
         ctx,
         now,
-        Audit::new("network.created", "network", &n.id).network(&n.id).changed(vec!["name", "slug", "description", "allowed_email_domains", "require_register_to_propose"]),
-        vec![Message::event("network.created", "network", &n.id, json!({"network_id": n.id, "name": n.name, "slug": n.slug})).network(&n.id)],
+        Audit::new("network.created", "network", &n.id)
+            .network(&n.id)
+            .changed(vec![
+                "name",
+                "slug",
+                "description",
+                "allowed_email_domains",
+                "require_register_to_propose",
+            ]),
+        vec![
+            Message::event(
+                "network.created",
+                "network",
+                &n.id,
+                json!({"network_id": n.id, "name": n.name, "slug": n.slug}),
+            )
+            .network(&n.id),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -77,7 +98,11 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
 }
 
 /// Networks the caller belongs to (all of them for a platform admin).
-pub async fn list_visible(db: &Db, principal: &Principal, page: &PageRequest) -> Result<Page<network::Model>, StoreError> {
+pub async fn list_visible(
+    db: &Db,
+    principal: &Principal,
+    page: &PageRequest,
+) -> Result<Page<network::Model>, StoreError> {
     let mut q = network::Entity::find();
     if !principal.is_platform_admin {
         let ids: Vec<String> = network_member::Entity::find()
@@ -100,15 +125,25 @@ pub struct NetworkPatch {
     pub require_register_to_propose: Option<Option<String>>,
 }
 
-pub async fn update(db: &Db, ctx: &Ctx, network_id: &str, patch: NetworkPatch, if_match: Option<i32>) -> Result<network::Model, StoreError> {
+pub async fn update(
+    db: &Db,
+    ctx: &Ctx,
+    network_id: &str,
+    patch: NetworkPatch,
+    if_match: Option<i32>,
+) -> Result<network::Model, StoreError> {
     let mut v = Violations::new();
     let mut changed = Vec::new();
-    let name = patch.name.and_then(|n| v.check("name", bounded_text(&n, 1, 200)));
+    let name = patch
+        .name
+        .and_then(|n| v.check("name", bounded_text(&n, 1, 200)));
     let description = match patch.description {
         Some(Some(d)) => v.check("description", bounded_text(&d, 1, 2000)).map(Some),
         other => other,
     };
-    let domains = patch.allowed_email_domains.and_then(|d| v.check("allowed_email_domains", parse_allowed_domains(&d)));
+    let domains = patch
+        .allowed_email_domains
+        .and_then(|d| v.check("allowed_email_domains", parse_allowed_domains(&d)));
     let register = match patch.require_register_to_propose {
         Some(r) => Some(check_register(&mut v, r)),
         None => None,
@@ -116,11 +151,16 @@ pub async fn update(db: &Db, ctx: &Ctx, network_id: &str, patch: NetworkPatch, i
     v.into_result()?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let n = network::Entity::find_by_id(network_id.to_owned()).one(&txn).await?.ok_or(StoreError::NotFound("network"))?;
+    let n = network::Entity::find_by_id(network_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("network"))?;
     if let Some(expected) = if_match
         && expected != n.version
     {
-        return Err(StoreError::Stale { current_version: n.version });
+        return Err(StoreError::Stale {
+            current_version: n.version,
+        });
     }
     let version = n.version;
     let mut am = n.clone().into_active_model();
@@ -150,8 +190,18 @@ pub async fn update(db: &Db, ctx: &Ctx, network_id: &str, patch: NetworkPatch, i
         &txn,
         ctx,
         now,
-        Audit::new("network.updated", "network", &n.id).network(&n.id).changed(changed.clone()),
-        vec![Message::event("network.updated", "network", &n.id, json!({"network_id": n.id, "changed": changed})).network(&n.id)],
+        Audit::new("network.updated", "network", &n.id)
+            .network(&n.id)
+            .changed(changed.clone()),
+        vec![
+            Message::event(
+                "network.updated",
+                "network",
+                &n.id,
+                json!({"network_id": n.id, "changed": changed}),
+            )
+            .network(&n.id),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -165,29 +215,55 @@ pub struct Member {
     pub user: user::Model,
 }
 
-pub async fn members(db: &Db, network_id: &str, role: Option<NetworkRole>, page: &PageRequest) -> Result<Page<Member>, StoreError> {
-    let mut q = network_member::Entity::find().filter(network_member::Column::NetworkId.eq(network_id));
+pub async fn members(
+    db: &Db,
+    network_id: &str,
+    role: Option<NetworkRole>,
+    page: &PageRequest,
+) -> Result<Page<Member>, StoreError> {
+    let mut q =
+        network_member::Entity::find().filter(network_member::Column::NetworkId.eq(network_id));
     if let Some(r) = role {
         q = q.filter(network_member::Column::Role.eq(r.as_str()));
     }
     let p = page::fetch(db, q, network_member::Column::Id, |m| m.id.clone(), page).await?;
     let ids: Vec<String> = p.items.iter().map(|m| m.user_id.clone()).collect();
-    let users = user::Entity::find().filter(user::Column::Id.is_in(ids)).all(db).await?;
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
     let items = p
         .items
         .into_iter()
         .filter_map(|m| {
             let u = users.iter().find(|u| u.id == m.user_id)?.clone();
-            Some(Member { membership: m, user: u })
+            Some(Member {
+                membership: m,
+                user: u,
+            })
         })
         .collect();
-    Ok(Page { items, next_after: p.next_after })
+    Ok(Page {
+        items,
+        next_after: p.next_after,
+    })
 }
 
 /// Changes a member's network role. The last manager cannot step down.
-pub async fn set_member_role(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str, role: &str, if_match: Option<i32>) -> Result<Member, StoreError> {
-    let role = NetworkRole::parse(role)
-        .ok_or_else(|| StoreError::Invalid(Violations::single("role", Invalid::new("invalid_role", "must be member or manager"))))?;
+pub async fn set_member_role(
+    db: &Db,
+    ctx: &Ctx,
+    network_id: &str,
+    user_id: &str,
+    role: &str,
+    if_match: Option<i32>,
+) -> Result<Member, StoreError> {
+    let role = NetworkRole::parse(role).ok_or_else(|| {
+        StoreError::Invalid(Violations::single(
+            "role",
+            Invalid::new("invalid_role", "must be member or manager"),
+        ))
+    })?;
     let now = Utc::now();
     let txn = db.begin().await?;
     let m = network_member::Entity::find()
@@ -199,11 +275,19 @@ pub async fn set_member_role(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str
     if let Some(expected) = if_match
         && expected != m.version
     {
-        return Err(StoreError::Stale { current_version: m.version });
+        return Err(StoreError::Stale {
+            current_version: m.version,
+        });
     }
-    let u = user::Entity::find_by_id(user_id.to_owned()).one(&txn).await?.ok_or(StoreError::NotFound("network member"))?;
+    let u = user::Entity::find_by_id(user_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("network member"))?;
     if m.role == role.as_str() {
-        return Ok(Member { membership: m, user: u });
+        return Ok(Member {
+            membership: m,
+            user: u,
+        });
     }
     if m.role == NetworkRole::Manager.as_str() {
         let managers = network_member::Entity::find()
@@ -212,7 +296,10 @@ pub async fn set_member_role(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str
             .count(&txn)
             .await?;
         if managers <= 1 {
-            return Err(StoreError::conflict("last-manager", "a network must keep at least one manager"));
+            return Err(StoreError::conflict(
+                "last-manager",
+                "a network must keep at least one manager",
+            ));
         }
     }
     let version = m.version;
@@ -225,17 +312,36 @@ pub async fn set_member_role(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str
         &txn,
         ctx,
         now,
-        Audit::new("network.member_role_changed", "network_member", &m.id).network(network_id).changed(vec!["role"]),
-        vec![Message::event("network.member_role_changed", "network", network_id, json!({"network_id": network_id, "user_id": user_id, "role": role.as_str()})).network(network_id)],
+        Audit::new("network.member_role_changed", "network_member", &m.id)
+            .network(network_id)
+            .changed(vec!["role"]),
+        vec![
+            Message::event(
+                "network.member_role_changed",
+                "network",
+                network_id,
+                json!({"network_id": network_id, "user_id": user_id, "role": role.as_str()}),
+            )
+            .network(network_id),
+        ],
     )
     .await?;
     txn.commit().await?;
-    Ok(Member { membership: m, user: u })
+    Ok(Member {
+        membership: m,
+        user: u,
+    })
 }
 
 /// Demo/bootstrap helper: makes `user_id` a member of the network with the
 /// given role unless already one.
-pub async fn ensure_member(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str, role: NetworkRole) -> Result<(), StoreError> {
+pub async fn ensure_member(
+    db: &Db,
+    ctx: &Ctx,
+    network_id: &str,
+    user_id: &str,
+    role: NetworkRole,
+) -> Result<(), StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
     let exists = network_member::Entity::find()
@@ -244,13 +350,27 @@ pub async fn ensure_member(db: &Db, ctx: &Ctx, network_id: &str, user_id: &str, 
         .one(&txn)
         .await?;
     if exists.is_none() {
-        let m = crate::accounts::new_membership(network_id, user_id, role, now).insert(&txn).await?;
-        trail::write(&txn, ctx, now, Audit::new("network.member_added", "network_member", &m.id).network(network_id).changed(vec!["role"]), vec![]).await?;
+        let m = crate::accounts::new_membership(network_id, user_id, role, now)
+            .insert(&txn)
+            .await?;
+        trail::write(
+            &txn,
+            ctx,
+            now,
+            Audit::new("network.member_added", "network_member", &m.id)
+                .network(network_id)
+                .changed(vec!["role"]),
+            vec![],
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())
 }
 
 pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<network::Model>, StoreError> {
-    Ok(network::Entity::find().filter(network::Column::Slug.eq(slug)).one(db).await?)
+    Ok(network::Entity::find()
+        .filter(network::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
 }

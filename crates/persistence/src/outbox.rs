@@ -2,9 +2,9 @@
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use crate::Db;
 use crate::entities::outbox;
 use crate::error::StoreError;
-use crate::Db;
 
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -23,8 +23,14 @@ pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>,
     let mut claimed = Vec::new();
     for m in candidates {
         let r = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value("sending"))
-            .col_expr(outbox::Column::AvailableAt, sea_orm::sea_query::Expr::value(now + Duration::minutes(5)))
+            .col_expr(
+                outbox::Column::Status,
+                sea_orm::sea_query::Expr::value("sending"),
+            )
+            .col_expr(
+                outbox::Column::AvailableAt,
+                sea_orm::sea_query::Expr::value(now + Duration::minutes(5)),
+            )
             .filter(outbox::Column::Id.eq(m.id.clone()))
             .filter(outbox::Column::Status.eq("pending"))
             .exec(db)
@@ -38,8 +44,14 @@ pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>,
 
 pub async fn mark_sent(db: &Db, id: &str) -> Result<(), StoreError> {
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value("sent"))
-        .col_expr(outbox::Column::SentAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value("sent"),
+        )
+        .col_expr(
+            outbox::Column::SentAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(outbox::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -50,13 +62,29 @@ pub async fn mark_sent(db: &Db, id: &str) -> Result<(), StoreError> {
 /// [`MAX_ATTEMPTS`].
 pub async fn mark_failed(db: &Db, m: &outbox::Model, error: &str) -> Result<(), StoreError> {
     let attempts = m.attempts + 1;
-    let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+    let status = if attempts >= MAX_ATTEMPTS {
+        "failed"
+    } else {
+        "pending"
+    };
     let delay = Duration::seconds(30 * 2i64.pow(attempts.clamp(0, 10) as u32));
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value(status))
-        .col_expr(outbox::Column::Attempts, sea_orm::sea_query::Expr::value(attempts))
-        .col_expr(outbox::Column::AvailableAt, sea_orm::sea_query::Expr::value(Utc::now() + delay))
-        .col_expr(outbox::Column::LastError, sea_orm::sea_query::Expr::value(error.chars().take(1000).collect::<String>()))
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value(status),
+        )
+        .col_expr(
+            outbox::Column::Attempts,
+            sea_orm::sea_query::Expr::value(attempts),
+        )
+        .col_expr(
+            outbox::Column::AvailableAt,
+            sea_orm::sea_query::Expr::value(Utc::now() + delay),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            sea_orm::sea_query::Expr::value(error.chars().take(1000).collect::<String>()),
+        )
         .filter(outbox::Column::Id.eq(m.id.clone()))
         .exec(db)
         .await?;
@@ -66,7 +94,10 @@ pub async fn mark_failed(db: &Db, m: &outbox::Model, error: &str) -> Result<(), 
 /// Puts messages stuck in `sending` (their worker died) back to `pending`.
 pub async fn requeue_stuck(db: &Db) -> Result<u64, StoreError> {
     let r = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, sea_orm::sea_query::Expr::value("pending"))
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value("pending"),
+        )
         .filter(outbox::Column::Status.eq("sending"))
         .filter(outbox::Column::AvailableAt.lte(Utc::now()))
         .exec(db)

@@ -1,5 +1,7 @@
 //! Keyset pagination over UUID v7 ids (which sort by creation time).
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 /// What page to read: at most `limit` items after the item with id `after`.
 #[derive(Debug, Clone)]
@@ -49,7 +51,11 @@ where
     if let Some(after) = &page.after {
         q = q.filter(id_col.gt(after.clone()));
     }
-    let mut items = q.order_by_asc(id_col).limit(page.limit + 1).all(conn).await?;
+    let mut items = q
+        .order_by_asc(id_col)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
     let next_after = if items.len() as u64 > page.limit {
         items.truncate(page.limit as usize);
         items.last().map(&id_of)

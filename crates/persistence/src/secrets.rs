@@ -1,6 +1,8 @@
 //! Random tokens, their hashes, and password hashing.
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};

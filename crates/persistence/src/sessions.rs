@@ -3,16 +3,22 @@
 //! stolen) revokes the whole family.
 use chrono::{Duration, Utc};
 use peerhub_domain::account::UserStatus;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    TransactionTrait,
+};
 
+use crate::Db;
 use crate::entities::{refresh_token, user};
 use crate::error::StoreError;
 use crate::secrets::{random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, new_id};
-use crate::Db;
 
 fn invalid() -> StoreError {
-    StoreError::unauthorized("invalid-refresh-token", "the refresh token is unknown, expired or revoked")
+    StoreError::unauthorized(
+        "invalid-refresh-token",
+        "the refresh token is unknown, expired or revoked",
+    )
 }
 
 /// Starts a new family for `user_id`; returns the raw refresh token.
@@ -34,9 +40,15 @@ pub async fn start(db: &Db, user_id: &str, ttl: Duration) -> Result<String, Stor
     Ok(raw)
 }
 
-async fn revoke_family<C: sea_orm::ConnectionTrait>(conn: &C, family_id: &str) -> Result<(), StoreError> {
+async fn revoke_family<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    family_id: &str,
+) -> Result<(), StoreError> {
     refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(Utc::now()))
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(conn)
@@ -45,7 +57,12 @@ async fn revoke_family<C: sea_orm::ConnectionTrait>(conn: &C, family_id: &str) -
 }
 
 /// Exchanges a refresh token for a new one; returns (user, new raw token).
-pub async fn rotate(db: &Db, ctx: &Ctx, raw: &str, ttl: Duration) -> Result<(user::Model, String), StoreError> {
+pub async fn rotate(
+    db: &Db,
+    ctx: &Ctx,
+    raw: &str,
+    ttl: Duration,
+) -> Result<(user::Model, String), StoreError> {
     let now = Utc::now();
     let txn = db.begin().await?;
     let t = refresh_token::Entity::find()
@@ -56,14 +73,24 @@ pub async fn rotate(db: &Db, ctx: &Ctx, raw: &str, ttl: Duration) -> Result<(use
     if t.rotated_at.is_some() && t.revoked_at.is_none() {
         // Reuse of a rotated token: someone else may hold the family.
         revoke_family(&txn, &t.family_id).await?;
-        trail::write(&txn, &ctx.with_actor(&t.user_id), now, Audit::new("session.reuse_detected", "session", &t.family_id), vec![]).await?;
+        trail::write(
+            &txn,
+            &ctx.with_actor(&t.user_id),
+            now,
+            Audit::new("session.reuse_detected", "session", &t.family_id),
+            vec![],
+        )
+        .await?;
         txn.commit().await?;
         return Err(invalid());
     }
     if t.revoked_at.is_some() || t.rotated_at.is_some() || t.expires_at <= now {
         return Err(invalid());
     }
-    let u = user::Entity::find_by_id(t.user_id.clone()).one(&txn).await?.ok_or_else(invalid)?;
+    let u = user::Entity::find_by_id(t.user_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or_else(invalid)?;
     if u.status != UserStatus::Active.as_str() {
         return Err(invalid());
     }
@@ -99,7 +126,14 @@ pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), StoreError> {
         .await?
     {
         revoke_family(&txn, &t.family_id).await?;
-        trail::write(&txn, &ctx.with_actor(&t.user_id), now, Audit::new("session.logged_out", "session", &t.family_id), vec![]).await?;
+        trail::write(
+            &txn,
+            &ctx.with_actor(&t.user_id),
+            now,
+            Audit::new("session.logged_out", "session", &t.family_id),
+            vec![],
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(())

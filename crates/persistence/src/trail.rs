@@ -94,7 +94,12 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn event(topic: &'static str, aggregate_type: &'static str, aggregate_id: &str, payload: Value) -> Self {
+    pub fn event(
+        topic: &'static str,
+        aggregate_type: &'static str,
+        aggregate_id: &str,
+        payload: Value,
+    ) -> Self {
         Self {
             delivery: Delivery::Event,
             topic,
@@ -107,7 +112,13 @@ impl Message {
     }
 
     /// An email notice. `payload` must hold `subject` and `body`.
-    pub fn email(topic: &'static str, aggregate_type: &'static str, aggregate_id: &str, to: &str, payload: Value) -> Self {
+    pub fn email(
+        topic: &'static str,
+        aggregate_type: &'static str,
+        aggregate_id: &str,
+        to: &str,
+        payload: Value,
+    ) -> Self {
         Self {
             delivery: Delivery::Email,
             topic,

@@ -83,7 +83,10 @@ fn var(name: &str) -> Option<String> {
 fn parse_num<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     match var(name) {
         None => Ok(default),
-        Some(v) => v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number, got {v:?}")),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a number, got {v:?}")),
     }
 }
 
@@ -102,8 +105,10 @@ impl Config {
             .or_else(|| var("DATABASE_URL"))
             .unwrap_or_else(|| format!("sqlite://{}/peerhub.db?mode=rwc", data_dir.display()));
         let bind = var("PEERHUB_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let public_base_url = var("PEERHUB_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
-        url::Url::parse(&public_base_url).with_context(|| format!("PEERHUB_PUBLIC_BASE_URL is not a URL: {public_base_url}"))?;
+        let public_base_url =
+            var("PEERHUB_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        url::Url::parse(&public_base_url)
+            .with_context(|| format!("PEERHUB_PUBLIC_BASE_URL is not a URL: {public_base_url}"))?;
         let jwt_secret = match var("PEERHUB_JWT_SECRET") {
             Some(s) if s.len() >= 32 => s.into_bytes(),
             Some(_) => bail!("PEERHUB_JWT_SECRET must be at least 32 characters"),
@@ -114,14 +119,23 @@ impl Config {
         };
         let log_format = match var("PEERHUB_LOG_FORMAT").as_deref() {
             None => {
-                if mode == Mode::Production { LogFormat::Json } else { LogFormat::Pretty }
+                if mode == Mode::Production {
+                    LogFormat::Json
+                } else {
+                    LogFormat::Pretty
+                }
             }
             Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
             Some(other) => bail!("PEERHUB_LOG_FORMAT must be json or pretty, got {other:?}"),
         };
         let cors_origins = var("PEERHUB_CORS_ORIGINS")
-            .map(|s| s.split(',').map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect())
+            .map(|s| {
+                s.split(',')
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(Self {
             mode,
@@ -140,7 +154,8 @@ impl Config {
             max_body_bytes: parse_num("PEERHUB_MAX_BODY_BYTES", 64 * 1024)?,
             db_max_connections: parse_num("PEERHUB_DB_MAX_CONNECTIONS", 10)?,
             smtp_url: var("PEERHUB_SMTP_URL"),
-            smtp_from: var("PEERHUB_SMTP_FROM").unwrap_or_else(|| "PeerHub <no-reply@peerhub.invalid>".into()),
+            smtp_from: var("PEERHUB_SMTP_FROM")
+                .unwrap_or_else(|| "PeerHub <no-reply@peerhub.invalid>".into()),
             workers: var("PEERHUB_WORKERS").and_then(|w| w.parse().ok()),
         })
     }
@@ -152,7 +167,8 @@ impl Config {
 
 /// Loads or creates `<data_dir>/jwt-secret` (0600).
 fn dev_secret(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let path = data_dir.join("jwt-secret");
     if let Ok(s) = std::fs::read_to_string(&path) {
         let s = s.trim().to_owned();
@@ -176,7 +192,9 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).with_context(|| format!("writing {}", path.display()))?;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     f.write_all(contents.as_bytes())?;
     #[cfg(unix)]
     {
@@ -192,7 +210,10 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:redacted@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:redacted@h/db"
+        );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
     }
 
@@ -205,7 +226,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.join("jwt-secret")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let _ = std::fs::remove_dir_all(dir);

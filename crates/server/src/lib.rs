@@ -25,7 +25,8 @@ pub use config::Config;
 /// if needed.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     if config.is_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
     let db = connect(
         &config.database_url,
@@ -90,7 +91,11 @@ fn cors(origins: &[String]) -> Cors {
         ])
         .max_age(3600);
     for o in origins {
-        c = if o == "*" { c.allow_any_origin() } else { c.allowed_origin(o) };
+        c = if o == "*" {
+            c.allow_any_origin()
+        } else {
+            c.allowed_origin(o)
+        };
     }
     c
 }
@@ -113,7 +118,8 @@ impl Application {
         let doc = peerhub_http::openapi();
         let spec_json = Arc::new(peerhub_http::openapi_json(&doc));
         let state = AppState::new(db.clone(), http_settings(&config), Metrics::new());
-        let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+        let listener =
+            TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let origins = config.cors_origins.clone();
         let data = web::Data::new(state.clone());
@@ -137,7 +143,8 @@ impl Application {
         let (admin_server, admin_port) = match &config.admin_bind {
             None => (None, None),
             Some(bind) => {
-                let l = TcpListener::bind(bind).with_context(|| format!("binding admin port {bind}"))?;
+                let l = TcpListener::bind(bind)
+                    .with_context(|| format!("binding admin port {bind}"))?;
                 let p = l.local_addr()?.port();
                 let data = web::Data::new(state.clone());
                 let s = HttpServer::new(move || {

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use peerhub_server::{Application, Config, demo, migrate_with_retry, open_db, telemetry};
 
 #[derive(Parser)]
-#[command(name = "peerhub", version, about = "PeerHub: the API that peer-support networks run on")]
+#[command(
+    name = "peerhub",
+    version,
+    about = "PeerHub: the API that peer-support networks run on"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -51,7 +55,9 @@ fn main() -> anyhow::Result<()> {
     }
     let config = Config::from_env()?;
     telemetry::init(config.log_format);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(config).await,
@@ -63,11 +69,23 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Openapi => Ok(()),
             Command::Admin {
-                command: AdminCommand::Create { email, password, display_name },
+                command:
+                    AdminCommand::Create {
+                        email,
+                        password,
+                        display_name,
+                    },
             } => {
                 let db = open_db(&config).await?;
                 migrate_with_retry(&db).await?;
-                match peerhub_persistence::accounts::create_admin(&db, &email, &password, &display_name).await {
+                match peerhub_persistence::accounts::create_admin(
+                    &db,
+                    &email,
+                    &password,
+                    &display_name,
+                )
+                .await
+                {
                     Ok(u) => {
                         println!("created platform admin {} ({})", u.email, u.id);
                         Ok(())
@@ -85,7 +103,10 @@ fn main() -> anyhow::Result<()> {
                 let db = open_db(&config).await?;
                 migrate_with_retry(&db).await?;
                 let logins = demo::load(&db).await.context("loading demo data")?;
-                println!("Demo data loaded. Logins (password for all: {}):", demo::DEMO_PASSWORD);
+                println!(
+                    "Demo data loaded. Logins (password for all: {}):",
+                    demo::DEMO_PASSWORD
+                );
                 for l in logins {
                     println!("  {:<45} {}", l.email, l.role);
                 }
@@ -101,7 +122,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let base = config.public_base_url.clone();
     let app = Application::build(config).await?;
     let port = app.port();
-    tracing::info!(port, startup_ms = started.elapsed().as_millis() as u64, "peerhub is ready");
+    tracing::info!(
+        port,
+        startup_ms = started.elapsed().as_millis() as u64,
+        "peerhub is ready"
+    );
     println!("PeerHub is serving on {base} (port {port})");
     println!("  API docs:   {base}/docs/");
     println!("  OpenAPI:    {base}/openapi.json");
@@ -109,6 +134,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(p) = app.admin_port() {
         println!("  Metrics:    admin port {p} (/metrics)");
     }
-    println!("  Demo logins: run `peerhub demo` (password {})", demo::DEMO_PASSWORD);
+    println!(
+        "  Demo logins: run `peerhub demo` (password {})",
+        demo::DEMO_PASSWORD
+    );
     app.run_until_stopped().await
 }

@@ -31,7 +31,10 @@ impl Sender {
 
     async fn send(&self, m: &outbox::Model) -> anyhow::Result<()> {
         let payload: serde_json::Value = serde_json::from_str(&m.payload)?;
-        let subject = payload.get("subject").and_then(|s| s.as_str()).unwrap_or("PeerHub notice");
+        let subject = payload
+            .get("subject")
+            .and_then(|s| s.as_str())
+            .unwrap_or("PeerHub notice");
         let body = payload.get("body").and_then(|s| s.as_str()).unwrap_or("");
         let to = m.recipient.as_deref().unwrap_or("");
         match self {

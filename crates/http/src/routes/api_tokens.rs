@@ -45,7 +45,10 @@ pub struct ApiTokenView {
 impl From<api_token::Model> for ApiTokenView {
     fn from(t: api_token::Model) -> Self {
         Self {
-            scopes: scopes_of(&t).iter().map(|s| s.as_str().to_owned()).collect(),
+            scopes: scopes_of(&t)
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
             id: t.id,
             name: t.name,
             token_prefix: t.token_prefix,
@@ -80,13 +83,28 @@ crate::page_schema!(ApiTokenPage, ApiTokenView);
     )
 )]
 #[post("/v1/api-tokens")]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateApiToken>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<CreateApiToken>,
+) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let b = body.0;
-    let (t, secret) = api_tokens::create(&state.db, &auth.ctx(), &auth.0.user_id, &b.name, &b.scopes, b.expires_at).await?;
+    let (t, secret) = api_tokens::create(
+        &state.db,
+        &auth.ctx(),
+        &auth.0.user_id,
+        &b.name,
+        &b.scopes,
+        b.expires_at,
+    )
+    .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/api-tokens/{}", t.id)))
-        .json(CreatedApiToken { token: t.into(), secret }))
+        .json(CreatedApiToken {
+            token: t.into(),
+            secret,
+        }))
 }
 
 /// List my API tokens (never their secrets).
@@ -98,7 +116,12 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Creat
     responses((status = 200, description = "My tokens", body = ApiTokenPage))
 )]
 #[get("/v1/api-tokens")]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let page = api_tokens::list(&state.db, &auth.0.user_id, &q.to_request()?).await?;
     Ok(page_response(&req, &state, page, ApiTokenView::from))
@@ -116,7 +139,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: w
     )
 )]
 #[delete("/v1/api-tokens/{id}")]
-pub async fn revoke(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn revoke(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let id = uuid_param(&id, "token")?;
     api_tokens::revoke(&state.db, &auth.ctx(), &auth.0.user_id, &id).await?;

@@ -50,7 +50,10 @@ pub struct RegistrationAccepted {
     )
 )]
 #[post("/v1/auth/register")]
-pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<HttpResponse> {
+pub async fn register(
+    state: web::Data<AppState>,
+    body: JsonBody<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
     let b = body.0;
     accounts::register(
         &state.db,
@@ -97,7 +100,10 @@ pub struct VerifyResponse {
     )
 )]
 #[post("/v1/auth/verify")]
-pub async fn verify(state: web::Data<AppState>, body: JsonBody<VerifyRequest>) -> ApiResult<HttpResponse> {
+pub async fn verify(
+    state: web::Data<AppState>,
+    body: JsonBody<VerifyRequest>,
+) -> ApiResult<HttpResponse> {
     let u = accounts::verify_email(&state.db, &anonymous_ctx(), &body.0.token).await?;
     Ok(HttpResponse::Ok().json(VerifyResponse {
         user_id: u.id,
@@ -127,7 +133,11 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-async fn token_pair(state: &AppState, user_id: &str, refresh_token: String) -> ApiResult<TokenPair> {
+async fn token_pair(
+    state: &AppState,
+    user_id: &str,
+    refresh_token: String,
+) -> ApiResult<TokenPair> {
     Ok(TokenPair {
         access_token: issue_access_token(state, user_id)?,
         refresh_token,
@@ -152,7 +162,10 @@ async fn token_pair(state: &AppState, user_id: &str, refresh_token: String) -> A
     )
 )]
 #[post("/v1/auth/login")]
-pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> ApiResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    body: JsonBody<LoginRequest>,
+) -> ApiResult<HttpResponse> {
     let u = accounts::login(&state.db, &anonymous_ctx(), &body.0.email, &body.0.password).await?;
     let refresh_token = sessions::start(&state.db, &u.id, state.settings.refresh_token_ttl).await?;
     Ok(HttpResponse::Ok().json(token_pair(&state, &u.id, refresh_token).await?))
@@ -180,8 +193,17 @@ pub struct RefreshRequest {
     )
 )]
 #[post("/v1/auth/refresh")]
-pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<HttpResponse> {
-    let (u, raw) = sessions::rotate(&state.db, &anonymous_ctx(), &body.0.refresh_token, state.settings.refresh_token_ttl).await?;
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let (u, raw) = sessions::rotate(
+        &state.db,
+        &anonymous_ctx(),
+        &body.0.refresh_token,
+        state.settings.refresh_token_ttl,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(token_pair(&state, &u.id, raw).await?))
 }
 
@@ -193,7 +215,10 @@ pub async fn refresh(state: web::Data<AppState>, body: JsonBody<RefreshRequest>)
     responses((status = 204, description = "Logged out"))
 )]
 #[post("/v1/auth/logout")]
-pub async fn logout(state: web::Data<AppState>, body: JsonBody<RefreshRequest>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    state: web::Data<AppState>,
+    body: JsonBody<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
     sessions::logout(&state.db, &anonymous_ctx(), &body.0.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

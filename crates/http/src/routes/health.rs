@@ -23,7 +23,9 @@ pub struct HealthStatus {
 )]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
-    HttpResponse::Ok().json(HealthStatus { status: "ok".into() })
+    HttpResponse::Ok().json(HealthStatus {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness: the database answers. 503 with `Retry-After` while it does not.
@@ -37,9 +39,18 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    match tokio::time::timeout(Duration::from_secs(3), peerhub_persistence::db::ping(&state.db)).await {
-        Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthStatus { status: "ok".into() })),
+    match tokio::time::timeout(
+        Duration::from_secs(3),
+        peerhub_persistence::db::ping(&state.db),
+    )
+    .await
+    {
+        Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthStatus {
+            status: "ok".into(),
+        })),
         Ok(Err(e)) => Err(ApiError::Unavailable(e.into())),
-        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!("database ping timed out"))),
+        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
+            "database ping timed out"
+        ))),
     }
 }

@@ -99,7 +99,11 @@ crate::page_schema!(InvitationPage, InvitationView);
     )
 )]
 #[post("/v1/invitations")]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateInvitation>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<CreateInvitation>,
+) -> ApiResult<HttpResponse> {
     let b = body.0;
     let network_id = uuid::Uuid::parse_str(&b.network_id)
         .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
@@ -119,7 +123,10 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Creat
     )
     .await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/invitations?network_id={}", inv.network_id)))
+        .insert_header((
+            "Location",
+            format!("/v1/invitations?network_id={}", inv.network_id),
+        ))
         .json(CreatedInvitation {
             accept_url: invitation_link(&state.settings.public_base_url, &token),
             invitation: inv.into(),
@@ -149,14 +156,24 @@ pub struct InvitationFilter {
     )
 )]
 #[get("/v1/invitations")]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, f: web::Query<InvitationFilter>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    f: web::Query<InvitationFilter>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let network_id = uuid::Uuid::parse_str(&f.network_id)
         .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
         .to_string();
     if let Some(s) = &f.status
         && !["pending", "accepted", "expired"].contains(&s.as_str())
     {
-        return Err(ApiError::field("status", "invalid_status", "must be pending, accepted or expired"));
+        return Err(ApiError::field(
+            "status",
+            "invalid_status",
+            "must be pending, accepted or expired",
+        ));
     }
     let page_req = q.to_request()?;
     access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
@@ -200,12 +217,23 @@ pub struct AcceptedInvitation {
     )
 )]
 #[post("/v1/invitations/{token}/accept")]
-pub async fn accept(state: web::Data<AppState>, token: web::Path<String>, body: JsonBody<AcceptInvitation>) -> ApiResult<HttpResponse> {
+pub async fn accept(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: JsonBody<AcceptInvitation>,
+) -> ApiResult<HttpResponse> {
     if token.len() > 200 {
         return Err(ApiError::not_found("invitation"));
     }
     let b = body.0;
-    let (u, net) = invitations::accept(&state.db, &anonymous_ctx(), &token, &b.display_name, &b.password).await?;
+    let (u, net) = invitations::accept(
+        &state.db,
+        &anonymous_ctx(),
+        &token,
+        &b.display_name,
+        &b.password,
+    )
+    .await?;
     let refresh = sessions::start(&state.db, &u.id, state.settings.refresh_token_ttl).await?;
     Ok(HttpResponse::Created().json(AcceptedInvitation {
         tokens: TokenPair {

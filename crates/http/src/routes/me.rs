@@ -16,7 +16,9 @@ use crate::state::AppState;
 
 /// Distinguishes an absent field (`None`) from an explicit `null`
 /// (`Some(None)`) in PATCH bodies.
-pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -151,7 +153,9 @@ pub async fn get_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpRes
     own_account(&auth.0, None)?;
     let u = accounts::get(&state.db, &auth.0.user_id).await?;
     let v = me_view(&state, u).await?;
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v.version))).json(v))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(v.version)))
+        .json(v))
 }
 
 /// Fields to change; absent fields stay, `null` clears an optional field.
@@ -201,7 +205,12 @@ pub struct MePatch {
     )
 )]
 #[patch("/v1/me")]
-pub async fn update_me(state: web::Data<AppState>, auth: Auth, if_match: IfMatch, body: JsonBody<MePatch>) -> ApiResult<HttpResponse> {
+pub async fn update_me(
+    state: web::Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: JsonBody<MePatch>,
+) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let b = body.0;
     let patch = ProfilePatch {
@@ -216,7 +225,10 @@ pub async fn update_me(state: web::Data<AppState>, auth: Auth, if_match: IfMatch
         interests: b.interests,
         sensitive: b.sensitive.map(|s| s.map(Into::into)),
     };
-    let u = accounts::update_profile(&state.db, &auth.ctx(), &auth.0.user_id, patch, if_match.0).await?;
+    let u = accounts::update_profile(&state.db, &auth.ctx(), &auth.0.user_id, patch, if_match.0)
+        .await?;
     let v = me_view(&state, u).await?;
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v.version))).json(v))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(v.version)))
+        .json(v))
 }

@@ -4,9 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
 use peerhub_domain::account::{NetworkRole, Scope};
+use peerhub_persistence::access;
 use peerhub_persistence::entities::{network, network_member, user};
 use peerhub_persistence::networks::{self, Member, allowed_domains};
-use peerhub_persistence::access;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -95,7 +95,11 @@ pub struct CreateNetwork {
     )
 )]
 #[post("/v1/networks")]
-pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<CreateNetwork>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<CreateNetwork>,
+) -> ApiResult<HttpResponse> {
     access::platform_admin(&auth.0)?;
     let b = body.0;
     let n = networks::create(
@@ -122,11 +126,19 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: JsonBody<Creat
     responses((status = 200, description = "Networks, oldest first", body = NetworkPage))
 )]
 #[get("/v1/networks")]
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     if let Some(scopes) = &auth.0.token_scopes
         && !scopes.contains(&Scope::NetworksRead)
     {
-        return Err(ApiError::forbidden("insufficient-scope", "this API token lacks networks:read"));
+        return Err(ApiError::forbidden(
+            "insufficient-scope",
+            "this API token lacks networks:read",
+        ));
     }
     let page = networks::list_visible(&state.db, &auth.0, &q.to_request()?).await?;
     Ok(page_response(&req, &state, page, NetworkView::from))
@@ -144,9 +156,20 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, auth: Auth, q: w
     )
 )]
 #[get("/v1/networks/{id}")]
-pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "network")?;
-    let n = access::network(&state.db, &auth.0, &id, Need::Member, Some(Scope::NetworksRead)).await?;
+    let n = access::network(
+        &state.db,
+        &auth.0,
+        &id,
+        Need::Member,
+        Some(Scope::NetworksRead),
+    )
+    .await?;
     Ok(network_response(actix_web::http::StatusCode::OK, n))
 }
 
@@ -181,7 +204,13 @@ pub struct NetworkPatch {
     )
 )]
 #[patch("/v1/networks/{id}")]
-pub async fn update(state: web::Data<AppState>, auth: Auth, id: web::Path<String>, if_match: IfMatch, body: JsonBody<NetworkPatch>) -> ApiResult<HttpResponse> {
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<NetworkPatch>,
+) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "network")?;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     let b = body.0;
@@ -223,7 +252,12 @@ pub struct NetworkMemberView {
 }
 
 impl NetworkMemberView {
-    pub fn from_parts(network_id: &str, u: user::Model, role: String, m: Option<&network_member::Model>) -> Self {
+    pub fn from_parts(
+        network_id: &str,
+        u: user::Model,
+        role: String,
+        m: Option<&network_member::Model>,
+    ) -> Self {
         Self {
             network_id: network_id.to_owned(),
             user_id: u.id,
@@ -270,16 +304,37 @@ pub struct MemberFilter {
     )
 )]
 #[get("/v1/networks/{id}/members")]
-pub async fn members(req: HttpRequest, state: web::Data<AppState>, auth: Auth, id: web::Path<String>, f: web::Query<MemberFilter>, q: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn members(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    f: web::Query<MemberFilter>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "network")?;
     let role = match &f.role {
         None => None,
-        Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| ApiError::field("role", "invalid_role", "must be member or manager").into_bad_request())?),
+        Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| {
+            ApiError::field("role", "invalid_role", "must be member or manager").into_bad_request()
+        })?),
     };
     let page_req = q.to_request()?;
-    access::network(&state.db, &auth.0, &id, Need::Manager, Some(Scope::UsersRead)).await?;
+    access::network(
+        &state.db,
+        &auth.0,
+        &id,
+        Need::Manager,
+        Some(Scope::UsersRead),
+    )
+    .await?;
     let page = networks::members(&state.db, &id, role, &page_req).await?;
-    Ok(page_response(&req, &state, page, NetworkMemberView::from_member))
+    Ok(page_response(
+        &req,
+        &state,
+        page,
+        NetworkMemberView::from_member,
+    ))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -309,12 +364,28 @@ pub struct MemberPatch {
     )
 )]
 #[patch("/v1/networks/{id}/members/{user_id}")]
-pub async fn update_member(state: web::Data<AppState>, auth: Auth, path: web::Path<(String, String)>, if_match: IfMatch, body: JsonBody<MemberPatch>) -> ApiResult<HttpResponse> {
+pub async fn update_member(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: JsonBody<MemberPatch>,
+) -> ApiResult<HttpResponse> {
     let (id, user_id) = path.into_inner();
     let id = uuid_param(&id, "network")?;
     let user_id = uuid_param(&user_id, "user")?;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
-    let m = networks::set_member_role(&state.db, &auth.ctx(), &id, &user_id, &body.0.role, if_match.0).await?;
+    let m = networks::set_member_role(
+        &state.db,
+        &auth.ctx(),
+        &id,
+        &user_id,
+        &body.0.role,
+        if_match.0,
+    )
+    .await?;
     let v = m.membership.version;
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag(v))).json(NetworkMemberView::from_member(m)))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(v)))
+        .json(NetworkMemberView::from_member(m)))
 }

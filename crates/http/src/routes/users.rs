@@ -34,12 +34,23 @@ pub struct UserLookup {
     )
 )]
 #[get("/v1/users")]
-pub async fn lookup(state: web::Data<AppState>, auth: Auth, q: web::Query<UserLookup>) -> ApiResult<HttpResponse> {
+pub async fn lookup(
+    state: web::Data<AppState>,
+    auth: Auth,
+    q: web::Query<UserLookup>,
+) -> ApiResult<HttpResponse> {
     let network_id = uuid::Uuid::parse_str(&q.network_id)
         .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
         .to_string();
     let email = Email::parse(&q.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
-    access::network(&state.db, &auth.0, &network_id, Need::Manager, Some(Scope::UsersRead)).await?;
+    access::network(
+        &state.db,
+        &auth.0,
+        &network_id,
+        Need::Manager,
+        Some(Scope::UsersRead),
+    )
+    .await?;
     let found = accounts::find_in_network(&state.db, &network_id, &email).await?;
     let page = Page {
         items: found.into_iter().collect::<Vec<_>>(),
