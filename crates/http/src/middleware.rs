@@ -117,6 +117,49 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     hex::encode(h.finalize())
 }
 
+/// Stored responses can hold secrets (a new API token, an invitation
+/// token, session tokens), so they are encrypted with a key derived from the
+/// caller's `Authorization` header and the Idempotency-Key — values the
+/// database never holds — and only the caller who can repeat the request
+/// can read them back.
+fn replay_cipher(principal: &[u8], key: &str) -> chacha20poly1305::ChaCha20Poly1305 {
+    use chacha20poly1305::KeyInit;
+    let mut h = Sha256::new();
+    h.update(b"peerhub-idempotency-replay-v1");
+    for p in [principal, key.as_bytes()] {
+        h.update((p.len() as u64).to_be_bytes());
+        h.update(p);
+    }
+    let k = h.finalize();
+    chacha20poly1305::ChaCha20Poly1305::new(&k)
+}
+
+fn seal(principal: &[u8], key: &str, plain: &[u8]) -> Option<String> {
+    use base64::Engine;
+    use chacha20poly1305::aead::{Aead, AeadCore, OsRng};
+    let cipher = replay_cipher(principal, key);
+    let nonce = chacha20poly1305::ChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let mut out = nonce.to_vec();
+    out.extend(cipher.encrypt(&nonce, plain).ok()?);
+    Some(base64::engine::general_purpose::STANDARD.encode(out))
+}
+
+fn open_sealed(principal: &[u8], key: &str, sealed: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use chacha20poly1305::aead::Aead;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    if bytes.len() < 12 {
+        return None;
+    }
+    let (nonce, ct) = bytes.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    replay_cipher(principal, key)
+        .decrypt(&nonce.into(), ct)
+        .ok()
+}
+
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
 /// Idempotency-Key handling for POST: the first response for a key is
@@ -166,6 +209,9 @@ pub async fn idempotency(
             headers,
             body,
         } => {
+            let body = open_sealed(&principal, &key, &body).ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("stored idempotent response unreadable"))
+            })?;
             let mut res =
                 HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
             for (k, v) in headers {
@@ -221,8 +267,8 @@ pub async fn idempotency(
                 .map(|v| (n.to_string(), v.to_owned()))
         })
         .collect();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    if let Err(e) = idempotency::complete(&state.db, &id, status.as_u16(), &saved, &text).await {
+    let sealed = seal(&principal, &key, &bytes).unwrap_or_default();
+    if let Err(e) = idempotency::complete(&state.db, &id, status.as_u16(), &saved, &sealed).await {
         tracing::warn!(error = %e, "could not save idempotent response");
     }
     let response = head.set_body(BoxBody::new(bytes));

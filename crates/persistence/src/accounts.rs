@@ -8,7 +8,7 @@ use peerhub_domain::account::{
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::OnConflict,
 };
 use serde_json::json;
 
@@ -125,7 +125,7 @@ pub async fn create_admin(
     };
     let hash = hash_password(password.to_owned()).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if find_by_email(&txn, &email).await?.is_some() {
         return Err(StoreError::conflict(
             "email-taken",
@@ -204,8 +204,34 @@ pub async fn register(
     // Hash before looking the email up, so both paths take as long.
     let hash = hash_password(r.password).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) = find_by_email(&txn, &email).await? {
+        if existing.status == UserStatus::PendingVerification.as_str() {
+            // Registering again before verifying sends a fresh token (the
+            // way to recover from a lost or expired one).
+            let member = network_member::Entity::find()
+                .filter(network_member::Column::NetworkId.eq(&net.id))
+                .filter(network_member::Column::UserId.eq(&existing.id))
+                .one(&txn)
+                .await?;
+            if member.is_none() {
+                new_membership(&net.id, &existing.id, NetworkRole::Member, now)
+                    .insert(&txn)
+                    .await?;
+            }
+            let msg =
+                verification_email(&txn, &existing.id, &email, &net, public_base_url, now).await?;
+            trail::write(
+                &txn,
+                &ctx.with_actor(&existing.id),
+                now,
+                Audit::new("user.verification_resent", "user", &existing.id).network(&net.id),
+                vec![msg],
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok(Registered::AlreadyRegistered);
+        }
         let msg = Message::email(
             "account.registration_attempted",
             "user",
@@ -213,7 +239,7 @@ pub async fn register(
             email.as_str(),
             json!({
                 "subject": "Someone tried to register with your email",
-                "body": format!("Someone tried to register a PeerHub account for {} with this address, which already has an account. If it was you, log in instead, or reset your password. If it was not you, you can ignore this message.", net.name),
+                "body": format!("Someone tried to register a PeerHub account for {} with this address, which already has an account. If it was you, log in instead; if you cannot, ask a manager of the network for help. If it was not you, you can ignore this message.", net.name),
             }),
         )
         .network(&net.id);
@@ -245,36 +271,8 @@ pub async fn register(
     new_membership(&net.id, &u.id, NetworkRole::Member, now)
         .insert(&txn)
         .await?;
-    let token = random_token("");
-    email_verification::ActiveModel {
-        id: Set(new_id()),
-        user_id: Set(u.id.clone()),
-        token_hash: Set(token_hash(&token)),
-        expires_at: Set(now + Duration::hours(VERIFICATION_TTL_HOURS)),
-        used_at: Set(None),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
-    let link = format!(
-        "{}/verify-email?token={}",
-        public_base_url.trim_end_matches('/'),
-        token
-    );
     let ctx = ctx.with_actor(&u.id);
-    let msg = Message::email(
-        "account.verification_requested",
-        "user",
-        &u.id,
-        email.as_str(),
-        json!({
-            "subject": "Verify your PeerHub email address",
-            "body": format!("Welcome to {}. Confirm your email address by opening {link} or by sending this token to POST /v1/auth/verify: {token}. The link expires in {VERIFICATION_TTL_HOURS} hours.", net.name),
-            "token": token,
-            "link": link,
-        }),
-    )
-    .network(&net.id);
+    let msg = verification_email(&txn, &u.id, &email, &net, public_base_url, now).await?;
     trail::write(
         &txn,
         &ctx,
@@ -289,10 +287,51 @@ pub async fn register(
     Ok(Registered::Created { user_id: u.id })
 }
 
+/// Stores a new verification token for `user_id` and returns the email
+/// that carries it.
+async fn verification_email<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    email: &Email,
+    net: &network::Model,
+    public_base_url: &str,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    let token = random_token("");
+    email_verification::ActiveModel {
+        id: Set(new_id()),
+        user_id: Set(user_id.to_owned()),
+        token_hash: Set(token_hash(&token)),
+        expires_at: Set(now + Duration::hours(VERIFICATION_TTL_HOURS)),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    let link = format!(
+        "{}/verify-email?token={}",
+        public_base_url.trim_end_matches('/'),
+        token
+    );
+    Ok(Message::email(
+        "account.verification_requested",
+        "user",
+        user_id,
+        email.as_str(),
+        json!({
+            "subject": "Verify your PeerHub email address",
+            "body": format!("Welcome to {}. Confirm your email address by opening {link} or by sending this token to POST /v1/auth/verify: {token}. The link expires in {VERIFICATION_TTL_HOURS} hours.", net.name),
+            "token": token,
+            "link": link,
+        }),
+    )
+    .network(&net.id))
+}
+
 /// Confirms an email address with the token from the verification notice.
 pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model, StoreError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let invalid = || {
         StoreError::invalid(
             "token",
@@ -302,6 +341,7 @@ pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model
     };
     let ver = email_verification::Entity::find()
         .filter(email_verification::Column::TokenHash.eq(token_hash(token.trim())))
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
@@ -349,16 +389,7 @@ pub async fn login(
     {
         return Err(bad());
     }
-    if let Some(t) = login_throttle::Entity::find_by_id(key.clone())
-        .one(db)
-        .await?
-        && let Some(until) = t.locked_until
-        && until > now
-    {
-        return Err(StoreError::Throttled {
-            retry_after_secs: (until - now).num_seconds().max(1) as u64,
-        });
-    }
+    check_throttle(db, &key, now).await?;
     let user = match Email::parse(&key) {
         Ok(e) => find_by_email(db, &e).await?,
         Err(_) => None,
@@ -370,7 +401,7 @@ pub async fn login(
     .await;
     match (ok, user) {
         (true, Some(u)) => {
-            login_throttle::Entity::delete_by_id(key).exec(db).await?;
+            clear_throttle(db, &key).await?;
             if u.status == UserStatus::PendingVerification.as_str() {
                 return Err(StoreError::forbidden(
                     "email-not-verified",
@@ -388,7 +419,7 @@ pub async fn login(
         (_, user) => {
             record_failure(db, &key, now).await?;
             if let Some(u) = user {
-                let txn = db.begin().await?;
+                let txn = crate::db::begin_write(db).await?;
                 trail::write(
                     &txn,
                     &ctx.with_actor(&u.id),
@@ -404,47 +435,72 @@ pub async fn login(
     }
 }
 
-async fn record_failure(db: &Db, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let txn = db.begin().await?;
-    let existing = login_throttle::Entity::find_by_id(key.to_owned())
+pub(crate) async fn record_failure(
+    db: &Db,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let txn = crate::db::begin_write(db).await?;
+    // Make sure the row exists, then lock it, so concurrent failures all
+    // count (PostgreSQL row lock; SQLite's write lock serialises them).
+    login_throttle::Entity::insert(login_throttle::ActiveModel {
+        key: Set(key.to_owned()),
+        failures: Set(0),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    })
+    .on_conflict(
+        OnConflict::column(login_throttle::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let t = login_throttle::Entity::find_by_id(key.to_owned())
+        .lock_exclusive()
         .one(&txn)
-        .await?;
-    match existing {
-        None => {
-            login_throttle::ActiveModel {
-                key: Set(key.to_owned()),
-                failures: Set(1),
-                window_started_at: Set(now),
-                locked_until: Set(None),
-            }
-            .insert(&txn)
-            .await
-            .map(|_| ())
-            .or_else(|e| {
-                if is_unique_violation(&e) {
-                    Ok(())
-                } else {
-                    Err(e)
-                }
-            })?;
-        }
-        Some(t) => {
-            let in_window = now - t.window_started_at < Duration::minutes(THROTTLE_WINDOW_MINUTES);
-            let failures = if in_window { t.failures + 1 } else { 1 };
-            let mut am = t.clone().into_active_model();
-            if !in_window {
-                am.window_started_at = Set(now);
-            }
-            am.failures = Set(failures);
-            if failures >= MAX_FAILED_LOGINS {
-                am.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
-                am.failures = Set(0);
-                am.window_started_at = Set(now);
-            }
-            am.update(&txn).await?;
-        }
+        .await?
+        .ok_or_else(|| StoreError::Internal("throttle row vanished".into()))?;
+    let in_window = now - t.window_started_at < Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let failures = if in_window { t.failures + 1 } else { 1 };
+    let mut am = t.into_active_model();
+    if !in_window {
+        am.window_started_at = Set(now);
     }
+    am.failures = Set(failures);
+    if failures >= MAX_FAILED_LOGINS {
+        am.locked_until = Set(Some(now + Duration::minutes(LOCKOUT_MINUTES)));
+        am.failures = Set(0);
+        am.window_started_at = Set(now);
+    }
+    am.update(&txn).await?;
     txn.commit().await?;
+    Ok(())
+}
+
+/// Refuses while `key` (a lower-cased email) is locked out.
+pub(crate) async fn check_throttle(
+    db: &Db,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if let Some(t) = login_throttle::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        && let Some(until) = t.locked_until
+        && until > now
+    {
+        return Err(StoreError::Throttled {
+            retry_after_secs: (until - now).num_seconds().max(1) as u64,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) async fn clear_throttle(db: &Db, key: &str) -> Result<(), StoreError> {
+    login_throttle::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -483,8 +539,9 @@ pub async fn update_profile(
     let patch = patch.validate()?;
     let changed = patch.field_names();
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let u = user::Entity::find_by_id(user_id.to_owned())
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
@@ -551,7 +608,7 @@ pub async fn find_in_network(
     db: &Db,
     network_id: &str,
     email: &Email,
-) -> Result<Option<(user::Model, String)>, StoreError> {
+) -> Result<Option<(user::Model, network_member::Model)>, StoreError> {
     let Some(u) = find_by_email(db, email).await? else {
         return Ok(None);
     };
@@ -560,5 +617,5 @@ pub async fn find_in_network(
         .filter(network_member::Column::UserId.eq(&u.id))
         .one(db)
         .await?;
-    Ok(m.map(|m| (u, m.role)))
+    Ok(m.map(|m| (u, m)))
 }

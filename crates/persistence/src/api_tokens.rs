@@ -5,7 +5,6 @@ use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
 };
 
 use crate::Db;
@@ -82,7 +81,7 @@ pub async fn create(
     let name = name.unwrap_or_default();
     parsed.sort();
     let raw = random_token(TOKEN_PREFIX);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let t = api_token::ActiveModel {
         id: Set(new_id()),
         user_id: Set(user_id.to_owned()),
@@ -128,7 +127,7 @@ pub async fn list(
 /// Revokes one of the caller's tokens. Someone else's token is "not found".
 pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result<(), StoreError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let t = api_token::Entity::find_by_id(token_id.to_owned())
         .filter(api_token::Column::UserId.eq(user_id))
         .one(&txn)

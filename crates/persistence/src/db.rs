@@ -81,3 +81,18 @@ pub fn pool_stats(db: &Db) -> (u32, u32) {
 pub fn is_postgres(db: &Db) -> bool {
     db.get_database_backend() == DatabaseBackend::Postgres
 }
+
+/// Begins a transaction that will write. On SQLite it starts `IMMEDIATE`,
+/// taking the write lock up front (waiting up to the busy timeout) instead
+/// of failing with "database is locked" when a read later upgrades to a
+/// write. On PostgreSQL it is a plain transaction; stores lock the rows
+/// their rules depend on with `SELECT … FOR UPDATE` (`lock_exclusive`,
+/// which SQLite ignores: its single writer already serialises them).
+pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}

@@ -6,12 +6,14 @@ use peerhub_domain::account::{Email, NetworkRole, UserStatus, check_password, pa
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde_json::json;
 
 use crate::Db;
-use crate::accounts::{find_by_email, json_to_list, list_to_json, new_membership, new_user};
+use crate::accounts::{
+    check_throttle, clear_throttle, find_by_email, json_to_list, list_to_json, new_membership,
+    new_user, record_failure,
+};
 use crate::entities::{invitation, network, network_member, user};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
@@ -86,7 +88,7 @@ pub async fn create(
     };
     let now = Utc::now();
     let raw = random_token("");
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let inv = invitation::ActiveModel {
         id: Set(new_id()),
         network_id: Set(net.id.clone()),
@@ -190,10 +192,31 @@ pub async fn accept(
     let display_name = v.check("display_name", parse_display_name(display_name));
     let new_hash = match &existing {
         Some(u) => {
+            // The same per-email throttle as login: an invitation must not
+            // become a way to guess someone's password.
+            check_throttle(db, email.as_str(), now).await?;
             if !verify_password(password.to_owned(), Some(u.password_hash.clone())).await {
+                record_failure(db, email.as_str(), now).await?;
+                let txn = crate::db::begin_write(db).await?;
+                trail::write(
+                    &txn,
+                    &ctx.with_actor(&u.id),
+                    now,
+                    Audit::new("user.login_failed", "user", &u.id),
+                    vec![],
+                )
+                .await?;
+                txn.commit().await?;
                 return Err(StoreError::unauthorized(
                     "invalid-credentials",
                     "an account with this email exists; give its password to accept",
+                ));
+            }
+            clear_throttle(db, email.as_str()).await?;
+            if u.status == UserStatus::Disabled.as_str() {
+                return Err(StoreError::forbidden(
+                    "account-disabled",
+                    "this account is disabled",
                 ));
             }
             None
@@ -208,7 +231,7 @@ pub async fn accept(
     };
     v.into_result()?;
     let role = NetworkRole::parse(&inv.role).unwrap_or(NetworkRole::Member);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // Single use, even under concurrent accepts.
     let claimed = invitation::Entity::update_many()
         .col_expr(
@@ -238,6 +261,29 @@ pub async fn accept(
         ));
     }
     let u = match (existing, new_hash) {
+        // The invitation reached this mailbox, which verifies the address.
+        (Some(u), _) if u.status == UserStatus::PendingVerification.as_str() => {
+            user::Entity::update_many()
+                .col_expr(
+                    user::Column::Status,
+                    sea_orm::sea_query::Expr::value(UserStatus::Active.as_str()),
+                )
+                .col_expr(
+                    user::Column::Version,
+                    sea_orm::sea_query::Expr::value(u.version + 1),
+                )
+                .col_expr(
+                    user::Column::UpdatedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .filter(user::Column::Id.eq(u.id.clone()))
+                .exec(&txn)
+                .await?;
+            user::Entity::find_by_id(u.id.clone())
+                .one(&txn)
+                .await?
+                .ok_or_else(gone)?
+        }
         (Some(u), _) => u,
         (None, Some(hash)) => {
             new_user(

@@ -7,7 +7,7 @@ use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect, TransactionTrait,
+    QueryFilter, QuerySelect,
 };
 use serde_json::json;
 
@@ -48,7 +48,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
     let register = check_register(&mut v, input.require_register_to_propose);
     v.into_result()?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let n = network::ActiveModel {
         id: Set(new_id()),
         name: Set(name.unwrap_or_default()),
@@ -144,14 +144,14 @@ pub async fn update(
     let domains = patch
         .allowed_email_domains
         .and_then(|d| v.check("allowed_email_domains", parse_allowed_domains(&d)));
-    let register = match patch.require_register_to_propose {
-        Some(r) => Some(check_register(&mut v, r)),
-        None => None,
-    };
+    let register = patch
+        .require_register_to_propose
+        .map(|r| check_register(&mut v, r));
     v.into_result()?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let n = network::Entity::find_by_id(network_id.to_owned())
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("network"))?;
@@ -265,7 +265,14 @@ pub async fn set_member_role(
         ))
     })?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    // The network row is the lock that keeps "at least one manager" true
+    // under concurrent role changes.
+    network::Entity::find_by_id(network_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("network"))?;
     let m = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))
@@ -343,7 +350,7 @@ pub async fn ensure_member(
     role: NetworkRole,
 ) -> Result<(), StoreError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let exists = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))

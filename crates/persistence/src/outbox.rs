@@ -104,3 +104,17 @@ pub async fn requeue_stuck(db: &Db) -> Result<u64, StoreError> {
         .await?;
     Ok(r.rows_affected)
 }
+
+/// The newest email queued for `recipient` (for operators and the
+/// getting-started walkthrough, when no SMTP server is configured).
+pub async fn latest_email_to(
+    db: &Db,
+    recipient: &str,
+) -> Result<Option<outbox::Model>, StoreError> {
+    Ok(outbox::Entity::find()
+        .filter(outbox::Column::Kind.eq("email"))
+        .filter(outbox::Column::Recipient.eq(recipient.trim().to_lowercase()))
+        .order_by_desc(outbox::Column::Id)
+        .one(db)
+        .await?)
+}

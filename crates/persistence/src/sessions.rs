@@ -5,7 +5,7 @@ use chrono::{Duration, Utc};
 use peerhub_domain::account::UserStatus;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    TransactionTrait,
+    QuerySelect,
 };
 
 use crate::Db;
@@ -64,9 +64,12 @@ pub async fn rotate(
     ttl: Duration,
 ) -> Result<(user::Model, String), StoreError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
+    // Locked, so two concurrent exchanges of one token serialise: the
+    // second sees it rotated and is treated as reuse.
     let t = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash(raw.trim())))
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
@@ -119,7 +122,7 @@ pub async fn rotate(
 /// was refreshed). Unknown tokens are ignored, so logout is idempotent.
 pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), StoreError> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(t) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash(raw.trim())))
         .one(&txn)

@@ -31,6 +31,21 @@ enum Command {
     },
     /// Load demo data (idempotent) and print the demo logins.
     Demo,
+    /// Read queued emails (useful when no SMTP server is configured).
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Print the newest email to an address as JSON (topic, subject, body,
+    /// and the token or link it carries).
+    Last {
+        #[arg(long)]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +113,24 @@ fn main() -> anyhow::Result<()> {
                     }
                     Err(e) => Err(anyhow::anyhow!("{e}")),
                 }
+            }
+            Command::Mail {
+                command: MailCommand::Last { to },
+            } => {
+                let db = open_db(&config).await?;
+                migrate_with_retry(&db).await?;
+                let m = peerhub_persistence::outbox::latest_email_to(&db, &to)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .ok_or_else(|| anyhow::anyhow!("no email queued for {to}"))?;
+                let mut payload: serde_json::Value = serde_json::from_str(&m.payload)?;
+                if let Some(obj) = payload.as_object_mut() {
+                    obj.insert("topic".into(), m.topic.clone().into());
+                    obj.insert("to".into(), m.recipient.clone().unwrap_or_default().into());
+                    obj.insert("status".into(), m.status.clone().into());
+                }
+                println!("{payload}");
+                Ok(())
             }
             Command::Demo => {
                 let db = open_db(&config).await?;

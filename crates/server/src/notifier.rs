@@ -13,7 +13,7 @@ use crate::config::Config;
 enum Sender {
     Log,
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
 }
@@ -23,7 +23,7 @@ impl Sender {
         match &config.smtp_url {
             None => Ok(Sender::Log),
             Some(url) => Ok(Sender::Smtp {
-                transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build(),
+                transport: Box::new(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
                 from: config.smtp_from.parse()?,
             }),
         }

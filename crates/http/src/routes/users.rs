@@ -1,5 +1,5 @@
 //! Looking people up within a network.
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use peerhub_domain::access::Need;
 use peerhub_domain::account::{Email, Scope};
 use peerhub_persistence::{Page, access, accounts};
@@ -7,8 +7,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Auth;
+use crate::pagination::page_response;
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::networks::{NetworkMemberPage, NetworkMemberView};
+
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -35,6 +37,7 @@ pub struct UserLookup {
 )]
 #[get("/v1/users")]
 pub async fn lookup(
+    req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
     q: web::Query<UserLookup>,
@@ -56,8 +59,8 @@ pub async fn lookup(
         items: found.into_iter().collect::<Vec<_>>(),
         next_after: None,
     };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "items": page.items.into_iter().map(|(u, role)| NetworkMemberView::from_parts(&network_id, u, role, None)).collect::<Vec<_>>(),
-        "next_cursor": null,
-    })))
+    Ok(page_response(&req, &state, page, |(u, m)| {
+        let role = m.role.clone();
+        NetworkMemberView::from_parts(&network_id, u, role, Some(&m))
+    }))
 }
