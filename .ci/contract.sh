@@ -189,6 +189,9 @@ ST_CMD=(
     --generation-database none
     --report junit
     --report-junit-path "$REPORT_DIR/schemathesis-junit.xml"
+    # Erasing the account the run is logged in as would turn every later
+    # call into a 401; the end-to-end tests cover it instead.
+    --exclude-operation-id eraseMe
     "${EXTRA[@]}"
 )
 log "schemathesis (checks: $CHECKS; max-examples $MAX_EXAMPLES; seed $SEED; workers $WORKERS)"

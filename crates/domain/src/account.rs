@@ -135,6 +135,8 @@ pub enum UserStatus {
     PendingVerification,
     Active,
     Disabled,
+    /// Erased at the person's request: pseudonymised, cannot log in.
+    Erased,
 }
 
 impl UserStatus {
@@ -143,6 +145,7 @@ impl UserStatus {
             Self::PendingVerification => "pending_verification",
             Self::Active => "active",
             Self::Disabled => "disabled",
+            Self::Erased => "erased",
         }
     }
 
@@ -151,6 +154,7 @@ impl UserStatus {
             "pending_verification" => Some(Self::PendingVerification),
             "active" => Some(Self::Active),
             "disabled" => Some(Self::Disabled),
+            "erased" => Some(Self::Erased),
             _ => None,
         }
     }

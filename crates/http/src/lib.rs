@@ -39,6 +39,8 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(me::get_me)
         .service(me::update_me)
+        .service(me::export_me)
+        .service(me::erase_me)
         .service(api_tokens::create)
         .service(api_tokens::list)
         .service(api_tokens::revoke)

@@ -14,6 +14,7 @@ pub mod invitations;
 pub mod networks;
 pub mod outbox;
 pub mod page;
+pub mod privacy;
 pub mod secrets;
 pub mod sessions;
 pub mod trail;

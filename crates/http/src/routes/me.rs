@@ -1,5 +1,5 @@
 //! The caller's own account: profile and memberships.
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{HttpResponse, delete, get, patch, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_persistence::access::own_account;
@@ -231,4 +231,109 @@ pub async fn update_me(
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(v.version)))
         .json(v))
+}
+
+/// One entry of the audit trail (field names only, never values).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventView {
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub actor_id: Option<String>,
+    pub network_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub changed_fields: Vec<String>,
+    pub request_id: Option<String>,
+}
+
+impl From<peerhub_persistence::entities::audit_event::Model> for AuditEventView {
+    fn from(a: peerhub_persistence::entities::audit_event::Model) -> Self {
+        Self {
+            changed_fields: json_to_list(&a.changed_fields),
+            id: a.id,
+            occurred_at: a.occurred_at,
+            actor_id: a.actor_id,
+            network_id: a.network_id,
+            action: a.action,
+            entity_type: a.entity_type,
+            entity_id: a.entity_id,
+            request_id: a.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipRecord {
+    pub network_id: String,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// Everything PeerHub holds about me.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyExport {
+    pub exported_at: DateTime<Utc>,
+    pub profile: Me,
+    pub memberships: Vec<MembershipRecord>,
+    pub api_tokens: Vec<crate::routes::api_tokens::ApiTokenView>,
+    pub invitations_received: Vec<crate::routes::invitations::InvitationView>,
+    pub invitations_sent: Vec<crate::routes::invitations::InvitationView>,
+    /// Audit entries where I acted or that are about my account.
+    pub audit_events: Vec<AuditEventView>,
+}
+
+/// Export everything held about me as JSON.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "exportMe",
+    security(("bearer" = [])),
+    responses((status = 200, description = "My data", body = MyExport))
+)]
+#[get("/v1/me/export")]
+pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let x = peerhub_persistence::privacy::export(&state.db, &auth.0.user_id).await?;
+    let body = MyExport {
+        exported_at: Utc::now(),
+        memberships: x
+            .memberships
+            .into_iter()
+            .map(|m| MembershipRecord {
+                network_id: m.network_id,
+                role: m.role,
+                joined_at: m.created_at,
+            })
+            .collect(),
+        api_tokens: x.api_tokens.into_iter().map(Into::into).collect(),
+        invitations_received: x.invitations_received.into_iter().map(Into::into).collect(),
+        invitations_sent: x.invitations_sent.into_iter().map(Into::into).collect(),
+        audit_events: x.audit_events.into_iter().map(Into::into).collect(),
+        profile: me_view(&state, x.user).await?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"peerhub-export.json\"",
+        ))
+        .json(body))
+}
+
+/// Erase my account: my name and email are pseudonymised everywhere, my
+/// profile is cleared, my sessions, API tokens and memberships end. The
+/// only manager of a network must hand over first (409 `last-manager`).
+#[utoipa::path(
+    tag = "me",
+    operation_id = "eraseMe",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 409, description = "`last-manager`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/me")]
+pub async fn erase_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    peerhub_persistence::privacy::erase(&state.db, &auth.ctx(), &auth.0.user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

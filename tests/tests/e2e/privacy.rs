@@ -1,0 +1,108 @@
+//! Data protection: export of everything held about me, erasure, and
+//! re-sending a lost verification token.
+use peerhub_tests::*;
+use serde_json::json;
+
+dual! {
+    async fn registering_again_before_verifying_resends_a_token(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "resend", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        let body = json!({"email": "late@nhs.net", "password": PASSWORD, "display_name": "Late", "network_id": nid});
+        app.post("/v1/auth/register", None, body.clone()).await.expect(202);
+        let first = app.outbox_payload("late@nhs.net", "account.verification_requested").await.unwrap();
+        app.post("/v1/auth/register", None, body).await.expect(202);
+        let second = app.outbox_payload("late@nhs.net", "account.verification_requested").await.unwrap();
+        assert_ne!(first["token"], second["token"]);
+        // either token verifies; one account only
+        app.post("/v1/auth/verify", None, json!({"token": second["token"]})).await.expect(200);
+        assert_eq!(app.query("SELECT COUNT(*) FROM users WHERE email = 'late@nhs.net'").await[0][0], 1);
+        app.login("late@nhs.net", PASSWORD).await;
+        // once active, registering again only notifies the owner
+        app.post(
+            "/v1/auth/register",
+            None,
+            json!({"email": "late@nhs.net", "password": PASSWORD, "display_name": "Late", "network_id": nid}),
+        )
+        .await
+        .expect(202);
+        assert!(app.outbox_payload("late@nhs.net", "account.registration_attempted").await.is_some());
+    }
+}
+
+dual! {
+    async fn export_holds_my_data_and_no_secrets(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "exp", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        let me = app.member(nid, "exporter@nhs.net").await;
+        app.patch("/v1/me", Some(&me), json!({"profession": "PWP", "sensitive": {"gender": "woman"}})).await.expect(200);
+        let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "n", "scopes": ["users:read"]})).await.expect(201);
+        let secret = t["secret"].as_str().unwrap().to_owned();
+        let r = app.get("/v1/me/export", Some(&me)).await;
+        let x = r.expect(200);
+        assert!(r.header("content-disposition").unwrap().contains("attachment"));
+        assert_eq!(x["profile"]["email"], "exporter@nhs.net");
+        assert_eq!(x["profile"]["profession"], "PWP");
+        assert_eq!(x["profile"]["sensitive"]["gender"], "woman");
+        assert_eq!(x["memberships"][0]["network_id"], nid);
+        let actions: Vec<&str> = x["audit_events"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+        assert!(actions.contains(&"user.registered") && actions.contains(&"user.profile_updated"), "{actions:?}");
+        assert!(!r.text.contains("argon2"), "password hash leaked");
+        assert!(!r.text.contains(PASSWORD));
+        // someone else's export has nothing of mine
+        let other = app.get("/v1/me/export", Some(&admin)).await.text;
+        assert!(!other.contains("exporter@nhs.net"));
+        assert!(!other.contains(&secret), "API token secret in export");
+        // API tokens may not export
+        app.get("/v1/me/export", Some(&secret)).await.problem(403, "insufficient-scope");
+        app.get("/v1/me/export", None).await.problem(401, "authentication-required");
+    }
+}
+
+dual! {
+    async fn erasure_pseudonymises_and_ends_access(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "erase", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        let manager = app.invited(&admin, nid, "boss@example.org", "manager").await;
+        let me = app.member(nid, "leaver@nhs.net").await;
+        let uid = user_id_of(&me);
+        app.patch("/v1/me", Some(&me), json!({"job_title": "Senior PWP", "registers": ["BABCP"]})).await.expect(200);
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&me))).await.expect(204);
+        // the access token and the login stop working
+        app.get("/v1/me", Some(&me)).await.problem(401, "invalid-token");
+        app.post("/v1/auth/login", None, json!({"email": "leaver@nhs.net", "password": PASSWORD}))
+            .await
+            .problem(401, "invalid-credentials");
+        // nothing identifying is left on the account row, and no membership
+        let row = app.query(&format!("SELECT email, display_name, job_title, registers, status FROM users WHERE id = '{uid}'")).await;
+        assert!(row[0][0].as_str().unwrap().ends_with("@erased.invalid"));
+        assert!(row[0][1].as_str().unwrap().starts_with("Former member"));
+        assert_eq!(row[0][2], serde_json::Value::Null);
+        assert_eq!(row[0][3], "[]");
+        assert_eq!(row[0][4], "erased");
+        let members = app.get(&format!("/v1/networks/{nid}/members"), Some(&manager)).await.expect(200);
+        assert!(!members.to_string().contains(&uid));
+        // the address no longer appears anywhere in the outbox
+        assert!(app.query("SELECT id FROM outbox WHERE recipient = 'leaver@nhs.net' OR payload LIKE '%leaver@nhs.net%'").await.is_empty());
+        // the audit trail keeps the id (now naming nobody) and records the erasure
+        assert_eq!(app.query(&format!("SELECT COUNT(*) FROM audit_events WHERE entity_id = '{uid}' AND action = 'user.erased'")).await[0][0], 1);
+        // the address can register afresh
+        app.member(nid, "leaver@nhs.net").await;
+    }
+}
+
+dual! {
+    async fn the_only_manager_cannot_erase_themselves(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "solo", &[]).await;
+        let nid = net["id"].as_str().unwrap();
+        let manager = app.invited(&admin, nid, "solo@example.org", "manager").await;
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&manager))).await.problem(409, "last-manager");
+        app.get("/v1/me", Some(&manager)).await.expect(200);
+        // with a second manager it works
+        app.invited(&admin, nid, "second@example.org", "manager").await;
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&manager))).await.expect(204);
+    }
+}
