@@ -130,7 +130,10 @@ fn development_mode_generates_a_private_secret_and_never_prints_it() {
     }
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let r = reqwest::get(format!("http://127.0.0.1:{port}/health/ready"))
+        let r = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/health/ready"))
+            .header("X-Request-Id", "cli-req-42")
+            .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
@@ -144,6 +147,17 @@ fn development_mode_generates_a_private_secret_and_never_prints_it() {
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(!logs.contains(secret.trim()), "the JWT secret was printed");
     assert!(logs.contains("<redacted>"));
+    // JSON logs: every line parses, and the request's line carries its id
+    let mut found = false;
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        if v["span"]["request_id"] == "cli-req-42" && v["message"] == "request finished" {
+            assert_eq!(v["route"], "/health/ready");
+            found = true;
+        }
+    }
+    assert!(found, "no log line with the request id: {logs}");
     std::fs::remove_dir_all(data).ok();
 }
 
