@@ -417,22 +417,35 @@ pub async fn login(
             Ok(u)
         }
         (_, user) => {
-            record_failure(db, &key, now).await?;
-            if let Some(u) = user {
-                let txn = crate::db::begin_write(db).await?;
-                trail::write(
-                    &txn,
-                    &ctx.with_actor(&u.id),
-                    now,
-                    Audit::new("user.login_failed", "user", &u.id),
-                    vec![],
-                )
-                .await?;
-                txn.commit().await?;
-            }
+            password_failed(db, ctx, &key, user.as_ref(), now).await?;
             Err(bad())
         }
     }
+}
+
+/// Counts a wrong password against the address (see [`record_failure`]) and
+/// audits it when the account exists.
+pub(crate) async fn password_failed(
+    db: &Db,
+    ctx: &Ctx,
+    key: &str,
+    user: Option<&user::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    record_failure(db, key, now).await?;
+    if let Some(u) = user {
+        let txn = crate::db::begin_write(db).await?;
+        trail::write(
+            &txn,
+            &ctx.with_actor(&u.id),
+            now,
+            Audit::new("user.login_failed", "user", &u.id),
+            vec![],
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(())
 }
 
 pub(crate) async fn record_failure(

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::Db;
 use crate::accounts::{
     check_throttle, clear_throttle, find_by_email, json_to_list, list_to_json, new_membership,
-    new_user, record_failure,
+    new_user, password_failed,
 };
 use crate::entities::{invitation, network, network_member, user};
 use crate::error::StoreError;
@@ -196,17 +196,7 @@ pub async fn accept(
             // become a way to guess someone's password.
             check_throttle(db, email.as_str(), now).await?;
             if !verify_password(password.to_owned(), Some(u.password_hash.clone())).await {
-                record_failure(db, email.as_str(), now).await?;
-                let txn = crate::db::begin_write(db).await?;
-                trail::write(
-                    &txn,
-                    &ctx.with_actor(&u.id),
-                    now,
-                    Audit::new("user.login_failed", "user", &u.id),
-                    vec![],
-                )
-                .await?;
-                txn.commit().await?;
+                password_failed(db, ctx, email.as_str(), Some(u), now).await?;
                 return Err(StoreError::unauthorized(
                     "invalid-credentials",
                     "an account with this email exists; give its password to accept",

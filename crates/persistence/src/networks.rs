@@ -6,8 +6,8 @@ use peerhub_domain::network::{parse_allowed_domains, parse_slug};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 
@@ -296,18 +296,11 @@ pub async fn set_member_role(
             user: u,
         });
     }
-    if m.role == NetworkRole::Manager.as_str() {
-        let managers = network_member::Entity::find()
-            .filter(network_member::Column::NetworkId.eq(network_id))
-            .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
-            .count(&txn)
-            .await?;
-        if managers <= 1 {
-            return Err(StoreError::conflict(
-                "last-manager",
-                "a network must keep at least one manager",
-            ));
-        }
+    if m.role == NetworkRole::Manager.as_str() && manager_count(&txn, network_id).await? <= 1 {
+        return Err(StoreError::conflict(
+            "last-manager",
+            "a network must keep at least one manager",
+        ));
     }
     let version = m.version;
     let mut am = m.into_active_model();
@@ -338,6 +331,19 @@ pub async fn set_member_role(
         membership: m,
         user: u,
     })
+}
+
+/// How many managers a network has (lock the network row first when the
+/// answer guards a change).
+pub(crate) async fn manager_count<C: ConnectionTrait>(
+    conn: &C,
+    network_id: &str,
+) -> Result<u64, StoreError> {
+    Ok(network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
+        .count(conn)
+        .await?)
 }
 
 /// Demo/bootstrap helper: makes `user_id` a member of the network with the

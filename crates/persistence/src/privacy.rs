@@ -4,12 +4,13 @@ use chrono::Utc;
 use peerhub_domain::account::{NetworkRole, UserStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::Db;
 use crate::entities::{
-    api_token, audit_event, email_verification, invitation, network_member, refresh_token, user,
+    api_token, audit_event, email_verification, invitation, network, network_member, refresh_token,
+    user,
 };
 use crate::error::StoreError;
 use crate::secrets::{hash_password, random_token};
@@ -90,12 +91,12 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), StoreError> 
         .all(&txn)
         .await?;
     for m in &managed {
-        let managers = network_member::Entity::find()
-            .filter(network_member::Column::NetworkId.eq(&m.network_id))
-            .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
-            .count(&txn)
+        // Same lock as role changes, so two managers cannot both leave.
+        network::Entity::find_by_id(m.network_id.clone())
+            .lock_exclusive()
+            .one(&txn)
             .await?;
-        if managers <= 1 {
+        if crate::networks::manager_count(&txn, &m.network_id).await? <= 1 {
             return Err(StoreError::conflict(
                 "last-manager",
                 "you are the only manager of a network; make someone else a manager first",
