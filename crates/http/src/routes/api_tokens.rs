@@ -132,7 +132,7 @@ pub async fn list(
     tag = "api-tokens",
     operation_id = "revokeApiToken",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Token id")),
+    params(("id" = uuid::Uuid, Path, description = "Token id")),
     responses(
         (status = 204, description = "Revoked"),
         (status = 404, description = "No such token of mine", body = crate::problem::Problem, content_type = "application/problem+json"),

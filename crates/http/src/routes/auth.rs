@@ -22,6 +22,7 @@ pub struct RegisterRequest {
     #[validate(length(max = 1000))]
     pub display_name: String,
     /// The network to join; the email's domain must be one it allows.
+    #[schema(format = Uuid)]
     #[validate(length(max = 64))]
     pub network_id: String,
 }

@@ -20,6 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"network_id": super::EX_NETWORK_ID, "email": "alex.jones@gmail.com", "role": "member", "community_ids": []}))]
 pub struct CreateInvitation {
+    #[schema(format = Uuid)]
     #[validate(length(max = 64))]
     pub network_id: String,
     #[validate(length(max = 254))]
@@ -138,6 +139,7 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct InvitationFilter {
     /// The network whose invitations to list.
+    #[param(format = Uuid)]
     pub network_id: String,
     /// `pending`, `accepted` or `expired`.
     pub status: Option<String>,

@@ -149,7 +149,7 @@ pub async fn list(
     tag = "networks",
     operation_id = "getNetwork",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Network id")),
+    params(("id" = uuid::Uuid, Path, description = "Network id")),
     responses(
         (status = 200, description = "The network", body = NetworkView, headers(("ETag" = String))),
         (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -194,7 +194,7 @@ pub struct NetworkPatch {
     operation_id = "updateNetwork",
     security(("bearer" = [])),
     request_body = NetworkPatch,
-    params(("id" = String, Path, description = "Network id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    params(("id" = uuid::Uuid, Path, description = "Network id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
     responses(
         (status = 200, description = "Updated", body = NetworkView, headers(("ETag" = String))),
         (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -296,7 +296,7 @@ pub struct MemberFilter {
     tag = "networks",
     operation_id = "listNetworkMembers",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "Network id"), MemberFilter, PageQuery),
+    params(("id" = uuid::Uuid, Path, description = "Network id"), MemberFilter, PageQuery),
     responses(
         (status = 200, description = "People, in joining order", body = NetworkMemberPage),
         (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -353,7 +353,7 @@ pub struct MemberPatch {
     operation_id = "updateNetworkMember",
     security(("bearer" = [])),
     request_body = MemberPatch,
-    params(("id" = String, Path, description = "Network id"), ("user_id" = String, Path, description = "The person's user id"), ("If-Match" = Option<String>, Header, description = "Membership version")),
+    params(("id" = uuid::Uuid, Path, description = "Network id"), ("user_id" = uuid::Uuid, Path, description = "The person's user id"), ("If-Match" = Option<String>, Header, description = "Membership version")),
     responses(
         (status = 200, description = "Updated", body = NetworkMemberView, headers(("ETag" = String))),
         (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),

@@ -19,6 +19,7 @@ pub struct UserLookup {
     /// Exact email address (case-insensitive).
     pub email: String,
     /// The network to look in.
+    #[param(format = Uuid)]
     pub network_id: String,
 }
 
