@@ -48,21 +48,28 @@ pub fn decide(
     need: Need,
     accepts: Option<Scope>,
 ) -> Decision {
+    // Visibility first, so a token without the scope cannot tell a network
+    // its owner is not in from one that does not exist.
+    let by_role = if principal.is_platform_admin {
+        Decision::Allow
+    } else {
+        match (role, need) {
+            (None, _) => Decision::Hidden,
+            (Some(_), Need::Member) => Decision::Allow,
+            (Some(NetworkRole::Manager), Need::Manager) => Decision::Allow,
+            (Some(NetworkRole::Member), Need::Manager) => Decision::Denied,
+        }
+    };
+    if by_role == Decision::Hidden {
+        return by_role;
+    }
     if let Some(scopes) = &principal.token_scopes {
         match accepts {
             Some(s) if scopes.contains(&s) => {}
             _ => return Decision::MissingScope,
         }
     }
-    if principal.is_platform_admin {
-        return Decision::Allow;
-    }
-    match (role, need) {
-        (None, _) => Decision::Hidden,
-        (Some(_), Need::Member) => Decision::Allow,
-        (Some(NetworkRole::Manager), Need::Manager) => Decision::Allow,
-        (Some(NetworkRole::Member), Need::Manager) => Decision::Denied,
-    }
+    by_role
 }
 
 /// Decides an action on one's own account (`/v1/me`, API tokens): people
@@ -138,5 +145,10 @@ mod tests {
         );
         assert_eq!(decide_self(&t, None), Decision::MissingScope);
         assert_eq!(decide_self(&person(false), None), Decision::Allow);
+        // visibility is decided before scope: no probing of other networks
+        assert_eq!(
+            decide(&t, None, Need::Member, Some(Scope::ReportsRead)),
+            Decision::Hidden
+        );
     }
 }

@@ -150,6 +150,14 @@ pub fn configure(
             }
         }),
     );
+    cfg.route(
+        "/docs",
+        web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        }),
+    );
     cfg.service(
         utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()),
     );

@@ -7,7 +7,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use peerhub_persistence::idempotency::{self, Reservation};
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
@@ -46,8 +46,7 @@ pub async fn observe(
         path: path.clone(),
     };
     let fut = async move {
-        let res = next.call(req).await;
-        let mut res = match res {
+        let mut res = match next.call(req).await {
             Ok(r) => r.map_into_boxed_body(),
             Err(e) => return Err(e),
         };
@@ -175,18 +174,23 @@ pub async fn idempotency(
         _ => return next.call(req).await.map(|r| r.map_into_boxed_body()),
     };
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::bad_request(
+        return Ok(req.error_response(ApiError::bad_request(
             "invalid-idempotency-key",
             "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice).",
-        )
-        .into());
+        )));
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
     let (http_req, mut payload) = req.into_parts();
     let limit = state.settings.max_body_bytes;
-    let body = crate::extract::read_body(&http_req, &mut payload, limit).await?;
+    // Errors become responses (not `Err`), so the outer middleware still
+    // adds the request id, security headers, log line and metrics.
+    let fail = |http_req, e: ApiError| Ok(ServiceResponse::new(http_req, e.error_response()));
+    let body = match crate::extract::read_body(&http_req, &mut payload, limit).await {
+        Ok(b) => b,
+        Err(e) => return fail(http_req, e),
+    };
     let principal = http_req
         .headers()
         .get(header::AUTHORIZATION)
@@ -199,9 +203,10 @@ pub async fn idempotency(
         key.as_bytes(),
     ]);
     let fingerprint = sha256_hex(&[http_req.query_string().as_bytes(), &body]);
-    let reservation = idempotency::reserve(&state.db, &scope, &fingerprint)
-        .await
-        .map_err(ApiError::from)?;
+    let reservation = match idempotency::reserve(&state.db, &scope, &fingerprint).await {
+        Ok(r) => r,
+        Err(e) => return fail(http_req, e.into()),
+    };
     let id = match reservation {
         Reservation::Fresh { id } => id,
         Reservation::Replay {
@@ -209,9 +214,11 @@ pub async fn idempotency(
             headers,
             body,
         } => {
-            let body = open_sealed(&principal, &key, &body).ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("stored idempotent response unreadable"))
-            })?;
+            let Some(body) = open_sealed(&principal, &key, &body) else {
+                let e =
+                    ApiError::Internal(anyhow::anyhow!("stored idempotent response unreadable"));
+                return fail(http_req, e);
+            };
             let mut res =
                 HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
             for (k, v) in headers {
@@ -222,21 +229,21 @@ pub async fn idempotency(
             return Ok(ServiceResponse::new(http_req, res));
         }
         Reservation::Mismatch => {
-            return Err(ApiError::new(
+            let e = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "idempotency-key-reused",
                 "This Idempotency-Key was already used with a different request body.",
-            )
-            .into());
+            );
+            return fail(http_req, e);
         }
         Reservation::InProgress => {
-            return Err(ApiError::new(
+            let e = ApiError::new(
                 StatusCode::CONFLICT,
                 "idempotency-key-in-progress",
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
             )
-            .with_retry_after(1)
-            .into());
+            .with_retry_after(1);
+            return fail(http_req, e);
         }
     };
     let req = ServiceRequest::from_parts(http_req, actix_web::dev::Payload::from(body));

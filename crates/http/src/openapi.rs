@@ -112,9 +112,6 @@ pub fn route_table(doc: &OpenApiDoc) -> Vec<(Vec<String>, Vec<&'static str>)> {
                     methods.push(m);
                 }
             }
-            if item.get.is_some() {
-                methods.push("HEAD");
-            }
             (segs, methods)
         })
         .collect()

@@ -19,7 +19,7 @@ pub const TYPE_BASE: &str = "/problems/";
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "/problems/validation-failed",
-    "title": "Unprocessable Content",
+    "title": "Unprocessable Entity",
     "status": 422,
     "detail": "The request body has invalid fields.",
     "instance": "/v1/networks",

@@ -1042,3 +1042,21 @@ dual! {
         );
     }
 }
+
+dual! {
+    async fn scopeless_token_cannot_probe_other_networks(app) {
+        let admin = app.admin_token().await;
+        let a = app.create_network(&admin, "probe-a", &["nhs.net"]).await;
+        let b = app.create_network(&admin, "probe-b", &["nhs.uk"]).await;
+        let manager = app.invited(&admin, a["id"].as_str().unwrap(), "probe@example.org", "manager").await;
+        let t = app.post("/v1/api-tokens", Some(&manager), json!({"name": "t", "scopes": ["reports:read"]})).await.expect(201);
+        let secret = t["secret"].as_str().unwrap();
+        // own network: visible, but the token lacks the scope
+        app.get(&format!("/v1/networks/{}/members", a["id"].as_str().unwrap()), Some(secret)).await.problem(403, "insufficient-scope");
+        // another network and a network that does not exist answer the same
+        let other = app.get(&format!("/v1/networks/{}/members", b["id"].as_str().unwrap()), Some(secret)).await;
+        let missing = app.get("/v1/networks/0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e/members", Some(secret)).await;
+        other.problem(404, "not-found");
+        missing.problem(404, "not-found");
+    }
+}

@@ -237,7 +237,47 @@ dual! {
         let secret = t["secret"].as_str().unwrap();
         assert_eq!(app.get("/metrics", Some(secret)).await.status, 200);
         let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "other", "scopes": ["users:read"]})).await.expect(201);
+        app.get("/metrics", Some(t["secret"].as_str().unwrap())).await.problem(403, "insufficient-scope");
+        // a token never exceeds its owner: a member's metrics:read token is refused
+        let net = app.create_network(&admin, "metrics-net", &["nhs.net"]).await;
+        let member = app.member(net["id"].as_str().unwrap(), "watcher@nhs.net").await;
+        app.get("/metrics", Some(&member)).await.problem(403, "forbidden");
+        let t = app.post("/v1/api-tokens", Some(&member), json!({"name": "m", "scopes": ["metrics:read"]})).await.expect(201);
         app.get("/metrics", Some(t["secret"].as_str().unwrap())).await.problem(403, "forbidden");
+    }
+}
+
+dual! {
+    async fn middleware_errors_still_carry_request_id_and_headers(app) {
+        let admin = app.admin_token().await;
+        let r = app
+            .send(
+                app.req(Method::POST, "/v1/networks", Some(&admin))
+                    .header("Idempotency-Key", "")
+                    .header("X-Request-Id", "mw-err-1")
+                    .json(&json!({"name": "x", "slug": "xx"})),
+            )
+            .await;
+        let p = r.problem(400, "invalid-idempotency-key");
+        assert_eq!(r.header("x-request-id").as_deref(), Some("mw-err-1"));
+        assert_eq!(p["request_id"], "mw-err-1");
+        assert_eq!(r.header("x-content-type-options").as_deref(), Some("nosniff"));
+        // 413 through the idempotency layer too
+        let big = json!({"name": "x".repeat(70 * 1024), "slug": "big"});
+        let r = app.send(app.req(Method::POST, "/v1/networks", Some(&admin)).header("Idempotency-Key", "k-big").json(&big)).await;
+        r.problem(413, "payload-too-large");
+        assert!(r.header("x-request-id").is_some());
+    }
+}
+
+dual! {
+    async fn docs_redirect_and_allow_lists_real_methods(app) {
+        let r = app.get("/docs", None).await;
+        assert_eq!(r.status, 308);
+        assert_eq!(r.header("location").as_deref(), Some("/docs/"));
+        let r = app.send(app.req(Method::DELETE, "/health/live", None)).await;
+        r.problem(405, "method-not-allowed");
+        assert_eq!(r.header("allow").as_deref(), Some("GET"));
     }
 }
 

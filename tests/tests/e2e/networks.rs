@@ -509,7 +509,7 @@ dual! {
 
         app.get(&path, Some(&ann)).await.problem(403, "forbidden");
         let bad = app.get(&format!("{path}?role=owner"), Some(&manager)).await;
-        let p = bad.expect(400);
+        let p = bad.expect(422);
         assert_eq!(bad.header("content-type").as_deref(), Some("application/problem+json"));
         assert!(fields(&p).contains(&"role".to_owned()), "{}", bad.text);
     }

@@ -313,12 +313,13 @@ pub async fn members(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "network")?;
-    let role = match &f.role {
-        None => None,
-        Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| {
-            ApiError::field("role", "invalid_role", "must be member or manager").into_bad_request()
-        })?),
-    };
+    let role =
+        match &f.role {
+            None => None,
+            Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| {
+                ApiError::field("role", "invalid_role", "must be member or manager")
+            })?),
+        };
     let page_req = q.to_request()?;
     access::network(
         &state.db,

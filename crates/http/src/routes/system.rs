@@ -17,8 +17,9 @@ pub fn render_metrics(state: &AppState) -> String {
     state.metrics.render()
 }
 
-/// Prometheus metrics. On the public port this needs a platform admin or an
-/// API token with `metrics:read`; the optional admin port serves it openly.
+/// Prometheus metrics. On the public port this needs a platform admin, or a
+/// platform admin's API token with `metrics:read`; the optional admin port
+/// serves it openly.
 #[utoipa::path(
     tag = "health",
     operation_id = "getMetrics",
@@ -28,14 +29,19 @@ pub fn render_metrics(state: &AppState) -> String {
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
     let p = &auth.0;
-    let allowed = match &p.token_scopes {
-        Some(s) => s.contains(&Scope::MetricsRead),
-        None => p.is_platform_admin,
-    };
-    if !allowed {
+    if let Some(scopes) = &p.token_scopes
+        && !scopes.contains(&Scope::MetricsRead)
+    {
+        return Err(ApiError::forbidden(
+            "insufficient-scope",
+            "this API token does not have metrics:read",
+        ));
+    }
+    // A token never exceeds its owner: metrics are for platform admins.
+    if !p.is_platform_admin {
         return Err(ApiError::forbidden(
             "forbidden",
-            "metrics need a platform admin or an API token with metrics:read",
+            "metrics need a platform admin (or a platform admin's API token with metrics:read)",
         ));
     }
     Ok(HttpResponse::Ok()
