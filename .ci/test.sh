@@ -95,6 +95,15 @@ rc=0
 if source "$ROOT/.ci/pg.sh"; then
     echo "test.sh: PostgreSQL for the postgres tests: $(redact "$PEERHUB_TEST_DATABASE_URL")" >&2
     export PEERHUB_TEST_DATABASE_URL
+    # Databases left behind by earlier runs whose tests failed (a passing
+    # test drops its own); the template is rebuilt on demand.
+    if command -v psql >/dev/null 2>&1; then
+        psql "$PEERHUB_TEST_DATABASE_URL" -Atqc \
+            "SELECT datname FROM pg_database WHERE datname LIKE 'peerhub\_test\_%' OR datname LIKE 'peerhub\_tmpl\_%'" 2>/dev/null |
+            while read -r db; do
+                psql "$PEERHUB_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+            done
+    fi
     cargo nextest run "${RUN_ARGS[@]}" "$@" || rc=$?
     summary
 else

@@ -159,6 +159,7 @@ pub fn test_config(backend_url: String, data_dir: PathBuf) -> Config {
         bind: "127.0.0.1:0".into(),
         admin_bind: Some("127.0.0.1:0".into()),
         public_base_url: "http://peerhub.test".into(),
+        app_base_url: None,
         jwt_secret: JWT_SECRET.as_bytes().to_vec(),
         jwt_issuer: "peerhub".into(),
         jwt_audience: "peerhub-api".into(),

@@ -16,6 +16,8 @@ pub struct HttpSettings {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub public_base_url: String,
+    /// A front end's base URL for links in emails, if there is one.
+    pub app_base_url: Option<String>,
     pub max_body_bytes: usize,
     pub cors_origins: Vec<String>,
 }
@@ -29,6 +31,7 @@ impl std::fmt::Debug for HttpSettings {
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("public_base_url", &self.public_base_url)
+            .field("app_base_url", &self.app_base_url)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("cors_origins", &self.cors_origins)
             .finish()
@@ -50,6 +53,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Links for emails and responses.
+    pub fn links(&self) -> peerhub_persistence::links::Links {
+        peerhub_persistence::links::Links {
+            api_base: self.settings.public_base_url.clone(),
+            app_base: self.settings.app_base_url.clone(),
+        }
+    }
+
     pub fn new(db: Db, settings: HttpSettings, metrics: Metrics) -> Self {
         let keys = Keys {
             encoding: EncodingKey::from_secret(&settings.jwt_secret),

@@ -169,7 +169,7 @@ pub async fn register(
     db: &Db,
     ctx: &Ctx,
     r: Registration,
-    public_base_url: &str,
+    links: &crate::links::Links,
 ) -> Result<Registered, StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&r.email));
@@ -219,8 +219,7 @@ pub async fn register(
                     .insert(&txn)
                     .await?;
             }
-            let msg =
-                verification_email(&txn, &existing.id, &email, &net, public_base_url, now).await?;
+            let msg = verification_email(&txn, &existing.id, &email, &net, links, now).await?;
             trail::write(
                 &txn,
                 &ctx.with_actor(&existing.id),
@@ -272,7 +271,7 @@ pub async fn register(
         .insert(&txn)
         .await?;
     let ctx = ctx.with_actor(&u.id);
-    let msg = verification_email(&txn, &u.id, &email, &net, public_base_url, now).await?;
+    let msg = verification_email(&txn, &u.id, &email, &net, links, now).await?;
     trail::write(
         &txn,
         &ctx,
@@ -294,7 +293,7 @@ async fn verification_email<C: ConnectionTrait>(
     user_id: &str,
     email: &Email,
     net: &network::Model,
-    public_base_url: &str,
+    links: &crate::links::Links,
     now: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
     let token = random_token("");
@@ -308,11 +307,11 @@ async fn verification_email<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    let link = format!(
-        "{}/verify-email?token={}",
-        public_base_url.trim_end_matches('/'),
-        token
-    );
+    let link = links.verify_page(&token);
+    let how = match &link {
+        Some(l) => format!("by opening {l}"),
+        None => format!("by sending this token to POST {}", links.verify_api()),
+    };
     Ok(Message::email(
         "account.verification_requested",
         "user",
@@ -320,7 +319,7 @@ async fn verification_email<C: ConnectionTrait>(
         email.as_str(),
         json!({
             "subject": "Verify your PeerHub email address",
-            "body": format!("Welcome to {}. Confirm your email address by opening {link} or by sending this token to POST /v1/auth/verify: {token}. The link expires in {VERIFICATION_TTL_HOURS} hours.", net.name),
+            "body": format!("Welcome to {}. Confirm your email address {how}: {token}. It expires in {VERIFICATION_TTL_HOURS} hours.", net.name),
             "token": token,
             "link": link,
         }),

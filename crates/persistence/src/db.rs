@@ -53,9 +53,26 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
     Ok(db)
 }
 
-/// Runs every pending migration.
+/// Runs every pending migration. On PostgreSQL a transaction-scoped
+/// advisory lock makes nodes that start together take turns (the second
+/// finds nothing left to do).
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    if !is_postgres(db)
+        || db
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections()
+            < 2
+    {
+        return Migrator::up(db, None).await;
+    }
+    use sea_orm::TransactionTrait;
+    let lock = db.begin().await?;
+    lock.execute_unprepared("SELECT pg_advisory_xact_lock(7270001)")
+        .await?;
+    let result = Migrator::up(db, None).await;
+    lock.commit().await?;
+    result
 }
 
 /// `SELECT 1`, used by readiness checks.

@@ -51,7 +51,7 @@ pub async fn create(
     ctx: &Ctx,
     net: &network::Model,
     input: NewInvitation,
-    public_base_url: &str,
+    links: &crate::links::Links,
 ) -> Result<(invitation::Model, String), StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&input.email));
@@ -107,7 +107,14 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    let link = invitation_link(public_base_url, &raw);
+    let link = links.invitation_page(&raw);
+    let how = match &link {
+        Some(l) => format!("Accept by opening {l}"),
+        None => format!(
+            "Accept by sending your display name and a password to POST {}",
+            links.invitation_api(&raw)
+        ),
+    };
     let msg = Message::email(
         "invitation.created",
         "invitation",
@@ -115,7 +122,7 @@ pub async fn create(
         email.as_str(),
         json!({
             "subject": format!("You are invited to join {} on PeerHub", net.name),
-            "body": format!("You have been invited to join {} as a {}. Accept by opening {link} (or POST /v1/invitations/{raw}/accept with your display name and a password). The invitation expires in {INVITATION_TTL_DAYS} days.", net.name, role.as_str()),
+            "body": format!("You have been invited to join {} as a {}. {how}. The invitation expires in {INVITATION_TTL_DAYS} days.", net.name, role.as_str()),
             "token": raw,
             "link": link,
         }),
@@ -133,13 +140,6 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok((inv, raw))
-}
-
-pub fn invitation_link(public_base_url: &str, raw: &str) -> String {
-    format!(
-        "{}/v1/invitations/{raw}/accept",
-        public_base_url.trim_end_matches('/')
-    )
 }
 
 /// Lists a network's invitations, optionally by effective status.

@@ -26,6 +26,7 @@ pub struct Config {
     pub bind: String,
     pub admin_bind: Option<String>,
     pub public_base_url: String,
+    pub app_base_url: Option<String>,
     pub jwt_secret: Vec<u8>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
@@ -49,6 +50,7 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("admin_bind", &self.admin_bind)
             .field("public_base_url", &self.public_base_url)
+            .field("app_base_url", &self.app_base_url)
             .field("jwt_secret", &"<redacted>")
             .field("jwt_issuer", &self.jwt_issuer)
             .field("jwt_audience", &self.jwt_audience)
@@ -144,6 +146,14 @@ impl Config {
             bind,
             admin_bind: var("PEERHUB_ADMIN_BIND"),
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            app_base_url: match var("PEERHUB_APP_BASE_URL") {
+                None => None,
+                Some(u) => {
+                    url::Url::parse(&u)
+                        .with_context(|| format!("PEERHUB_APP_BASE_URL is not a URL: {u}"))?;
+                    Some(u.trim_end_matches('/').to_owned())
+                }
+            },
             jwt_secret,
             jwt_issuer: var("PEERHUB_JWT_ISSUER").unwrap_or_else(|| "peerhub".into()),
             jwt_audience: var("PEERHUB_JWT_AUDIENCE").unwrap_or_else(|| "peerhub-api".into()),

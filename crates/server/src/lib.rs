@@ -65,6 +65,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         access_token_ttl: chrono::Duration::seconds(config.access_token_ttl_secs),
         refresh_token_ttl: chrono::Duration::seconds(config.refresh_token_ttl_secs),
         public_base_url: config.public_base_url.clone(),
+        app_base_url: config.app_base_url.clone(),
         max_body_bytes: config.max_body_bytes,
         cors_origins: config.cors_origins.clone(),
     }
@@ -190,8 +191,9 @@ impl Application {
         &self.db
     }
 
-    /// Serves until SIGTERM/SIGINT (actix handles both gracefully: stop
-    /// accepting, finish in-flight requests within the shutdown timeout).
+    /// Serves until a signal. SIGTERM is graceful: actix stops accepting,
+    /// lets in-flight requests finish (up to 20 s) and returns. SIGINT and
+    /// SIGQUIT stop at once (actix-server's behaviour).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let notifier = tokio::spawn(notifier::run(self.db.clone(), self.config.clone()));
         let admin = self.admin_server;

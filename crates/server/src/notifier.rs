@@ -11,7 +11,9 @@ use peerhub_persistence::{Db, outbox as store};
 use crate::config::Config;
 
 enum Sender {
-    Log,
+    /// No SMTP configured. `with_body` is false in production, where email
+    /// bodies (which carry tokens) must not reach the logs.
+    Log { with_body: bool },
     Smtp {
         transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
@@ -21,7 +23,9 @@ enum Sender {
 impl Sender {
     fn from_config(config: &Config) -> anyhow::Result<Self> {
         match &config.smtp_url {
-            None => Ok(Sender::Log),
+            None => Ok(Sender::Log {
+                with_body: config.mode == crate::config::Mode::Development,
+            }),
             Some(url) => Ok(Sender::Smtp {
                 transport: Box::new(AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?.build()),
                 from: config.smtp_from.parse()?,
@@ -38,8 +42,12 @@ impl Sender {
         let body = payload.get("body").and_then(|s| s.as_str()).unwrap_or("");
         let to = m.recipient.as_deref().unwrap_or("");
         match self {
-            Sender::Log => {
+            Sender::Log { with_body: true } => {
                 tracing::info!(topic = %m.topic, to = %to, subject = %subject, body = %body, "email (no SMTP configured; logged instead)");
+                Ok(())
+            }
+            Sender::Log { with_body: false } => {
+                tracing::warn!(topic = %m.topic, to = %to, subject = %subject, "email not sent: PEERHUB_SMTP_URL is not set (read it with `peerhub mail last --to`)");
                 Ok(())
             }
             Sender::Smtp { transport, from } => {
@@ -89,10 +97,20 @@ pub async fn run(db: Db, config: Config) {
             return;
         }
     };
+    let mut polls: u64 = 0;
     loop {
         if let Err(e) = deliver_with(&db, &sender).await {
             tracing::debug!(error = %e, "outbox poll failed");
         }
+        // Housekeeping about every ten minutes.
+        if polls.is_multiple_of(300) {
+            match peerhub_persistence::housekeeping::run(&db).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "housekeeping removed expired rows"),
+                Ok(_) => {}
+                Err(e) => tracing::debug!(error = %e, "housekeeping failed"),
+            }
+        }
+        polls = polls.wrapping_add(1);
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }

@@ -106,3 +106,59 @@ dual! {
         app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&manager))).await.expect(204);
     }
 }
+
+dual! {
+    async fn emails_without_a_front_end_carry_the_api_call(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "links", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        app.post("/v1/auth/register", None, json!({"email": "link@nhs.net", "password": PASSWORD, "display_name": "L", "network_id": nid}))
+            .await
+            .expect(202);
+        let p = app.outbox_payload("link@nhs.net", "account.verification_requested").await.unwrap();
+        assert_eq!(p["link"], serde_json::Value::Null);
+        let body = p["body"].as_str().unwrap();
+        assert!(body.contains("POST http://peerhub.test/v1/auth/verify"), "{body}");
+        assert!(body.contains(p["token"].as_str().unwrap()));
+        let inv = app.post("/v1/invitations", Some(&admin), json!({"network_id": nid, "email": "guest@example.org"})).await.expect(201);
+        let token = inv["token"].as_str().unwrap();
+        assert_eq!(inv["accept_url"], format!("http://peerhub.test/v1/invitations/{token}/accept"));
+        let p = app.outbox_payload("guest@example.org", "invitation.created").await.unwrap();
+        assert!(p["body"].as_str().unwrap().contains(&format!("POST http://peerhub.test/v1/invitations/{token}/accept")));
+    }
+}
+
+dual! {
+    async fn housekeeping_removes_expired_rows(app) {
+        use peerhub_persistence::sea_orm::ConnectionTrait;
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "house", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        app.post("/v1/auth/register", None, json!({"email": "old@nhs.net", "password": PASSWORD, "display_name": "O", "network_id": nid}))
+            .await
+            .expect(202);
+        app.send(
+            app.req(reqwest::Method::POST, "/v1/networks", Some(&admin))
+                .header("Idempotency-Key", "old-key")
+                .json(&json!({"name": "K", "slug": "k-net"})),
+        )
+        .await
+        .expect(201);
+        let live_key = app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0].clone();
+        assert_eq!(live_key, 1);
+        // nothing is due yet
+        peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
+        assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 1);
+        assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 1);
+        for sql in [
+            "UPDATE idempotency_keys SET expires_at = '2020-01-01T00:00:00+00:00'",
+            "UPDATE email_verifications SET expires_at = '2020-01-01T00:00:00+00:00'",
+        ] {
+            app.db.execute_unprepared(sql).await.unwrap();
+        }
+        let removed = peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
+        assert_eq!(removed, 2);
+        assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 0);
+        assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 0);
+    }
+}

@@ -65,7 +65,7 @@ pub async fn register(
             display_name: b.display_name,
             network_id: b.network_id,
         },
-        &state.settings.public_base_url,
+        &state.links(),
     )
     .await?;
     Ok(HttpResponse::Accepted().json(RegistrationAccepted {

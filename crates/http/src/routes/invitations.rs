@@ -3,7 +3,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
 use peerhub_persistence::entities::invitation;
-use peerhub_persistence::invitations::{self, community_ids_of, effective_status, invitation_link};
+use peerhub_persistence::invitations::{self, community_ids_of, effective_status};
 use peerhub_persistence::{access, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -120,7 +120,7 @@ pub async fn create(
             role: b.role,
             community_ids: b.community_ids,
         },
-        &state.settings.public_base_url,
+        &state.links(),
     )
     .await?;
     Ok(HttpResponse::Created()
@@ -129,7 +129,7 @@ pub async fn create(
             format!("/v1/invitations?network_id={}", inv.network_id),
         ))
         .json(CreatedInvitation {
-            accept_url: invitation_link(&state.settings.public_base_url, &token),
+            accept_url: state.links().invitation_api(&token),
             invitation: inv.into(),
             token,
         }))
