@@ -98,10 +98,10 @@ if source "$ROOT/.ci/pg.sh"; then
     # Databases left behind by earlier runs whose tests failed (a passing
     # test drops its own); the template is rebuilt on demand.
     if command -v psql >/dev/null 2>&1; then
-        psql "$PEERHUB_TEST_DATABASE_URL" -Atqc \
+        psql -X "$PEERHUB_TEST_DATABASE_URL" -Atqc \
             "SELECT datname FROM pg_database WHERE datname LIKE 'peerhub\_test\_%' OR datname LIKE 'peerhub\_tmpl\_%'" 2>/dev/null |
             while read -r db; do
-                psql "$PEERHUB_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
+                psql -X "$PEERHUB_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 || true
             done
     fi
     cargo nextest run "${RUN_ARGS[@]}" "$@" || rc=$?

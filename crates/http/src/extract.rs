@@ -239,36 +239,23 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 pub fn uuid_param(raw: &str, what: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(raw)
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| {
-            ApiError::field("id", "invalid_uuid", format!("{what} id must be a UUID"))
-                .into_bad_request()
+        .map_err(|_| ApiError::Status {
+            status: actix_web::http::StatusCode::BAD_REQUEST,
+            code: "invalid-parameter",
+            detail: format!("The {what} id in the path must be a UUID."),
+            errors: vec![FieldViolation {
+                field: "id".into(),
+                code: "invalid_uuid".into(),
+                message: format!("{what} id must be a UUID"),
+            }],
+            retry_after: None,
+            allow: None,
         })
 }
 
-impl ApiError {
-    /// Turns a 422 into a 400 (used for path and query problems).
-    pub fn into_bad_request(self) -> ApiError {
-        match self {
-            ApiError::Status {
-                errors,
-                retry_after,
-                allow,
-                code,
-                detail,
-                ..
-            } => ApiError::Status {
-                status: actix_web::http::StatusCode::BAD_REQUEST,
-                code: if code == "validation-failed" {
-                    "invalid-parameter"
-                } else {
-                    code
-                },
-                detail,
-                errors,
-                retry_after,
-                allow,
-            },
-            other => other,
-        }
-    }
+/// Parses a UUID given in a body or query field (422 naming the field).
+pub fn uuid_field(raw: &str, field: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| ApiError::field(field, "invalid_uuid", "must be a UUID"))
 }

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::{Auth, anonymous_ctx, issue_access_token};
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, uuid_field};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::auth::TokenPair;
@@ -106,9 +106,7 @@ pub async fn create(
     body: JsonBody<CreateInvitation>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
-    let network_id = uuid::Uuid::parse_str(&b.network_id)
-        .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
-        .to_string();
+    let network_id = uuid_field(&b.network_id, "network_id")?;
     let net = access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
     let (inv, token) = invitations::create(
         &state.db,
@@ -165,9 +163,7 @@ pub async fn list(
     f: web::Query<InvitationFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let network_id = uuid::Uuid::parse_str(&f.network_id)
-        .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
-        .to_string();
+    let network_id = uuid_field(&f.network_id, "network_id")?;
     if let Some(s) = &f.status
         && !["pending", "accepted", "expired"].contains(&s.as_str())
     {

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Auth;
+use crate::extract::uuid_field;
 use crate::pagination::page_response;
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::networks::{NetworkMemberPage, NetworkMemberView};
@@ -43,9 +44,7 @@ pub async fn lookup(
     auth: Auth,
     q: web::Query<UserLookup>,
 ) -> ApiResult<HttpResponse> {
-    let network_id = uuid::Uuid::parse_str(&q.network_id)
-        .map_err(|_| ApiError::field("network_id", "invalid_uuid", "must be a UUID"))?
-        .to_string();
+    let network_id = uuid_field(&q.network_id, "network_id")?;
     let email = Email::parse(&q.email).map_err(|e| ApiError::field("email", e.code, e.message))?;
     access::network(
         &state.db,
