@@ -9,6 +9,7 @@
 //! skipped.
 
 pub mod proxy;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -226,6 +227,11 @@ impl Resp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// Like [`spawn`](Self::spawn), with a chance to adjust the config.
+    pub async fn spawn_configured(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir =
             std::env::temp_dir().join(format!("peerhub-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&data_dir).unwrap_or_else(|e| panic!("temp dir: {e}"));
@@ -239,7 +245,9 @@ impl TestApp {
                 (url, Some(name))
             }
         };
-        Self::spawn_with(backend, test_config(url, data_dir.clone()), pg_name).await
+        let mut config = test_config(url, data_dir.clone());
+        adjust(&mut config);
+        Self::spawn_with(backend, config, pg_name).await
     }
 
     pub async fn spawn_with(backend: Backend, config: Config, pg_name: Option<String>) -> TestApp {

@@ -162,3 +162,89 @@ dual! {
         assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 0);
     }
 }
+
+/// The notifier delivers outbox emails over SMTP (to a local sink started
+/// here) and marks them sent.
+mod emails_are_delivered_by_smtp {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    async fn run(backend: Backend) {
+        let sink = peerhub_tests::smtp::SmtpSink::start().await;
+        let url = sink.url();
+        let app = TestApp::spawn_configured(backend, |c| c.smtp_url = Some(url)).await;
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "smtp", &["nhs.net"]).await;
+        app.post(
+            "/v1/auth/register",
+            None,
+            json!({"email": "mail@nhs.net", "password": PASSWORD, "display_name": "M", "network_id": net["id"]}),
+        )
+        .await
+        .expect(202);
+        let token = app
+            .outbox_payload("mail@nhs.net", "account.verification_requested")
+            .await
+            .unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let msg = loop {
+            if let Some(m) = sink
+                .messages
+                .lock()
+                .await
+                .iter()
+                .find(|m| m.to.contains(&"mail@nhs.net".to_owned()))
+            {
+                break m.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no email arrived at the SMTP sink"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(
+            msg.data
+                .contains("Subject: Verify your PeerHub email address"),
+            "{}",
+            msg.data
+        );
+        // the body is quoted-printable: undo its soft line breaks
+        let body = msg.data.replace("=\n", "");
+        assert!(
+            body.contains(&token),
+            "token not in the delivered body: {}",
+            msg.data
+        );
+        assert!(msg.from.contains("no-reply@peerhub.test"));
+        // the outbox row is marked sent
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let rows = app
+                .query("SELECT status FROM outbox WHERE recipient = 'mail@nhs.net'")
+                .await;
+            if rows.first().and_then(|r| r.first()) == Some(&serde_json::Value::from("sent")) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "outbox row not marked sent: {rows:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        app.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}
