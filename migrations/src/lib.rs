@@ -3,13 +3,17 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_platform;
+mod m20261121_000002_communities;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_platform::Migration)]
+        vec![
+            Box::new(m20261121_000001_platform::Migration),
+            Box::new(m20261121_000002_communities::Migration),
+        ]
     }
 }
 

@@ -152,3 +152,62 @@ mod tests {
         );
     }
 }
+
+/// What a community-level action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommunityNeed {
+    /// Any member of the community's network.
+    NetworkMember,
+    /// The community's core team (chair, co-chair, secretary) or a manager.
+    Core,
+    /// A manager of the community's network.
+    Manager,
+}
+
+/// Decides a community-level action from the caller's network role and
+/// their role in the community (if an active member).
+pub fn decide_community(
+    principal: &Principal,
+    network_role: Option<NetworkRole>,
+    community_role: Option<crate::community::Role>,
+    need: CommunityNeed,
+    accepts: Option<Scope>,
+) -> Decision {
+    let network_need = match need {
+        CommunityNeed::Manager => Need::Manager,
+        _ => Need::Member,
+    };
+    let base = decide(principal, network_role, network_need, accepts);
+    if need != CommunityNeed::Core || base != Decision::Allow {
+        return base;
+    }
+    let is_manager = principal.is_platform_admin || network_role == Some(NetworkRole::Manager);
+    if is_manager || community_role.is_some_and(|r| r.is_core()) {
+        Decision::Allow
+    } else {
+        Decision::Denied
+    }
+}
+
+#[cfg(test)]
+mod community_tests {
+    use super::*;
+    use crate::community::Role;
+
+    #[test]
+    fn core_team_or_manager() {
+        let p = Principal {
+            user_id: "u".into(),
+            is_platform_admin: false,
+            token_scopes: None,
+        };
+        let m = Some(NetworkRole::Member);
+        assert_eq!(decide_community(&p, m, None, CommunityNeed::Core, None), Decision::Denied);
+        assert_eq!(decide_community(&p, m, Some(Role::Member), CommunityNeed::Core, None), Decision::Denied);
+        assert_eq!(decide_community(&p, m, Some(Role::Secretary), CommunityNeed::Core, None), Decision::Allow);
+        assert_eq!(decide_community(&p, Some(NetworkRole::Manager), None, CommunityNeed::Core, None), Decision::Allow);
+        assert_eq!(decide_community(&p, None, Some(Role::Chair), CommunityNeed::Core, None), Decision::Hidden);
+        assert_eq!(decide_community(&p, m, Some(Role::Chair), CommunityNeed::Manager, None), Decision::Denied);
+        assert_eq!(decide_community(&p, m, None, CommunityNeed::NetworkMember, None), Decision::Allow);
+    }
+}

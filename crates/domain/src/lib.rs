@@ -6,6 +6,8 @@
 
 pub mod access;
 pub mod account;
+pub mod community;
+pub mod eligibility;
 pub mod network;
 pub mod profile;
 pub mod taxonomy;

@@ -54,6 +54,11 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(networks::update)
         .service(networks::members)
         .service(networks::update_member);
+    // Literal paths before templated ones: each module orders its own.
+    communities::register(cfg);
+    community_members::register(cfg);
+    applications::register(cfg);
+    proposals::register(cfg);
 }
 
 /// The OpenAPI document. Build it once and share it.

@@ -23,6 +23,10 @@ use crate::problem::{FieldError, Problem};
         (name = "invitations", description = "Joining a network by invitation"),
         (name = "users", description = "Looking people up"),
         (name = "networks", description = "Networks (tenants), their settings and people"),
+        (name = "communities", description = "Communities of Practice and their Terms of Reference"),
+        (name = "applications", description = "Applying to a community, the review queue, decisions, the wait-list"),
+        (name = "community-members", description = "Members and core team of a community; exports for integrations"),
+        (name = "proposals", description = "Proposing a new community"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecurityAndErrors)

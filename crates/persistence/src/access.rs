@@ -74,3 +74,45 @@ pub fn platform_admin(principal: &Principal) -> Result<(), StoreError> {
         ))
     }
 }
+
+/// The caller's active role in a community, if any.
+pub async fn community_role_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    community_id: &str,
+) -> Result<Option<peerhub_domain::community::Role>, StoreError> {
+    use crate::entities::community_member;
+    let m = community_member::Entity::find()
+        .filter(community_member::Column::CommunityId.eq(community_id))
+        .filter(community_member::Column::UserId.eq(user_id))
+        .filter(community_member::Column::Status.eq("active"))
+        .one(conn)
+        .await?;
+    Ok(m.and_then(|m| peerhub_domain::community::Role::parse(&m.role)))
+}
+
+/// Checks the caller may act on a community with `need`; answers 404 for a
+/// community that does not exist or whose network the caller is not in.
+pub async fn community<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    community_id: &str,
+    need: peerhub_domain::access::CommunityNeed,
+    accepts: Option<Scope>,
+) -> Result<crate::entities::community::Model, StoreError> {
+    let c = crate::entities::community::Entity::find_by_id(community_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("community"))?;
+    let network_role = role_in(conn, &principal.user_id, &c.network_id).await?;
+    let community_role = if need == peerhub_domain::access::CommunityNeed::Core {
+        community_role_of(conn, &principal.user_id, community_id).await?
+    } else {
+        None
+    };
+    apply(
+        peerhub_domain::access::decide_community(principal, network_role, community_role, need, accepts),
+        "community",
+    )?;
+    Ok(c)
+}

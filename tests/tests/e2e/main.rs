@@ -1,5 +1,8 @@
 //! End-to-end tests over real HTTP, each on SQLite and on PostgreSQL.
 mod accounts;
+mod applications;
+mod communities;
 mod conventions;
 mod networks;
 mod privacy;
+mod rosters;

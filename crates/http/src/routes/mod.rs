@@ -1,10 +1,14 @@
 //! Handlers grouped by resource.
 pub mod api_tokens;
+pub mod applications;
 pub mod auth;
+pub mod communities;
+pub mod community_members;
 pub mod health;
 pub mod invitations;
 pub mod me;
 pub mod networks;
+pub mod proposals;
 pub mod system;
 pub mod users;
 

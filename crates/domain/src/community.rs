@@ -1,0 +1,332 @@
+//! Communities of Practice: their settings, core-team roles, and the
+//! application and membership state machines.
+use serde::{Deserialize, Serialize};
+
+use crate::validation::{Invalid, Violations, bounded_text};
+
+/// Largest capacity a community may have (open interest groups are ~20;
+/// this leaves room for big regional groups while catching typos).
+pub const MAX_CAPACITY: i32 = 500;
+/// Default capacities a network suggests (seed 000: closed groups 6–10,
+/// open interest groups up to 20).
+pub const DEFAULT_CLOSED_CAPACITY: i32 = 10;
+pub const DEFAULT_OPEN_CAPACITY: i32 = 20;
+/// Longest meeting a cadence may describe, in minutes.
+pub const MAX_DURATION_MINUTES: i32 = 12 * 60;
+/// Largest cadence interval: every 52 weeks or every 12 months.
+pub const MAX_CADENCE_WEEKS: i32 = 52;
+pub const MAX_CADENCE_MONTHS: i32 = 12;
+
+macro_rules! code_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Parses or explains which values are allowed.
+            pub fn parse_field(s: &str) -> Result<Self, Invalid> {
+                Self::parse(s.trim()).ok_or_else(|| Invalid::new(
+                    "invalid_value",
+                    format!("must be one of {}", [$($code),+].join(", ")),
+                ))
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// Closed groups have a fixed membership; open interest groups are larger.
+    Kind { Closed => "closed", Open => "open" }
+);
+code_enum!(CadenceUnit { Weeks => "weeks", Months => "months" });
+code_enum!(DeliveryMode { InPerson => "in_person", Online => "online", Hybrid => "hybrid" });
+code_enum!(
+    /// What the community is organised around (after the CoP literature).
+    OrganisedAround { FieldOfPractice => "field_of_practice", SubjectExpertise => "subject_expertise", DomainOfPractice => "domain_of_practice" }
+);
+code_enum!(Status { Proposed => "proposed", Active => "active", Archived => "archived" });
+code_enum!(
+    /// A member's role in a community. Chair, co-chair and secretary form
+    /// the core team; a facilitator (often paid, seed 000) supports it.
+    Role { Member => "member", Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Facilitator => "facilitator" }
+);
+code_enum!(
+    ApplicationStatus {
+        Pending => "pending",
+        Waitlisted => "waitlisted",
+        Offered => "offered",
+        Approved => "approved",
+        Rejected => "rejected",
+        Withdrawn => "withdrawn",
+        Declined => "declined",
+        Lapsed => "lapsed",
+    }
+);
+code_enum!(MembershipStatus { Active => "active", Left => "left", Removed => "removed" });
+
+impl Role {
+    /// Chair, co-chair and secretary: the core team of api.md.
+    pub fn is_core(self) -> bool {
+        matches!(self, Role::Chair | Role::CoChair | Role::Secretary)
+    }
+}
+
+impl ApplicationStatus {
+    /// Still waiting for something (counts towards "one open application").
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Waitlisted | Self::Offered)
+    }
+}
+
+/// Capacity rule: 1 to [`MAX_CAPACITY`].
+pub fn check_capacity(c: i32) -> Result<i32, Invalid> {
+    if (1..=MAX_CAPACITY).contains(&c) {
+        Ok(c)
+    } else {
+        Err(Invalid::new("out_of_range", format!("must be between 1 and {MAX_CAPACITY}")))
+    }
+}
+
+pub fn check_cadence(every: i32, unit: CadenceUnit) -> Result<i32, Invalid> {
+    let max = match unit {
+        CadenceUnit::Weeks => MAX_CADENCE_WEEKS,
+        CadenceUnit::Months => MAX_CADENCE_MONTHS,
+    };
+    if (1..=max).contains(&every) {
+        Ok(every)
+    } else {
+        Err(Invalid::new("out_of_range", format!("must be between 1 and {max} {}", unit.as_str())))
+    }
+}
+
+pub fn check_duration(minutes: i32) -> Result<i32, Invalid> {
+    if (1..=MAX_DURATION_MINUTES).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(Invalid::new("out_of_range", format!("must be between 1 and {MAX_DURATION_MINUTES} minutes")))
+    }
+}
+
+/// The settings of a community, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub name: String,
+    pub focus: String,
+    pub audience: String,
+    pub organised_around: OrganisedAround,
+    pub kind: Kind,
+    pub capacity: i32,
+    pub fee_note: Option<String>,
+    pub cadence_every: i32,
+    pub cadence_unit: CadenceUnit,
+    pub duration_minutes: i32,
+    pub delivery_mode: DeliveryMode,
+}
+
+/// Raw settings as a client sends them (all optional, for create and patch).
+#[derive(Debug, Clone, Default)]
+pub struct RawSettings {
+    pub name: Option<String>,
+    pub focus: Option<String>,
+    pub audience: Option<String>,
+    pub organised_around: Option<String>,
+    pub kind: Option<String>,
+    pub capacity: Option<i32>,
+    pub fee_note: Option<Option<String>>,
+    pub cadence_every: Option<i32>,
+    pub cadence_unit: Option<String>,
+    pub duration_minutes: Option<i32>,
+    pub delivery_mode: Option<String>,
+}
+
+impl RawSettings {
+    /// Merges onto `base` (None for a create) and validates the result.
+    /// A create without a capacity gets the kind's default.
+    pub fn apply(self, base: Option<&Settings>, field_prefix: &str) -> Result<Settings, Violations> {
+        let mut v = Violations::new();
+        let f = |name: &str| format!("{field_prefix}{name}");
+        let required = |v: &mut Violations, name: &str| v.add(&f(name), Invalid::new("required", "is required"));
+        let text = |v: &mut Violations, name: &str, raw: Option<String>, current: Option<&String>, max: usize| -> Option<String> {
+            match (raw, current) {
+                (Some(s), _) => v.check(&f(name), bounded_text(&s, 1, max)),
+                (None, Some(c)) => Some(c.clone()),
+                (None, None) => {
+                    required(v, name);
+                    None
+                }
+            }
+        };
+        let name = text(&mut v, "name", self.name, base.map(|b| &b.name), 200);
+        let focus = text(&mut v, "focus", self.focus, base.map(|b| &b.focus), 4000);
+        let audience = text(&mut v, "audience", self.audience, base.map(|b| &b.audience), 4000);
+        let organised_around = match (self.organised_around, base) {
+            (Some(s), _) => v.check(&f("organised_around"), OrganisedAround::parse_field(&s)),
+            (None, Some(b)) => Some(b.organised_around),
+            (None, None) => Some(OrganisedAround::FieldOfPractice),
+        };
+        let kind = match (self.kind, base) {
+            (Some(s), _) => v.check(&f("kind"), Kind::parse_field(&s)),
+            (None, Some(b)) => Some(b.kind),
+            (None, None) => {
+                required(&mut v, "kind");
+                None
+            }
+        };
+        let capacity = match (self.capacity, base, kind) {
+            (Some(c), _, _) => v.check(&f("capacity"), check_capacity(c)),
+            (None, Some(b), _) => Some(b.capacity),
+            (None, None, Some(Kind::Closed)) => Some(DEFAULT_CLOSED_CAPACITY),
+            (None, None, Some(Kind::Open)) => Some(DEFAULT_OPEN_CAPACITY),
+            (None, None, None) => None,
+        };
+        let fee_note = match (self.fee_note, base) {
+            (Some(Some(s)), _) => v.check(&f("fee_note"), bounded_text(&s, 1, 500)).map(Some),
+            (Some(None), _) => Some(None),
+            (None, Some(b)) => Some(b.fee_note.clone()),
+            (None, None) => Some(None),
+        };
+        let cadence_unit = match (self.cadence_unit, base) {
+            (Some(s), _) => v.check(&f("cadence.unit"), CadenceUnit::parse_field(&s)),
+            (None, Some(b)) => Some(b.cadence_unit),
+            (None, None) => {
+                required(&mut v, "cadence.unit");
+                None
+            }
+        };
+        let cadence_every = match (self.cadence_every, base, cadence_unit) {
+            (Some(e), _, Some(u)) => v.check(&f("cadence.every"), check_cadence(e, u)),
+            (None, Some(b), Some(u)) => v.check(&f("cadence.every"), check_cadence(b.cadence_every, u)),
+            (None, None, _) => {
+                required(&mut v, "cadence.every");
+                None
+            }
+            (_, _, None) => None,
+        };
+        let duration_minutes = match (self.duration_minutes, base) {
+            (Some(d), _) => v.check(&f("duration_minutes"), check_duration(d)),
+            (None, Some(b)) => Some(b.duration_minutes),
+            (None, None) => {
+                required(&mut v, "duration_minutes");
+                None
+            }
+        };
+        let delivery_mode = match (self.delivery_mode, base) {
+            (Some(s), _) => v.check(&f("delivery_mode"), DeliveryMode::parse_field(&s)),
+            (None, Some(b)) => Some(b.delivery_mode),
+            (None, None) => Some(DeliveryMode::Online),
+        };
+        match (name, focus, audience, organised_around, kind, capacity, fee_note, cadence_every, cadence_unit, duration_minutes, delivery_mode) {
+            (Some(name), Some(focus), Some(audience), Some(organised_around), Some(kind), Some(capacity), Some(fee_note), Some(cadence_every), Some(cadence_unit), Some(duration_minutes), Some(delivery_mode))
+                if v.is_empty() =>
+            {
+                Ok(Settings { name, focus, audience, organised_around, kind, capacity, fee_note, cadence_every, cadence_unit, duration_minutes, delivery_mode })
+            }
+            _ => Err(v),
+        }
+    }
+}
+
+/// What approving an application does, given the community's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// There is a place: the applicant becomes a member.
+    Admit,
+    /// The community is full: the application joins the wait-list.
+    Waitlist,
+}
+
+/// Capacity decision: closed and open groups alike never exceed capacity;
+/// `active_members` counts current members (core team included).
+pub fn admission(capacity: i32, active_members: u64) -> Admission {
+    if active_members < u64::try_from(capacity.max(0)).unwrap_or(0) {
+        Admission::Admit
+    } else {
+        Admission::Waitlist
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSettings {
+        RawSettings {
+            name: Some("Psychological Practitioners".into()),
+            focus: Some("Professional growth".into()),
+            audience: Some("PWP, CYWP, EMHP, MHWP".into()),
+            kind: Some("closed".into()),
+            cadence_every: Some(3),
+            cadence_unit: Some("months".into()),
+            duration_minutes: Some(120),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn create_defaults_capacity_by_kind() {
+        let s = raw().apply(None, "").unwrap();
+        assert_eq!(s.capacity, DEFAULT_CLOSED_CAPACITY);
+        let s = RawSettings { kind: Some("open".into()), ..raw() }.apply(None, "").unwrap();
+        assert_eq!(s.capacity, DEFAULT_OPEN_CAPACITY);
+    }
+
+    #[test]
+    fn rejects_bad_values_by_field() {
+        let e = RawSettings {
+            capacity: Some(0),
+            cadence_every: Some(0),
+            duration_minutes: Some(13 * 60),
+            kind: Some("secret".into()),
+            ..raw()
+        }
+        .apply(None, "")
+        .unwrap_err();
+        let fields: Vec<_> = e.0.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, vec!["kind", "capacity", "cadence.every", "duration_minutes"]);
+        assert!(RawSettings { capacity: Some(MAX_CAPACITY + 1), ..raw() }.apply(None, "").is_err());
+        assert!(RawSettings { cadence_every: Some(13), ..raw() }.apply(None, "").is_err());
+        let missing = RawSettings::default().apply(None, "").unwrap_err();
+        assert!(missing.0.iter().any(|x| x.field == "name" && x.code == "required"));
+    }
+
+    #[test]
+    fn patch_keeps_unset_fields() {
+        let base = raw().apply(None, "").unwrap();
+        let s = RawSettings { capacity: Some(8), ..Default::default() }.apply(Some(&base), "").unwrap();
+        assert_eq!(s.capacity, 8);
+        assert_eq!(s.name, base.name);
+        // changing the unit revalidates the kept interval
+        let monthly = RawSettings { cadence_every: Some(12), ..Default::default() }.apply(Some(&base), "").unwrap();
+        assert!(RawSettings { cadence_unit: Some("weeks".into()), ..Default::default() }.apply(Some(&monthly), "").is_ok());
+    }
+
+    #[test]
+    fn admission_never_exceeds_capacity() {
+        assert_eq!(admission(10, 9), Admission::Admit);
+        assert_eq!(admission(10, 10), Admission::Waitlist);
+        assert_eq!(admission(10, 11), Admission::Waitlist);
+        assert_eq!(admission(0, 0), Admission::Waitlist);
+    }
+
+    #[test]
+    fn roles_and_statuses() {
+        assert!(Role::Chair.is_core() && Role::CoChair.is_core() && Role::Secretary.is_core());
+        assert!(!Role::Member.is_core() && !Role::Facilitator.is_core());
+        assert!(ApplicationStatus::Offered.is_open());
+        assert!(!ApplicationStatus::Withdrawn.is_open());
+        assert_eq!(Role::parse("co_chair"), Some(Role::CoChair));
+        assert!(Kind::parse_field("x").unwrap_err().message.contains("closed, open"));
+    }
+}

@@ -1,0 +1,459 @@
+//! Communities of Practice and their Terms of Reference.
+use chrono::{DateTime, Months, Utc};
+use peerhub_domain::Violations;
+use peerhub_domain::community::{RawSettings, Settings, Status};
+use peerhub_domain::eligibility::EligibilityRules;
+use peerhub_domain::validation::{bounded_list, bounded_text};
+use peerhub_domain::{Invalid, access::Principal};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+
+use crate::Db;
+use crate::accounts::{json_to_list, list_to_json};
+use crate::entities::{community, network_member, terms_version};
+use crate::error::StoreError;
+use crate::page::{self, Page, PageRequest};
+use crate::trail::{self, Audit, Ctx, Message, new_id};
+
+/// The stored settings of a community, for validation of changes.
+pub fn settings_of(c: &community::Model) -> Option<Settings> {
+    use peerhub_domain::community::{CadenceUnit, DeliveryMode, Kind, OrganisedAround};
+    Some(Settings {
+        name: c.name.clone(),
+        focus: c.focus.clone(),
+        audience: c.audience.clone(),
+        organised_around: OrganisedAround::parse(&c.organised_around)?,
+        kind: Kind::parse(&c.kind)?,
+        capacity: c.capacity,
+        fee_note: c.fee_note.clone(),
+        cadence_every: c.cadence_every,
+        cadence_unit: CadenceUnit::parse(&c.cadence_unit)?,
+        duration_minutes: c.duration_minutes,
+        delivery_mode: DeliveryMode::parse(&c.delivery_mode)?,
+    })
+}
+
+fn write_settings(am: &mut community::ActiveModel, s: &Settings) {
+    am.name = Set(s.name.clone());
+    am.focus = Set(s.focus.clone());
+    am.audience = Set(s.audience.clone());
+    am.organised_around = Set(s.organised_around.as_str().to_owned());
+    am.kind = Set(s.kind.as_str().to_owned());
+    am.capacity = Set(s.capacity);
+    am.fee_note = Set(s.fee_note.clone());
+    am.cadence_every = Set(s.cadence_every);
+    am.cadence_unit = Set(s.cadence_unit.as_str().to_owned());
+    am.duration_minutes = Set(s.duration_minutes);
+    am.delivery_mode = Set(s.delivery_mode.as_str().to_owned());
+}
+
+fn event_payload(c: &community::Model) -> serde_json::Value {
+    json!({"community_id": c.id, "network_id": c.network_id, "name": c.name, "status": c.status, "kind": c.kind, "capacity": c.capacity})
+}
+
+/// Inserts a community (inside the caller's transaction).
+pub(crate) async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    network_id: &str,
+    s: &Settings,
+    status: Status,
+    now: DateTime<Utc>,
+) -> Result<community::Model, StoreError> {
+    let mut am = community::ActiveModel {
+        id: Set(new_id()),
+        network_id: Set(network_id.to_owned()),
+        status: Set(status.as_str().to_owned()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+        ..Default::default()
+    };
+    write_settings(&mut am, s);
+    let c = am.insert(conn).await?;
+    trail::write(
+        conn,
+        ctx,
+        now,
+        Audit::new("community.created", "community", &c.id).network(network_id).changed(vec![
+            "name",
+            "focus",
+            "audience",
+            "organised_around",
+            "kind",
+            "capacity",
+            "fee_note",
+            "cadence",
+            "duration_minutes",
+            "delivery_mode",
+            "status",
+        ]),
+        vec![Message::event("community.created", "community", &c.id, event_payload(&c)).network(network_id)],
+    )
+    .await?;
+    Ok(c)
+}
+
+/// Creates a community in a network (the caller is a manager there).
+pub async fn create(db: &Db, ctx: &Ctx, network_id: &str, raw: RawSettings, status: Option<&str>) -> Result<community::Model, StoreError> {
+    let status = match status {
+        None => Status::Active,
+        Some(s) => match Status::parse(s) {
+            Some(st @ (Status::Active | Status::Proposed)) => st,
+            _ => return Err(StoreError::invalid("status", "invalid_value", "must be proposed or active")),
+        },
+    };
+    let s = raw.apply(None, "")?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let c = insert(&txn, ctx, network_id, &s, status, now).await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+pub struct ListFilter {
+    pub network_id: Option<String>,
+    pub status: Option<Status>,
+    pub q: Option<String>,
+}
+
+/// Communities in the caller's networks (every network for a platform admin).
+pub async fn list(db: &Db, principal: &Principal, f: &ListFilter, page: &PageRequest) -> Result<Page<community::Model>, StoreError> {
+    let mut q = community::Entity::find();
+    if !principal.is_platform_admin {
+        let ids: Vec<String> = network_member::Entity::find()
+            .select_only()
+            .column(network_member::Column::NetworkId)
+            .filter(network_member::Column::UserId.eq(&principal.user_id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        q = q.filter(community::Column::NetworkId.is_in(ids));
+    }
+    if let Some(n) = &f.network_id {
+        q = q.filter(community::Column::NetworkId.eq(n));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(community::Column::Status.eq(s.as_str()));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", text.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        q = q.filter(
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(community::Column::Name)))
+                .like(pattern.clone())
+                .or(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(community::Column::Focus))).like(pattern)),
+        );
+    }
+    Ok(page::fetch(db, q, community::Column::Id, |c| c.id.clone(), page).await?)
+}
+
+/// Changes settings and, optionally, status proposed → active.
+pub async fn update(
+    db: &Db,
+    ctx: &Ctx,
+    community_id: &str,
+    raw: RawSettings,
+    status: Option<&str>,
+    if_match: Option<i32>,
+) -> Result<community::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let c = community::Entity::find_by_id(community_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("community"))?;
+    if let Some(v) = if_match
+        && v != c.version
+    {
+        return Err(StoreError::Stale { current_version: c.version });
+    }
+    if c.status == Status::Archived.as_str() {
+        return Err(StoreError::conflict("community-archived", "an archived community cannot be changed"));
+    }
+    let mut changed = raw_fields(&raw);
+    let base = settings_of(&c).ok_or_else(|| StoreError::Internal("stored community settings invalid".into()))?;
+    let s = raw.apply(Some(&base), "")?;
+    let new_status = match status {
+        None => None,
+        Some(st) => match Status::parse(st) {
+            Some(Status::Active) if c.status == Status::Proposed.as_str() => Some(Status::Active),
+            Some(st) if st.as_str() == c.status => None,
+            _ => {
+                return Err(StoreError::Invalid(Violations::single(
+                    "status",
+                    Invalid::new("invalid_transition", format!("cannot change status from {} to {st}; archive with POST …/archive", c.status)),
+                )));
+            }
+        },
+    };
+    if changed.is_empty() && new_status.is_none() {
+        return Ok(c);
+    }
+    let version = c.version;
+    let network_id = c.network_id.clone();
+    let mut am = c.into_active_model();
+    write_settings(&mut am, &s);
+    if let Some(st) = new_status {
+        am.status = Set(st.as_str().to_owned());
+        changed.push("status");
+    }
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let c = am.update(&txn).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("community.updated", "community", &c.id).network(&network_id).changed(changed),
+        vec![Message::event("community.updated", "community", &c.id, event_payload(&c)).network(&network_id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+fn raw_fields(r: &RawSettings) -> Vec<&'static str> {
+    let mut f = Vec::new();
+    macro_rules! push {
+        ($($name:ident => $label:literal),*) => { $( if r.$name.is_some() { f.push($label); } )* };
+    }
+    push!(name => "name", focus => "focus", audience => "audience", organised_around => "organised_around", kind => "kind", capacity => "capacity", fee_note => "fee_note", cadence_every => "cadence", duration_minutes => "duration_minutes", delivery_mode => "delivery_mode");
+    if r.cadence_unit.is_some() && !f.contains(&"cadence") {
+        f.push("cadence");
+    }
+    f
+}
+
+/// Archives a community: it stops taking applications; its records stay.
+pub async fn archive(db: &Db, ctx: &Ctx, community_id: &str, if_match: Option<i32>) -> Result<community::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let c = community::Entity::find_by_id(community_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("community"))?;
+    if let Some(v) = if_match
+        && v != c.version
+    {
+        return Err(StoreError::Stale { current_version: c.version });
+    }
+    if c.status == Status::Archived.as_str() {
+        return Ok(c);
+    }
+    let version = c.version;
+    let network_id = c.network_id.clone();
+    let mut am = c.into_active_model();
+    am.status = Set(Status::Archived.as_str().to_owned());
+    am.archived_at = Set(Some(now));
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let c = am.update(&txn).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("community.archived", "community", &c.id).network(&network_id).changed(vec!["status"]),
+        vec![Message::event("community.archived", "community", &c.id, event_payload(&c)).network(&network_id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+// ------------------------------------------------------------ Terms of Reference
+
+/// Longest number of secretaries a ToR may allow.
+pub const MAX_SECRETARIES: i32 = 5;
+
+pub struct TermsDraft {
+    pub purpose: String,
+    pub aims: Vec<String>,
+    pub eligibility: EligibilityRules,
+    pub meeting_arrangements: String,
+    pub chairing_arrangements: String,
+    pub notes_arrangements: String,
+    pub max_secretaries: Option<i32>,
+}
+
+pub fn rules_of(t: &terms_version::Model) -> EligibilityRules {
+    serde_json::from_str(&t.eligibility).unwrap_or_default()
+}
+
+pub fn aims_of(t: &terms_version::Model) -> Vec<String> {
+    json_to_list(&t.aims)
+}
+
+/// Validates a draft (field names as the API spells them).
+pub fn validate_draft(d: TermsDraft) -> Result<TermsDraft, Violations> {
+    let mut v = Violations::new();
+    let purpose = v.check("purpose", bounded_text(&d.purpose, 1, 4000));
+    let aims = v.check("aims", bounded_list(&d.aims, 30, 1000));
+    let eligibility = match d.eligibility.validate("eligibility") {
+        Ok(e) => Some(e),
+        Err(errs) => {
+            v.0.extend(errs.0);
+            None
+        }
+    };
+    let meeting = v.check("meeting_arrangements", bounded_text(&d.meeting_arrangements, 1, 4000));
+    let chairing = v.check("chairing_arrangements", bounded_text(&d.chairing_arrangements, 1, 4000));
+    let notes = v.check("notes_arrangements", bounded_text(&d.notes_arrangements, 1, 4000));
+    let max_secretaries = match d.max_secretaries {
+        Some(n) if !(1..=MAX_SECRETARIES).contains(&n) => {
+            v.add("max_secretaries", Invalid::new("out_of_range", format!("must be between 1 and {MAX_SECRETARIES}")));
+            None
+        }
+        other => Some(other.unwrap_or(1)),
+    };
+    match (purpose, aims, eligibility, meeting, chairing, notes, max_secretaries) {
+        (Some(purpose), Some(aims), Some(eligibility), Some(meeting_arrangements), Some(chairing_arrangements), Some(notes_arrangements), Some(m))
+            if v.is_empty() =>
+        {
+            Ok(TermsDraft { purpose, aims, eligibility, meeting_arrangements, chairing_arrangements, notes_arrangements, max_secretaries: Some(m) })
+        }
+        _ => Err(v),
+    }
+}
+
+/// Stores a new draft version (inside the caller's transaction).
+pub(crate) async fn insert_draft<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    c: &community::Model,
+    d: TermsDraft,
+    now: DateTime<Utc>,
+) -> Result<terms_version::Model, StoreError> {
+    let last = terms_version::Entity::find()
+        .filter(terms_version::Column::CommunityId.eq(&c.id))
+        .order_by_desc(terms_version::Column::Number)
+        .one(conn)
+        .await?
+        .map(|t| t.number)
+        .unwrap_or(0);
+    let t = terms_version::ActiveModel {
+        id: Set(new_id()),
+        community_id: Set(c.id.clone()),
+        number: Set(last + 1),
+        status: Set("draft".into()),
+        purpose: Set(d.purpose),
+        aims: Set(list_to_json(&d.aims)),
+        eligibility: Set(serde_json::to_string(&d.eligibility).unwrap_or_else(|_| "{}".into())),
+        meeting_arrangements: Set(d.meeting_arrangements),
+        chairing_arrangements: Set(d.chairing_arrangements),
+        notes_arrangements: Set(d.notes_arrangements),
+        max_secretaries: Set(d.max_secretaries.unwrap_or(1)),
+        drafted_by: Set(ctx.actor_id.clone().unwrap_or_default()),
+        approved_by: Set(None),
+        approved_at: Set(None),
+        review_due: Set(None),
+        created_at: Set(now),
+    }
+    .insert(conn)
+    .await?;
+    trail::write(
+        conn,
+        ctx,
+        now,
+        Audit::new("terms.drafted", "community", &c.id).network(&c.network_id).changed(vec!["terms"]),
+        vec![],
+    )
+    .await?;
+    Ok(t)
+}
+
+/// Drafts a new ToR version (core team or managers).
+pub async fn draft_terms(db: &Db, ctx: &Ctx, c: &community::Model, d: TermsDraft) -> Result<terms_version::Model, StoreError> {
+    let d = validate_draft(d)?;
+    if c.status == Status::Archived.as_str() {
+        return Err(StoreError::conflict("community-archived", "an archived community cannot change its Terms of Reference"));
+    }
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    // Lock the community so concurrent drafts get distinct numbers.
+    community::Entity::find_by_id(c.id.clone()).lock_exclusive().one(&txn).await?;
+    let t = insert_draft(&txn, ctx, c, d, now).await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// Approves a draft (managers): stamps approval and the review date twelve
+/// months on; earlier approved versions become `superseded`.
+pub async fn approve_terms(db: &Db, ctx: &Ctx, c: &community::Model, number: i32) -> Result<terms_version::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let t = terms_version::Entity::find()
+        .filter(terms_version::Column::CommunityId.eq(&c.id))
+        .filter(terms_version::Column::Number.eq(number))
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("terms of reference version"))?;
+    if t.status != "draft" {
+        return Err(StoreError::conflict("terms-not-draft", format!("version {number} is {}, not a draft", t.status)));
+    }
+    // A later approved version wins; approving an older draft afterwards
+    // would silently roll the rules back.
+    let newer_approved = terms_version::Entity::find()
+        .filter(terms_version::Column::CommunityId.eq(&c.id))
+        .filter(terms_version::Column::Status.eq("approved"))
+        .filter(terms_version::Column::Number.gt(number))
+        .one(&txn)
+        .await?;
+    if newer_approved.is_some() {
+        return Err(StoreError::conflict("terms-outdated", "a newer version is already approved; draft a new version instead"));
+    }
+    terms_version::Entity::update_many()
+        .col_expr(terms_version::Column::Status, sea_orm::sea_query::Expr::value("superseded"))
+        .filter(terms_version::Column::CommunityId.eq(&c.id))
+        .filter(terms_version::Column::Status.eq("approved"))
+        .exec(&txn)
+        .await?;
+    let review_due = now.date_naive().checked_add_months(Months::new(12));
+    let mut am = t.into_active_model();
+    am.status = Set("approved".into());
+    am.approved_at = Set(Some(now));
+    am.approved_by = Set(ctx.actor_id.clone());
+    am.review_due = Set(review_due);
+    let t = am.update(&txn).await?;
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("terms.approved", "community", &c.id).network(&c.network_id).changed(vec!["terms"]),
+        vec![Message::event(
+            "terms.approved",
+            "community",
+            &c.id,
+            json!({"community_id": c.id, "network_id": c.network_id, "version": t.number, "review_due": t.review_due}),
+        )
+        .network(&c.network_id)],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(t)
+}
+
+/// The current Terms of Reference: the latest approved version.
+pub async fn current_terms<C: ConnectionTrait>(conn: &C, community_id: &str) -> Result<Option<terms_version::Model>, StoreError> {
+    Ok(terms_version::Entity::find()
+        .filter(terms_version::Column::CommunityId.eq(community_id))
+        .filter(terms_version::Column::Status.eq("approved"))
+        .order_by_desc(terms_version::Column::Number)
+        .one(conn)
+        .await?)
+}
+
+/// Every version, oldest first (drafts only for those who may see them).
+pub async fn terms_versions(db: &Db, community_id: &str, include_drafts: bool, page: &PageRequest) -> Result<Page<terms_version::Model>, StoreError> {
+    let mut q = terms_version::Entity::find().filter(terms_version::Column::CommunityId.eq(community_id));
+    if !include_drafts {
+        q = q.filter(terms_version::Column::Status.ne("draft"));
+    }
+    Ok(page::fetch(db, q, terms_version::Column::Id, |t| t.id.clone(), page).await?)
+}
