@@ -468,6 +468,53 @@ impl TestApp {
             .to_owned()
     }
 
+    /// Creates a community with an approved Terms of Reference whose
+    /// eligibility rules are `eligibility`; returns its JSON.
+    pub async fn community(
+        &self,
+        manager: &str,
+        network_id: &str,
+        kind: &str,
+        capacity: i32,
+        eligibility: Value,
+    ) -> Value {
+        let c = self
+            .post(
+                "/v1/communities",
+                Some(manager),
+                json!({
+                    "network_id": network_id, "name": format!("CoP {}", uuid::Uuid::now_v7().simple()),
+                    "focus": "Sharing practice", "audience": "Practitioners", "kind": kind, "capacity": capacity,
+                    "cadence": {"every": 3, "unit": "months"}, "duration_minutes": 120
+                }),
+            )
+            .await
+            .expect(201);
+        let id = c["id"].as_str().unwrap_or_default().to_owned();
+        let t = self
+            .post(
+                &format!("/v1/communities/{id}/terms"),
+                Some(manager),
+                json!({
+                    "purpose": "Peer learning", "aims": ["Share practice"], "eligibility": eligibility,
+                    "meeting_arrangements": "Quarterly on Teams", "chairing_arrangements": "A chair and co-chairs",
+                    "notes_arrangements": "The secretary takes notes"
+                }),
+            )
+            .await
+            .expect(201);
+        self.post(
+            &format!("/v1/communities/{id}/terms/{}/approve", t["version"]),
+            Some(manager),
+            json!({}),
+        )
+        .await
+        .expect(200);
+        self.get(&format!("/v1/communities/{id}"), Some(manager))
+            .await
+            .expect(200)
+    }
+
     pub fn admin_base(&self) -> Option<String> {
         self.config
             .admin_bind

@@ -202,12 +202,39 @@ mod community_tests {
             token_scopes: None,
         };
         let m = Some(NetworkRole::Member);
-        assert_eq!(decide_community(&p, m, None, CommunityNeed::Core, None), Decision::Denied);
-        assert_eq!(decide_community(&p, m, Some(Role::Member), CommunityNeed::Core, None), Decision::Denied);
-        assert_eq!(decide_community(&p, m, Some(Role::Secretary), CommunityNeed::Core, None), Decision::Allow);
-        assert_eq!(decide_community(&p, Some(NetworkRole::Manager), None, CommunityNeed::Core, None), Decision::Allow);
-        assert_eq!(decide_community(&p, None, Some(Role::Chair), CommunityNeed::Core, None), Decision::Hidden);
-        assert_eq!(decide_community(&p, m, Some(Role::Chair), CommunityNeed::Manager, None), Decision::Denied);
-        assert_eq!(decide_community(&p, m, None, CommunityNeed::NetworkMember, None), Decision::Allow);
+        assert_eq!(
+            decide_community(&p, m, None, CommunityNeed::Core, None),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_community(&p, m, Some(Role::Member), CommunityNeed::Core, None),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_community(&p, m, Some(Role::Secretary), CommunityNeed::Core, None),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_community(
+                &p,
+                Some(NetworkRole::Manager),
+                None,
+                CommunityNeed::Core,
+                None
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_community(&p, None, Some(Role::Chair), CommunityNeed::Core, None),
+            Decision::Hidden
+        );
+        assert_eq!(
+            decide_community(&p, m, Some(Role::Chair), CommunityNeed::Manager, None),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_community(&p, m, None, CommunityNeed::NetworkMember, None),
+            Decision::Allow
+        );
     }
 }

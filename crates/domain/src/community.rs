@@ -95,7 +95,10 @@ pub fn check_capacity(c: i32) -> Result<i32, Invalid> {
     if (1..=MAX_CAPACITY).contains(&c) {
         Ok(c)
     } else {
-        Err(Invalid::new("out_of_range", format!("must be between 1 and {MAX_CAPACITY}")))
+        Err(Invalid::new(
+            "out_of_range",
+            format!("must be between 1 and {MAX_CAPACITY}"),
+        ))
     }
 }
 
@@ -107,7 +110,10 @@ pub fn check_cadence(every: i32, unit: CadenceUnit) -> Result<i32, Invalid> {
     if (1..=max).contains(&every) {
         Ok(every)
     } else {
-        Err(Invalid::new("out_of_range", format!("must be between 1 and {max} {}", unit.as_str())))
+        Err(Invalid::new(
+            "out_of_range",
+            format!("must be between 1 and {max} {}", unit.as_str()),
+        ))
     }
 }
 
@@ -115,7 +121,10 @@ pub fn check_duration(minutes: i32) -> Result<i32, Invalid> {
     if (1..=MAX_DURATION_MINUTES).contains(&minutes) {
         Ok(minutes)
     } else {
-        Err(Invalid::new("out_of_range", format!("must be between 1 and {MAX_DURATION_MINUTES} minutes")))
+        Err(Invalid::new(
+            "out_of_range",
+            format!("must be between 1 and {MAX_DURATION_MINUTES} minutes"),
+        ))
     }
 }
 
@@ -154,11 +163,22 @@ pub struct RawSettings {
 impl RawSettings {
     /// Merges onto `base` (None for a create) and validates the result.
     /// A create without a capacity gets the kind's default.
-    pub fn apply(self, base: Option<&Settings>, field_prefix: &str) -> Result<Settings, Violations> {
+    pub fn apply(
+        self,
+        base: Option<&Settings>,
+        field_prefix: &str,
+    ) -> Result<Settings, Violations> {
         let mut v = Violations::new();
         let f = |name: &str| format!("{field_prefix}{name}");
-        let required = |v: &mut Violations, name: &str| v.add(&f(name), Invalid::new("required", "is required"));
-        let text = |v: &mut Violations, name: &str, raw: Option<String>, current: Option<&String>, max: usize| -> Option<String> {
+        let required = |v: &mut Violations, name: &str| {
+            v.add(&f(name), Invalid::new("required", "is required"))
+        };
+        let text = |v: &mut Violations,
+                    name: &str,
+                    raw: Option<String>,
+                    current: Option<&String>,
+                    max: usize|
+         -> Option<String> {
             match (raw, current) {
                 (Some(s), _) => v.check(&f(name), bounded_text(&s, 1, max)),
                 (None, Some(c)) => Some(c.clone()),
@@ -170,7 +190,13 @@ impl RawSettings {
         };
         let name = text(&mut v, "name", self.name, base.map(|b| &b.name), 200);
         let focus = text(&mut v, "focus", self.focus, base.map(|b| &b.focus), 4000);
-        let audience = text(&mut v, "audience", self.audience, base.map(|b| &b.audience), 4000);
+        let audience = text(
+            &mut v,
+            "audience",
+            self.audience,
+            base.map(|b| &b.audience),
+            4000,
+        );
         let organised_around = match (self.organised_around, base) {
             (Some(s), _) => v.check(&f("organised_around"), OrganisedAround::parse_field(&s)),
             (None, Some(b)) => Some(b.organised_around),
@@ -207,7 +233,9 @@ impl RawSettings {
         };
         let cadence_every = match (self.cadence_every, base, cadence_unit) {
             (Some(e), _, Some(u)) => v.check(&f("cadence.every"), check_cadence(e, u)),
-            (None, Some(b), Some(u)) => v.check(&f("cadence.every"), check_cadence(b.cadence_every, u)),
+            (None, Some(b), Some(u)) => {
+                v.check(&f("cadence.every"), check_cadence(b.cadence_every, u))
+            }
             (None, None, _) => {
                 required(&mut v, "cadence.every");
                 None
@@ -227,12 +255,44 @@ impl RawSettings {
             (None, Some(b)) => Some(b.delivery_mode),
             (None, None) => Some(DeliveryMode::Online),
         };
-        match (name, focus, audience, organised_around, kind, capacity, fee_note, cadence_every, cadence_unit, duration_minutes, delivery_mode) {
-            (Some(name), Some(focus), Some(audience), Some(organised_around), Some(kind), Some(capacity), Some(fee_note), Some(cadence_every), Some(cadence_unit), Some(duration_minutes), Some(delivery_mode))
-                if v.is_empty() =>
-            {
-                Ok(Settings { name, focus, audience, organised_around, kind, capacity, fee_note, cadence_every, cadence_unit, duration_minutes, delivery_mode })
-            }
+        match (
+            name,
+            focus,
+            audience,
+            organised_around,
+            kind,
+            capacity,
+            fee_note,
+            cadence_every,
+            cadence_unit,
+            duration_minutes,
+            delivery_mode,
+        ) {
+            (
+                Some(name),
+                Some(focus),
+                Some(audience),
+                Some(organised_around),
+                Some(kind),
+                Some(capacity),
+                Some(fee_note),
+                Some(cadence_every),
+                Some(cadence_unit),
+                Some(duration_minutes),
+                Some(delivery_mode),
+            ) if v.is_empty() => Ok(Settings {
+                name,
+                focus,
+                audience,
+                organised_around,
+                kind,
+                capacity,
+                fee_note,
+                cadence_every,
+                cadence_unit,
+                duration_minutes,
+                delivery_mode,
+            }),
             _ => Err(v),
         }
     }
@@ -278,7 +338,12 @@ mod tests {
     fn create_defaults_capacity_by_kind() {
         let s = raw().apply(None, "").unwrap();
         assert_eq!(s.capacity, DEFAULT_CLOSED_CAPACITY);
-        let s = RawSettings { kind: Some("open".into()), ..raw() }.apply(None, "").unwrap();
+        let s = RawSettings {
+            kind: Some("open".into()),
+            ..raw()
+        }
+        .apply(None, "")
+        .unwrap();
         assert_eq!(s.capacity, DEFAULT_OPEN_CAPACITY);
     }
 
@@ -294,22 +359,61 @@ mod tests {
         .apply(None, "")
         .unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|x| x.field.as_str()).collect();
-        assert_eq!(fields, vec!["kind", "capacity", "cadence.every", "duration_minutes"]);
-        assert!(RawSettings { capacity: Some(MAX_CAPACITY + 1), ..raw() }.apply(None, "").is_err());
-        assert!(RawSettings { cadence_every: Some(13), ..raw() }.apply(None, "").is_err());
+        assert_eq!(
+            fields,
+            vec!["kind", "capacity", "cadence.every", "duration_minutes"]
+        );
+        assert!(
+            RawSettings {
+                capacity: Some(MAX_CAPACITY + 1),
+                ..raw()
+            }
+            .apply(None, "")
+            .is_err()
+        );
+        assert!(
+            RawSettings {
+                cadence_every: Some(13),
+                ..raw()
+            }
+            .apply(None, "")
+            .is_err()
+        );
         let missing = RawSettings::default().apply(None, "").unwrap_err();
-        assert!(missing.0.iter().any(|x| x.field == "name" && x.code == "required"));
+        assert!(
+            missing
+                .0
+                .iter()
+                .any(|x| x.field == "name" && x.code == "required")
+        );
     }
 
     #[test]
     fn patch_keeps_unset_fields() {
         let base = raw().apply(None, "").unwrap();
-        let s = RawSettings { capacity: Some(8), ..Default::default() }.apply(Some(&base), "").unwrap();
+        let s = RawSettings {
+            capacity: Some(8),
+            ..Default::default()
+        }
+        .apply(Some(&base), "")
+        .unwrap();
         assert_eq!(s.capacity, 8);
         assert_eq!(s.name, base.name);
         // changing the unit revalidates the kept interval
-        let monthly = RawSettings { cadence_every: Some(12), ..Default::default() }.apply(Some(&base), "").unwrap();
-        assert!(RawSettings { cadence_unit: Some("weeks".into()), ..Default::default() }.apply(Some(&monthly), "").is_ok());
+        let monthly = RawSettings {
+            cadence_every: Some(12),
+            ..Default::default()
+        }
+        .apply(Some(&base), "")
+        .unwrap();
+        assert!(
+            RawSettings {
+                cadence_unit: Some("weeks".into()),
+                ..Default::default()
+            }
+            .apply(Some(&monthly), "")
+            .is_ok()
+        );
     }
 
     #[test]
@@ -327,6 +431,11 @@ mod tests {
         assert!(ApplicationStatus::Offered.is_open());
         assert!(!ApplicationStatus::Withdrawn.is_open());
         assert_eq!(Role::parse("co_chair"), Some(Role::CoChair));
-        assert!(Kind::parse_field("x").unwrap_err().message.contains("closed, open"));
+        assert!(
+            Kind::parse_field("x")
+                .unwrap_err()
+                .message
+                .contains("closed, open")
+        );
     }
 }

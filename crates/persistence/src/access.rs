@@ -111,7 +111,13 @@ pub async fn community<C: ConnectionTrait>(
         None
     };
     apply(
-        peerhub_domain::access::decide_community(principal, network_role, community_role, need, accepts),
+        peerhub_domain::access::decide_community(
+            principal,
+            network_role,
+            community_role,
+            need,
+            accepts,
+        ),
         "community",
     )?;
     Ok(c)

@@ -6,8 +6,8 @@ use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::validation::{bounded_list, bounded_text};
 use peerhub_domain::{Invalid, access::Principal};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -79,32 +79,49 @@ pub(crate) async fn insert<C: ConnectionTrait>(
         conn,
         ctx,
         now,
-        Audit::new("community.created", "community", &c.id).network(network_id).changed(vec![
-            "name",
-            "focus",
-            "audience",
-            "organised_around",
-            "kind",
-            "capacity",
-            "fee_note",
-            "cadence",
-            "duration_minutes",
-            "delivery_mode",
-            "status",
-        ]),
-        vec![Message::event("community.created", "community", &c.id, event_payload(&c)).network(network_id)],
+        Audit::new("community.created", "community", &c.id)
+            .network(network_id)
+            .changed(vec![
+                "name",
+                "focus",
+                "audience",
+                "organised_around",
+                "kind",
+                "capacity",
+                "fee_note",
+                "cadence",
+                "duration_minutes",
+                "delivery_mode",
+                "status",
+            ]),
+        vec![
+            Message::event("community.created", "community", &c.id, event_payload(&c))
+                .network(network_id),
+        ],
     )
     .await?;
     Ok(c)
 }
 
 /// Creates a community in a network (the caller is a manager there).
-pub async fn create(db: &Db, ctx: &Ctx, network_id: &str, raw: RawSettings, status: Option<&str>) -> Result<community::Model, StoreError> {
+pub async fn create(
+    db: &Db,
+    ctx: &Ctx,
+    network_id: &str,
+    raw: RawSettings,
+    status: Option<&str>,
+) -> Result<community::Model, StoreError> {
     let status = match status {
         None => Status::Active,
         Some(s) => match Status::parse(s) {
             Some(st @ (Status::Active | Status::Proposed)) => st,
-            _ => return Err(StoreError::invalid("status", "invalid_value", "must be proposed or active")),
+            _ => {
+                return Err(StoreError::invalid(
+                    "status",
+                    "invalid_value",
+                    "must be proposed or active",
+                ));
+            }
         },
     };
     let s = raw.apply(None, "")?;
@@ -122,7 +139,12 @@ pub struct ListFilter {
 }
 
 /// Communities in the caller's networks (every network for a platform admin).
-pub async fn list(db: &Db, principal: &Principal, f: &ListFilter, page: &PageRequest) -> Result<Page<community::Model>, StoreError> {
+pub async fn list(
+    db: &Db,
+    principal: &Principal,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<community::Model>, StoreError> {
     let mut q = community::Entity::find();
     if !principal.is_platform_admin {
         let ids: Vec<String> = network_member::Entity::find()
@@ -141,11 +163,24 @@ pub async fn list(db: &Db, principal: &Principal, f: &ListFilter, page: &PageReq
         q = q.filter(community::Column::Status.eq(s.as_str()));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase()
+                .replace('\\', "")
+                .replace('%', "")
+                .replace('_', "")
+        );
         q = q.filter(
-            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(community::Column::Name)))
-                .like(pattern.clone())
-                .or(sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(sea_orm::sea_query::Expr::col(community::Column::Focus))).like(pattern)),
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                sea_orm::sea_query::Expr::col(community::Column::Name),
+            ))
+            .like(pattern.clone())
+            .or(
+                sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                    sea_orm::sea_query::Expr::col(community::Column::Focus),
+                ))
+                .like(pattern),
+            ),
         );
     }
     Ok(page::fetch(db, q, community::Column::Id, |c| c.id.clone(), page).await?)
@@ -170,13 +205,19 @@ pub async fn update(
     if let Some(v) = if_match
         && v != c.version
     {
-        return Err(StoreError::Stale { current_version: c.version });
+        return Err(StoreError::Stale {
+            current_version: c.version,
+        });
     }
     if c.status == Status::Archived.as_str() {
-        return Err(StoreError::conflict("community-archived", "an archived community cannot be changed"));
+        return Err(StoreError::conflict(
+            "community-archived",
+            "an archived community cannot be changed",
+        ));
     }
     let mut changed = raw_fields(&raw);
-    let base = settings_of(&c).ok_or_else(|| StoreError::Internal("stored community settings invalid".into()))?;
+    let base = settings_of(&c)
+        .ok_or_else(|| StoreError::Internal("stored community settings invalid".into()))?;
     let s = raw.apply(Some(&base), "")?;
     let new_status = match status {
         None => None,
@@ -186,7 +227,13 @@ pub async fn update(
             _ => {
                 return Err(StoreError::Invalid(Violations::single(
                     "status",
-                    Invalid::new("invalid_transition", format!("cannot change status from {} to {st}; archive with POST …/archive", c.status)),
+                    Invalid::new(
+                        "invalid_transition",
+                        format!(
+                            "cannot change status from {} to {st}; archive with POST …/archive",
+                            c.status
+                        ),
+                    ),
                 )));
             }
         },
@@ -209,8 +256,13 @@ pub async fn update(
         &txn,
         ctx,
         now,
-        Audit::new("community.updated", "community", &c.id).network(&network_id).changed(changed),
-        vec![Message::event("community.updated", "community", &c.id, event_payload(&c)).network(&network_id)],
+        Audit::new("community.updated", "community", &c.id)
+            .network(&network_id)
+            .changed(changed),
+        vec![
+            Message::event("community.updated", "community", &c.id, event_payload(&c))
+                .network(&network_id),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -230,7 +282,12 @@ fn raw_fields(r: &RawSettings) -> Vec<&'static str> {
 }
 
 /// Archives a community: it stops taking applications; its records stay.
-pub async fn archive(db: &Db, ctx: &Ctx, community_id: &str, if_match: Option<i32>) -> Result<community::Model, StoreError> {
+pub async fn archive(
+    db: &Db,
+    ctx: &Ctx,
+    community_id: &str,
+    if_match: Option<i32>,
+) -> Result<community::Model, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = community::Entity::find_by_id(community_id.to_owned())
@@ -241,7 +298,9 @@ pub async fn archive(db: &Db, ctx: &Ctx, community_id: &str, if_match: Option<i3
     if let Some(v) = if_match
         && v != c.version
     {
-        return Err(StoreError::Stale { current_version: c.version });
+        return Err(StoreError::Stale {
+            current_version: c.version,
+        });
     }
     if c.status == Status::Archived.as_str() {
         return Ok(c);
@@ -258,8 +317,13 @@ pub async fn archive(db: &Db, ctx: &Ctx, community_id: &str, if_match: Option<i3
         &txn,
         ctx,
         now,
-        Audit::new("community.archived", "community", &c.id).network(&network_id).changed(vec!["status"]),
-        vec![Message::event("community.archived", "community", &c.id, event_payload(&c)).network(&network_id)],
+        Audit::new("community.archived", "community", &c.id)
+            .network(&network_id)
+            .changed(vec!["status"]),
+        vec![
+            Message::event("community.archived", "community", &c.id, event_payload(&c))
+                .network(&network_id),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -301,22 +365,57 @@ pub fn validate_draft(d: TermsDraft) -> Result<TermsDraft, Violations> {
             None
         }
     };
-    let meeting = v.check("meeting_arrangements", bounded_text(&d.meeting_arrangements, 1, 4000));
-    let chairing = v.check("chairing_arrangements", bounded_text(&d.chairing_arrangements, 1, 4000));
-    let notes = v.check("notes_arrangements", bounded_text(&d.notes_arrangements, 1, 4000));
+    let meeting = v.check(
+        "meeting_arrangements",
+        bounded_text(&d.meeting_arrangements, 1, 4000),
+    );
+    let chairing = v.check(
+        "chairing_arrangements",
+        bounded_text(&d.chairing_arrangements, 1, 4000),
+    );
+    let notes = v.check(
+        "notes_arrangements",
+        bounded_text(&d.notes_arrangements, 1, 4000),
+    );
     let max_secretaries = match d.max_secretaries {
         Some(n) if !(1..=MAX_SECRETARIES).contains(&n) => {
-            v.add("max_secretaries", Invalid::new("out_of_range", format!("must be between 1 and {MAX_SECRETARIES}")));
+            v.add(
+                "max_secretaries",
+                Invalid::new(
+                    "out_of_range",
+                    format!("must be between 1 and {MAX_SECRETARIES}"),
+                ),
+            );
             None
         }
         other => Some(other.unwrap_or(1)),
     };
-    match (purpose, aims, eligibility, meeting, chairing, notes, max_secretaries) {
-        (Some(purpose), Some(aims), Some(eligibility), Some(meeting_arrangements), Some(chairing_arrangements), Some(notes_arrangements), Some(m))
-            if v.is_empty() =>
-        {
-            Ok(TermsDraft { purpose, aims, eligibility, meeting_arrangements, chairing_arrangements, notes_arrangements, max_secretaries: Some(m) })
-        }
+    match (
+        purpose,
+        aims,
+        eligibility,
+        meeting,
+        chairing,
+        notes,
+        max_secretaries,
+    ) {
+        (
+            Some(purpose),
+            Some(aims),
+            Some(eligibility),
+            Some(meeting_arrangements),
+            Some(chairing_arrangements),
+            Some(notes_arrangements),
+            Some(m),
+        ) if v.is_empty() => Ok(TermsDraft {
+            purpose,
+            aims,
+            eligibility,
+            meeting_arrangements,
+            chairing_arrangements,
+            notes_arrangements,
+            max_secretaries: Some(m),
+        }),
         _ => Err(v),
     }
 }
@@ -360,7 +459,9 @@ pub(crate) async fn insert_draft<C: ConnectionTrait>(
         conn,
         ctx,
         now,
-        Audit::new("terms.drafted", "community", &c.id).network(&c.network_id).changed(vec!["terms"]),
+        Audit::new("terms.drafted", "community", &c.id)
+            .network(&c.network_id)
+            .changed(vec!["terms"]),
         vec![],
     )
     .await?;
@@ -368,15 +469,26 @@ pub(crate) async fn insert_draft<C: ConnectionTrait>(
 }
 
 /// Drafts a new ToR version (core team or managers).
-pub async fn draft_terms(db: &Db, ctx: &Ctx, c: &community::Model, d: TermsDraft) -> Result<terms_version::Model, StoreError> {
+pub async fn draft_terms(
+    db: &Db,
+    ctx: &Ctx,
+    c: &community::Model,
+    d: TermsDraft,
+) -> Result<terms_version::Model, StoreError> {
     let d = validate_draft(d)?;
     if c.status == Status::Archived.as_str() {
-        return Err(StoreError::conflict("community-archived", "an archived community cannot change its Terms of Reference"));
+        return Err(StoreError::conflict(
+            "community-archived",
+            "an archived community cannot change its Terms of Reference",
+        ));
     }
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     // Lock the community so concurrent drafts get distinct numbers.
-    community::Entity::find_by_id(c.id.clone()).lock_exclusive().one(&txn).await?;
+    community::Entity::find_by_id(c.id.clone())
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let t = insert_draft(&txn, ctx, c, d, now).await?;
     txn.commit().await?;
     Ok(t)
@@ -384,7 +496,12 @@ pub async fn draft_terms(db: &Db, ctx: &Ctx, c: &community::Model, d: TermsDraft
 
 /// Approves a draft (managers): stamps approval and the review date twelve
 /// months on; earlier approved versions become `superseded`.
-pub async fn approve_terms(db: &Db, ctx: &Ctx, c: &community::Model, number: i32) -> Result<terms_version::Model, StoreError> {
+pub async fn approve_terms(
+    db: &Db,
+    ctx: &Ctx,
+    c: &community::Model,
+    number: i32,
+) -> Result<terms_version::Model, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let t = terms_version::Entity::find()
@@ -395,7 +512,10 @@ pub async fn approve_terms(db: &Db, ctx: &Ctx, c: &community::Model, number: i32
         .await?
         .ok_or(StoreError::NotFound("terms of reference version"))?;
     if t.status != "draft" {
-        return Err(StoreError::conflict("terms-not-draft", format!("version {number} is {}, not a draft", t.status)));
+        return Err(StoreError::conflict(
+            "terms-not-draft",
+            format!("version {number} is {}, not a draft", t.status),
+        ));
     }
     // A later approved version wins; approving an older draft afterwards
     // would silently roll the rules back.
@@ -406,10 +526,16 @@ pub async fn approve_terms(db: &Db, ctx: &Ctx, c: &community::Model, number: i32
         .one(&txn)
         .await?;
     if newer_approved.is_some() {
-        return Err(StoreError::conflict("terms-outdated", "a newer version is already approved; draft a new version instead"));
+        return Err(StoreError::conflict(
+            "terms-outdated",
+            "a newer version is already approved; draft a new version instead",
+        ));
     }
     terms_version::Entity::update_many()
-        .col_expr(terms_version::Column::Status, sea_orm::sea_query::Expr::value("superseded"))
+        .col_expr(
+            terms_version::Column::Status,
+            sea_orm::sea_query::Expr::value("superseded"),
+        )
         .filter(terms_version::Column::CommunityId.eq(&c.id))
         .filter(terms_version::Column::Status.eq("approved"))
         .exec(&txn)
@@ -440,7 +566,10 @@ pub async fn approve_terms(db: &Db, ctx: &Ctx, c: &community::Model, number: i32
 }
 
 /// The current Terms of Reference: the latest approved version.
-pub async fn current_terms<C: ConnectionTrait>(conn: &C, community_id: &str) -> Result<Option<terms_version::Model>, StoreError> {
+pub async fn current_terms<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+) -> Result<Option<terms_version::Model>, StoreError> {
     Ok(terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(community_id))
         .filter(terms_version::Column::Status.eq("approved"))
@@ -450,10 +579,59 @@ pub async fn current_terms<C: ConnectionTrait>(conn: &C, community_id: &str) -> 
 }
 
 /// Every version, oldest first (drafts only for those who may see them).
-pub async fn terms_versions(db: &Db, community_id: &str, include_drafts: bool, page: &PageRequest) -> Result<Page<terms_version::Model>, StoreError> {
-    let mut q = terms_version::Entity::find().filter(terms_version::Column::CommunityId.eq(community_id));
+pub async fn terms_versions(
+    db: &Db,
+    community_id: &str,
+    include_drafts: bool,
+    page: &PageRequest,
+) -> Result<Page<terms_version::Model>, StoreError> {
+    let mut q =
+        terms_version::Entity::find().filter(terms_version::Column::CommunityId.eq(community_id));
     if !include_drafts {
         q = q.filter(terms_version::Column::Status.ne("draft"));
     }
     Ok(page::fetch(db, q, terms_version::Column::Id, |t| t.id.clone(), page).await?)
+}
+
+/// Member counts and "has approved terms" for many communities in two
+/// queries (for lists).
+pub async fn summaries<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, (u64, bool)>, StoreError> {
+    use crate::entities::community_member;
+    let mut out: std::collections::HashMap<String, (u64, bool)> =
+        ids.iter().map(|i| (i.clone(), (0, false))).collect();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let counts: Vec<(String, i64)> = community_member::Entity::find()
+        .select_only()
+        .column(community_member::Column::CommunityId)
+        .column_as(community_member::Column::Id.count(), "n")
+        .filter(community_member::Column::CommunityId.is_in(ids.to_vec()))
+        .filter(community_member::Column::Status.eq("active"))
+        .group_by(community_member::Column::CommunityId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (id, n) in counts {
+        if let Some(e) = out.get_mut(&id) {
+            e.0 = u64::try_from(n).unwrap_or(0);
+        }
+    }
+    let approved: Vec<String> = terms_version::Entity::find()
+        .select_only()
+        .column(terms_version::Column::CommunityId)
+        .filter(terms_version::Column::CommunityId.is_in(ids.to_vec()))
+        .filter(terms_version::Column::Status.eq("approved"))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for id in approved {
+        if let Some(e) = out.get_mut(&id) {
+            e.1 = true;
+        }
+    }
+    Ok(out)
 }

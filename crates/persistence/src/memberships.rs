@@ -1,7 +1,10 @@
 //! Community memberships: the rows every path into a community shares.
 use chrono::{DateTime, Utc};
 use peerhub_domain::community::{MembershipStatus, Role};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
+};
 use serde_json::json;
 
 use crate::entities::{community, community_member};
@@ -9,7 +12,10 @@ use crate::error::StoreError;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 /// Current (active) members of a community, core team included.
-pub async fn active_count<C: ConnectionTrait>(conn: &C, community_id: &str) -> Result<u64, StoreError> {
+pub async fn active_count<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+) -> Result<u64, StoreError> {
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
@@ -61,7 +67,10 @@ pub async fn insert_member<C: ConnectionTrait>(
     .await
     .map_err(|e| {
         if crate::error::is_unique_violation(&e) {
-            StoreError::conflict("already-member", "this person is already a member of the community")
+            StoreError::conflict(
+                "already-member",
+                "this person is already a member of the community",
+            )
         } else {
             e.into()
         }

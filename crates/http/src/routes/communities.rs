@@ -1,5 +1,676 @@
-//! (being written)
+//! Communities of Practice and their Terms of Reference.
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use peerhub_domain::access::{CommunityNeed, Need};
+use peerhub_domain::community::{RawSettings, Status};
+use peerhub_domain::eligibility::EligibilityRules;
+use peerhub_persistence::access;
+use peerhub_persistence::communities::{self, ListFilter, TermsDraft, aims_of, rules_of};
+use peerhub_persistence::entities::{community, terms_version};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::{ApiError, ApiResult};
+use crate::routes::me::present;
+use crate::state::AppState;
 
 /// Registers this module's handlers.
-pub fn register(_cfg: &mut ServiceConfig) {}
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get_one)
+        .service(update)
+        .service(archive)
+        .service(current_terms)
+        .service(terms_versions)
+        .service(draft_terms)
+        .service(approve_terms);
+}
+
+const EX_COMMUNITY_ID: &str = "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e";
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cadence {
+    /// How many units between meetings (1–52 weeks or 1–12 months).
+    #[schema(example = 3)]
+    pub every: i32,
+    /// `weeks` or `months`.
+    #[schema(example = "months")]
+    pub unit: String,
+}
+
+/// A Community of Practice.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": EX_COMMUNITY_ID, "network_id": super::EX_NETWORK_ID, "name": "Psychological Practitioners",
+    "focus": "Professional growth through sharing and enhancing skills, knowledge and practice.",
+    "audience": "Trainee, qualified, senior and lead PWP, CYWP, EMHP and MHWP practitioners across the Midlands.",
+    "organised_around": "field_of_practice", "kind": "closed", "capacity": 40, "fee_note": null,
+    "cadence": {"every": 3, "unit": "months"}, "duration_minutes": 120, "delivery_mode": "online",
+    "status": "active", "member_count": 12, "has_approved_terms": true, "version": 1,
+    "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z", "archived_at": null
+}))]
+pub struct CommunityView {
+    pub id: String,
+    pub network_id: String,
+    pub name: String,
+    pub focus: String,
+    /// Who the community is for.
+    pub audience: String,
+    /// `field_of_practice`, `subject_expertise` or `domain_of_practice`.
+    pub organised_around: String,
+    /// `closed` or `open`.
+    pub kind: String,
+    /// Places; approvals beyond it go to the wait-list.
+    pub capacity: i32,
+    pub fee_note: Option<String>,
+    pub cadence: Cadence,
+    pub duration_minutes: i32,
+    /// `in_person`, `online` or `hybrid`.
+    pub delivery_mode: String,
+    /// `proposed`, `active` or `archived`.
+    pub status: String,
+    /// Current members (core team included).
+    pub member_count: u64,
+    /// Whether an approved Terms of Reference exists (needed to apply).
+    pub has_approved_terms: bool,
+    /// Also the `ETag`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+async fn view(state: &AppState, c: community::Model) -> ApiResult<CommunityView> {
+    let s = communities::summaries(&state.db, std::slice::from_ref(&c.id)).await?;
+    let (count, terms) = s.get(&c.id).copied().unwrap_or((0, false));
+    Ok(to_view(c, count, terms))
+}
+
+fn to_view(c: community::Model, member_count: u64, has_approved_terms: bool) -> CommunityView {
+    CommunityView {
+        cadence: Cadence {
+            every: c.cadence_every,
+            unit: c.cadence_unit,
+        },
+        id: c.id,
+        network_id: c.network_id,
+        name: c.name,
+        focus: c.focus,
+        audience: c.audience,
+        organised_around: c.organised_around,
+        kind: c.kind,
+        capacity: c.capacity,
+        fee_note: c.fee_note,
+        duration_minutes: c.duration_minutes,
+        delivery_mode: c.delivery_mode,
+        status: c.status,
+        member_count,
+        has_approved_terms,
+        version: c.version,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        archived_at: c.archived_at,
+    }
+}
+
+async fn respond(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    c: community::Model,
+) -> ApiResult<HttpResponse> {
+    let v = view(state, c).await?;
+    let mut r = HttpResponse::build(status);
+    r.insert_header(("ETag", etag(v.version)));
+    if status == actix_web::http::StatusCode::CREATED {
+        r.insert_header(("Location", format!("/v1/communities/{}", v.id)));
+    }
+    Ok(r.json(v))
+}
+
+crate::page_schema!(CommunityPage, CommunityView);
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "network_id": super::EX_NETWORK_ID, "name": "Psychological Practitioners",
+    "focus": "Professional growth through sharing and enhancing skills, knowledge and practice.",
+    "audience": "Trainee, qualified, senior and lead PWP, CYWP, EMHP and MHWP practitioners across the Midlands.",
+    "kind": "closed", "capacity": 40, "cadence": {"every": 3, "unit": "months"}, "duration_minutes": 120, "delivery_mode": "online"
+}))]
+pub struct CreateCommunity {
+    #[schema(format = Uuid)]
+    #[validate(length(max = 64))]
+    pub network_id: String,
+    #[validate(length(max = 1000))]
+    pub name: String,
+    #[validate(length(max = 20000))]
+    pub focus: String,
+    #[validate(length(max = 20000))]
+    pub audience: String,
+    /// Default `field_of_practice`.
+    pub organised_around: Option<String>,
+    /// `closed` or `open`.
+    pub kind: String,
+    /// 1–500; default 10 for closed and 20 for open groups.
+    pub capacity: Option<i32>,
+    #[validate(length(max = 5000))]
+    pub fee_note: Option<String>,
+    pub cadence: Cadence,
+    /// 1–720.
+    pub duration_minutes: i32,
+    /// Default `online`.
+    pub delivery_mode: Option<String>,
+    /// `active` (default) or `proposed`.
+    pub status: Option<String>,
+}
+
+/// Create a community (managers of the network).
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "createCommunity",
+    security(("bearer" = [])),
+    request_body = CreateCommunity,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Created", body = CommunityView, headers(("ETag" = String), ("Location" = String))),
+        (status = 403, description = "Not a manager of the network", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/communities")]
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<CreateCommunity>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let network_id = uuid_field(&b.network_id, "network_id")?;
+    access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
+    let raw = RawSettings {
+        name: Some(b.name),
+        focus: Some(b.focus),
+        audience: Some(b.audience),
+        organised_around: b.organised_around,
+        kind: Some(b.kind),
+        capacity: b.capacity,
+        fee_note: Some(b.fee_note),
+        cadence_every: Some(b.cadence.every),
+        cadence_unit: Some(b.cadence.unit),
+        duration_minutes: Some(b.duration_minutes),
+        delivery_mode: b.delivery_mode,
+    };
+    let c = communities::create(
+        &state.db,
+        &auth.ctx(),
+        &network_id,
+        raw,
+        b.status.as_deref(),
+    )
+    .await?;
+    respond(&state, actix_web::http::StatusCode::CREATED, c).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommunityFilter {
+    /// Only this network's communities.
+    #[param(format = Uuid)]
+    pub network_id: Option<String>,
+    /// `proposed`, `active` or `archived`.
+    pub status: Option<String>,
+    /// Text to find in the name or focus (case-insensitive).
+    pub q: Option<String>,
+}
+
+/// List the communities of my networks.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "listCommunities",
+    security(("bearer" = [])),
+    params(CommunityFilter, PageQuery),
+    responses((status = 200, description = "Communities, oldest first", body = CommunityPage))
+)]
+#[get("/v1/communities")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    f: web::Query<CommunityFilter>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    if auth.0.is_token() {
+        return Err(ApiError::forbidden(
+            "insufficient-scope",
+            "this API token does not have a scope that this operation accepts",
+        ));
+    }
+    let network_id = f
+        .network_id
+        .as_deref()
+        .map(|n| uuid_field(n, "network_id"))
+        .transpose()?;
+    let status = f
+        .status
+        .as_deref()
+        .map(|s| Status::parse_field(s).map_err(|e| ApiError::field("status", e.code, e.message)))
+        .transpose()?;
+    if f.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::field(
+            "q",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    let page = communities::list(
+        &state.db,
+        &auth.0,
+        &ListFilter {
+            network_id,
+            status,
+            q: f.q.clone(),
+        },
+        &q.to_request()?,
+    )
+    .await?;
+    let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
+    let s = communities::summaries(&state.db, &ids).await?;
+    Ok(page_response(&req, &state, page, |c| {
+        let (count, terms) = s.get(&c.id).copied().unwrap_or((0, false));
+        to_view(c, count, terms)
+    }))
+}
+
+/// Read a community (members of its network).
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "getCommunity",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Community id")),
+    responses(
+        (status = 200, description = "The community", body = CommunityView, headers(("ETag" = String))),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/communities/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
+    respond(&state, actix_web::http::StatusCode::OK, c).await
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"capacity": 12, "cadence": {"every": 2, "unit": "months"}}))]
+pub struct CommunityPatch {
+    #[validate(length(max = 1000))]
+    pub name: Option<String>,
+    #[validate(length(max = 20000))]
+    pub focus: Option<String>,
+    #[validate(length(max = 20000))]
+    pub audience: Option<String>,
+    pub organised_around: Option<String>,
+    pub kind: Option<String>,
+    pub capacity: Option<i32>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub fee_note: Option<Option<String>>,
+    pub cadence: Option<Cadence>,
+    pub duration_minutes: Option<i32>,
+    pub delivery_mode: Option<String>,
+    /// `active` moves a proposed community to active. Archive with POST …/archive.
+    pub status: Option<String>,
+}
+
+/// Change a community's settings (managers). Honours `If-Match`.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "updateCommunity",
+    security(("bearer" = [])),
+    request_body = CommunityPatch,
+    params(("id" = uuid::Uuid, Path, description = "Community id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Updated", body = CommunityView, headers(("ETag" = String))),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`community-archived`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/communities/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<CommunityPatch>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
+    let b = body.0;
+    let (cadence_every, cadence_unit) = match b.cadence {
+        Some(c) => (Some(c.every), Some(c.unit)),
+        None => (None, None),
+    };
+    let raw = RawSettings {
+        name: b.name,
+        focus: b.focus,
+        audience: b.audience,
+        organised_around: b.organised_around,
+        kind: b.kind,
+        capacity: b.capacity,
+        fee_note: b.fee_note,
+        cadence_every,
+        cadence_unit,
+        duration_minutes: b.duration_minutes,
+        delivery_mode: b.delivery_mode,
+    };
+    let c = communities::update(
+        &state.db,
+        &auth.ctx(),
+        &id,
+        raw,
+        b.status.as_deref(),
+        if_match.0,
+    )
+    .await?;
+    respond(&state, actix_web::http::StatusCode::OK, c).await
+}
+
+/// Archive a community (managers): it stops taking applications; its
+/// records stay readable. Idempotent.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "archiveCommunity",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Community id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Archived", body = CommunityView, headers(("ETag" = String))),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/communities/{id}/archive")]
+pub async fn archive(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
+    let c = communities::archive(&state.db, &auth.ctx(), &id, if_match.0).await?;
+    respond(&state, actix_web::http::StatusCode::OK, c).await
+}
+
+// ------------------------------------------------------------ Terms of Reference
+
+/// Structured eligibility rules. An empty list means no rule of that kind.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"professions": ["PWP", "CYWP", "EMHP", "MHWP"], "levels": ["trainee", "qualified", "senior", "lead"], "regions": ["West Midlands", "East Midlands"], "allow_out_of_region": true, "registers": [], "other_criteria": []}))]
+pub struct EligibilityRulesDto {
+    /// Profession codes from GET /v1/taxonomy.
+    #[serde(default)]
+    pub professions: Vec<String>,
+    /// `trainee`, `qualified`, `senior`, `lead`.
+    #[serde(default)]
+    pub levels: Vec<String>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Whether people from other regions may be admitted at the core team's
+    /// discretion (they get `needs_review` instead of `ineligible`).
+    #[serde(default)]
+    pub allow_out_of_region: bool,
+    /// Any one of these registers suffices.
+    #[serde(default)]
+    pub registers: Vec<String>,
+    /// Free-text criteria; each always needs a person to review.
+    #[serde(default)]
+    pub other_criteria: Vec<String>,
+}
+
+impl From<EligibilityRulesDto> for EligibilityRules {
+    fn from(d: EligibilityRulesDto) -> Self {
+        Self {
+            professions: d.professions,
+            levels: d.levels,
+            regions: d.regions,
+            allow_out_of_region: d.allow_out_of_region,
+            registers: d.registers,
+            other_criteria: d.other_criteria,
+        }
+    }
+}
+
+impl From<EligibilityRules> for EligibilityRulesDto {
+    fn from(d: EligibilityRules) -> Self {
+        Self {
+            professions: d.professions,
+            levels: d.levels,
+            regions: d.regions,
+            allow_out_of_region: d.allow_out_of_region,
+            registers: d.registers,
+            other_criteria: d.other_criteria,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "purpose": "A space for psychological practitioners to share and develop practice.",
+    "aims": ["Share good practice", "Support professional growth"],
+    "eligibility": {"professions": ["PWP", "CYWP", "EMHP", "MHWP"], "levels": ["trainee", "qualified", "senior", "lead"], "regions": ["West Midlands", "East Midlands"], "allow_out_of_region": true},
+    "meeting_arrangements": "Every 3 months for 2 hours on Teams.",
+    "chairing_arrangements": "A chair and up to two co-chairs, elected yearly.",
+    "notes_arrangements": "The secretary drafts notes with actions; the chair approves them."
+}))]
+pub struct TermsDraftRequest {
+    #[validate(length(max = 20000))]
+    pub purpose: String,
+    #[serde(default)]
+    pub aims: Vec<String>,
+    #[serde(default)]
+    pub eligibility: EligibilityRulesDto,
+    #[validate(length(max = 20000))]
+    pub meeting_arrangements: String,
+    #[validate(length(max = 20000))]
+    pub chairing_arrangements: String,
+    #[validate(length(max = 20000))]
+    pub notes_arrangements: String,
+    /// How many secretaries the core team may have (1–5, default 1).
+    pub max_secretaries: Option<i32>,
+}
+
+impl From<TermsDraftRequest> for TermsDraft {
+    fn from(b: TermsDraftRequest) -> Self {
+        TermsDraft {
+            purpose: b.purpose,
+            aims: b.aims,
+            eligibility: b.eligibility.into(),
+            meeting_arrangements: b.meeting_arrangements,
+            chairing_arrangements: b.chairing_arrangements,
+            notes_arrangements: b.notes_arrangements,
+            max_secretaries: b.max_secretaries,
+        }
+    }
+}
+
+/// One version of a community's Terms of Reference.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermsView {
+    pub community_id: String,
+    /// Version number, 1 upwards.
+    pub version: i32,
+    /// `draft`, `approved` or `superseded`.
+    pub status: String,
+    pub purpose: String,
+    pub aims: Vec<String>,
+    pub eligibility: EligibilityRulesDto,
+    pub meeting_arrangements: String,
+    pub chairing_arrangements: String,
+    pub notes_arrangements: String,
+    pub max_secretaries: i32,
+    pub drafted_by: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Twelve months after approval.
+    pub review_due: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<terms_version::Model> for TermsView {
+    fn from(t: terms_version::Model) -> Self {
+        Self {
+            eligibility: rules_of(&t).into(),
+            aims: aims_of(&t),
+            community_id: t.community_id,
+            version: t.number,
+            status: t.status,
+            purpose: t.purpose,
+            meeting_arrangements: t.meeting_arrangements,
+            chairing_arrangements: t.chairing_arrangements,
+            notes_arrangements: t.notes_arrangements,
+            max_secretaries: t.max_secretaries,
+            drafted_by: t.drafted_by,
+            approved_by: t.approved_by,
+            approved_at: t.approved_at,
+            review_due: t.review_due,
+            created_at: t.created_at,
+        }
+    }
+}
+
+crate::page_schema!(TermsPage, TermsView);
+
+/// The current Terms of Reference: the latest approved version.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "getCurrentTerms",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Community id")),
+    responses(
+        (status = 200, description = "The current version", body = TermsView),
+        (status = 404, description = "No such community, or no approved version yet", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/communities/{id}/terms")]
+pub async fn current_terms(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
+    let t = communities::current_terms(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("approved terms of reference"))?;
+    Ok(HttpResponse::Ok().json(TermsView::from(t)))
+}
+
+/// Every version, oldest first. Drafts are listed for the core team and
+/// managers only.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "listTermsVersions",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Community id"), PageQuery),
+    responses(
+        (status = 200, description = "Versions", body = TermsPage),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/communities/{id}/terms/versions")]
+pub async fn terms_versions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    let page_req = q.to_request()?;
+    access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
+    let core = access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None)
+        .await
+        .is_ok();
+    let page = communities::terms_versions(&state.db, &id, core, &page_req).await?;
+    Ok(page_response(&req, &state, page, TermsView::from))
+}
+
+/// Draft a new version (the core team or managers).
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "draftTerms",
+    security(("bearer" = [])),
+    request_body = TermsDraftRequest,
+    params(("id" = uuid::Uuid, Path, description = "Community id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Draft created", body = TermsView),
+        (status = 403, description = "Neither core team nor manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`community-archived`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (e.g. an unknown profession in the rules)", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/communities/{id}/terms")]
+pub async fn draft_terms(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    body: JsonBody<TermsDraftRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None).await?;
+    let t = communities::draft_terms(&state.db, &auth.ctx(), &c, body.0.into()).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/communities/{id}/terms/versions")))
+        .json(TermsView::from(t)))
+}
+
+/// Approve a draft (managers): sets `approved_at`, `approved_by` and
+/// `review_due` (twelve months on); it becomes the current version.
+#[utoipa::path(
+    tag = "communities",
+    operation_id = "approveTerms",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Community id"), ("version" = i32, Path, description = "Version number")),
+    responses(
+        (status = 200, description = "Approved", body = TermsView),
+        (status = 403, description = "Not a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community or version", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`terms-not-draft` or `terms-outdated`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/communities/{id}/terms/{version}/approve")]
+pub async fn approve_terms(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, version) = path.into_inner();
+    let id = uuid_param(&id, "community")?;
+    let version: i32 = version.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid-parameter",
+            "version must be a positive whole number",
+        )
+    })?;
+    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
+    let t = communities::approve_terms(&state.db, &auth.ctx(), &c, version).await?;
+    Ok(HttpResponse::Ok().json(TermsView::from(t)))
+}
