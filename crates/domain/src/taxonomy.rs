@@ -41,6 +41,7 @@ pub const PROFESSIONS: &[(&str, &str)] = &[
     ("SOCIAL_WORKER", "Social Worker"),
     ("SOCIAL_CARE_WORKER", "Social Care Worker"),
     ("EDUCATION_PROVIDER", "Education or Training Provider"),
+    ("PSYCHOLOGY_STUDENT", "Psychology Student"),
     ("EXPERT_BY_EXPERIENCE", "Expert by Experience"),
     ("OTHER", "Other"),
 ];

@@ -159,6 +159,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
             role: p.label,
         });
     }
+    load_communities(db).await?;
     Ok(logins)
 }
 
@@ -173,4 +174,197 @@ async fn create_person(db: &Db, p: &Person) -> anyhow::Result<user::Model> {
     am.level = Set(p.level.map(str::to_owned));
     am.region = Set(p.region.map(str::to_owned));
     Ok(am.update(db).await?)
+}
+
+struct DemoCop {
+    network: &'static str,
+    name: &'static str,
+    focus: &'static str,
+    audience: &'static str,
+    kind: &'static str,
+    capacity: i32,
+    every: i32,
+    minutes: i32,
+    rules: &'static str,
+    meeting: &'static str,
+}
+
+/// The five PPN Midlands CoPs of seed 003 (their table: who each is for,
+/// how often and how long) and the guild's two groups of seed 000.
+const COPS: &[DemoCop] = &[
+    DemoCop {
+        network: "ppn-midlands",
+        name: "Chief Psychological Professions Officers (CPPO)",
+        focus: "Engage with and support CPPOs and senior Trust psychology leads across the Midlands: sharing information, system intelligence and best practice.",
+        audience: "Chief Psychological Professions Officers or the most senior psychological professional in their organisation.",
+        kind: "open",
+        capacity: 40,
+        every: 3,
+        minutes: 120,
+        rules: r#"{"levels": ["lead"], "regions": ["West Midlands", "East Midlands"], "other_criteria": ["Chief Psychological Professions Officer, or the most senior psychological professional in their organisation"]}"#,
+        meeting: "Every 3 months for 2 hours, online.",
+    },
+    DemoCop {
+        network: "ppn-midlands",
+        name: "Psychological Practitioners",
+        focus: "Professional growth through sharing and enhancing skills, knowledge and practice.",
+        audience: "Trainee, qualified, senior and lead practitioners and education providers in the PWP, CYWP, EMHP and MHWP professions across the Midlands.",
+        kind: "open",
+        capacity: 120,
+        every: 3,
+        minutes: 120,
+        rules: r#"{"professions": ["PWP", "CYWP", "EMHP", "MHWP"], "levels": ["trainee", "qualified", "senior", "lead"], "regions": ["West Midlands", "East Midlands"], "allow_out_of_region": true}"#,
+        meeting: "Every 3 months for 2 hours, online.",
+    },
+    DemoCop {
+        network: "ppn-midlands",
+        name: "Psychological Professionals in Physical Healthcare",
+        focus: "Implementing psychological professional roles in physical healthcare: business cases, benchmarking services across specialties and localities, links with NHS Talking Therapies LTC leads.",
+        audience: "Psychological professions leads and service leads working in physical healthcare across the Midlands.",
+        kind: "open",
+        capacity: 60,
+        every: 3,
+        minutes: 90,
+        rules: r#"{"levels": ["senior", "lead"], "regions": ["West Midlands", "East Midlands"], "other_criteria": ["Works in a physical healthcare setting"]}"#,
+        meeting: "Every 3 months for 1.5 hours, online.",
+    },
+    DemoCop {
+        network: "ppn-midlands",
+        name: "Clinical Associate in Psychology",
+        focus: "Share good practice, successes and challenges, ways of working and case examples: a reflective space for qualified and trainee CAPs.",
+        audience: "Qualified or trainee CAPs, and stakeholder representatives from regional training providers and employers across the Midlands.",
+        kind: "open",
+        capacity: 60,
+        every: 2,
+        minutes: 60,
+        rules: r#"{"professions": ["CAP"], "levels": ["trainee", "qualified"], "regions": ["West Midlands", "East Midlands"]}"#,
+        meeting: "Every 2 months for 1 hour, or up to 2 hours when a presentation is delivered.",
+    },
+    DemoCop {
+        network: "ppn-midlands",
+        name: "Assistant Psychologists and Psychology Students",
+        focus: "Foster collaboration and empower individuals through the exchange of skills, knowledge and best practice.",
+        audience: "Undergraduate psychology students on BPS-accredited courses and postgraduate Assistant Psychologists in health and social care across the Midlands.",
+        kind: "open",
+        capacity: 100,
+        every: 3,
+        minutes: 60,
+        rules: r#"{"professions": ["AP", "APP", "PSYCHOLOGY_STUDENT"], "regions": ["West Midlands", "East Midlands"]}"#,
+        meeting: "Every 3 months for 1 hour, online.",
+    },
+    DemoCop {
+        network: "positive-psychology-guild",
+        name: "Strengths-Based Practice Circle",
+        focus: "A closed peer group on strengths-based practice with clients.",
+        audience: "Practitioner members on the Register of Positive Psychology Practitioners.",
+        kind: "closed",
+        capacity: 8,
+        every: 4,
+        minutes: 90,
+        rules: r#"{"registers": ["Register of Positive Psychology Practitioners"]}"#,
+        meeting: "Every 4 weeks for 90 minutes with a facilitator (fee shared by members).",
+    },
+    DemoCop {
+        network: "positive-psychology-guild",
+        name: "Wellbeing in Schools Interest Group",
+        focus: "An open interest group on positive psychology in education settings.",
+        audience: "Any guild member interested in wellbeing in schools.",
+        kind: "open",
+        capacity: 20,
+        every: 2,
+        minutes: 60,
+        rules: r#"{}"#,
+        meeting: "Every 2 months for 1 hour, online.",
+    },
+];
+
+async fn load_communities(db: &Db) -> anyhow::Result<()> {
+    use peerhub_domain::community::RawSettings;
+    use peerhub_persistence::communities::{self, ListFilter, TermsDraft};
+    for cop in COPS {
+        let Some(net) = networks::find_by_slug(db, cop.network).await? else {
+            continue;
+        };
+        // The network's manager acts, so drafts and approvals name a person.
+        let managers = networks::members(
+            db,
+            &net.id,
+            Some(NetworkRole::Manager),
+            &peerhub_persistence::PageRequest::default(),
+        )
+        .await?;
+        let ctx = match managers.items.first() {
+            Some(m) => Ctx::system().with_actor(&m.user.id),
+            None => Ctx::system(),
+        };
+        let admin = peerhub_domain::access::Principal {
+            user_id: String::new(),
+            is_platform_admin: true,
+            token_scopes: None,
+        };
+        let existing = communities::list(
+            db,
+            &admin,
+            &ListFilter {
+                network_id: Some(net.id.clone()),
+                status: None,
+                q: Some(cop.name.to_owned()),
+            },
+            &peerhub_persistence::PageRequest::default(),
+        )
+        .await?;
+        if existing.items.iter().any(|c| c.name == cop.name) {
+            continue;
+        }
+        let c = communities::create(
+            db,
+            &ctx,
+            &net.id,
+            RawSettings {
+                name: Some(cop.name.into()),
+                focus: Some(cop.focus.into()),
+                audience: Some(cop.audience.into()),
+                kind: Some(cop.kind.into()),
+                capacity: Some(cop.capacity),
+                cadence_every: Some(cop.every),
+                cadence_unit: Some(
+                    if cop.network == "ppn-midlands" {
+                        "months"
+                    } else if cop.kind == "closed" {
+                        "weeks"
+                    } else {
+                        "months"
+                    }
+                    .into(),
+                ),
+                duration_minutes: Some(cop.minutes),
+                delivery_mode: Some("online".into()),
+                fee_note: Some(if cop.kind == "closed" && cop.network != "ppn-midlands" {
+                    Some("Members share the facilitator's fee.".into())
+                } else {
+                    None
+                }),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+        let t = communities::draft_terms(
+            db,
+            &ctx,
+            &c,
+            TermsDraft {
+                purpose: cop.focus.into(),
+                aims: vec!["Share good practice".into(), "Support professional development".into()],
+                eligibility: serde_json::from_str(cop.rules)?,
+                meeting_arrangements: cop.meeting.into(),
+                chairing_arrangements: "A chair, with co-chairs if the community wishes; reviewed yearly.".into(),
+                notes_arrangements: "The secretary drafts notes with actions; the chair approves them before they are shared.".into(),
+                max_secretaries: None,
+            },
+        )
+        .await?;
+        communities::approve_terms(db, &ctx, &c, t.number).await?;
+    }
+    Ok(())
 }
