@@ -8,7 +8,7 @@ BIN := ./target/release/peerhub
 # Extra arguments for cargo-nextest, e.g. `make test TEST_ARGS='-E "test(auth)"'`
 TEST_ARGS ?=
 
-.PHONY: run build test lint fmt-check clippy layering openapi contract ci
+.PHONY: run build test lint fmt-check clippy layering openapi contract ci bench
 
 ## run: build the release binary, load the demo data, then serve (prints URLs and logins)
 run:
@@ -43,6 +43,11 @@ openapi:
 	$(CARGO) run -q -p peerhub-server -- openapi > openapi/openapi.json.tmp \
 		|| { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
+
+## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending)
+bench:
+	if source .ci/pg.sh; then export PEERHUB_TEST_DATABASE_URL; fi; \
+		$(CARGO) bench -p peerhub-tests --bench communities
 
 ## contract: validate the spec and fuzz a live server against it (schemathesis)
 contract:
