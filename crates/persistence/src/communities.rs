@@ -163,13 +163,7 @@ pub async fn list(
         q = q.filter(community::Column::Status.eq(s.as_str()));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            text.to_lowercase()
-                .replace('\\', "")
-                .replace('%', "")
-                .replace('_', "")
-        );
+        let pattern = format!("%{}%", text.to_lowercase().replace(['\\', '%', '_'], ""));
         q = q.filter(
             sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
                 sea_orm::sea_query::Expr::col(community::Column::Name),

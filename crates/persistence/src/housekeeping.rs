@@ -1,6 +1,8 @@
 //! Periodic removal of rows that have expired and serve no one: idempotency
 //! keys past their lifetime, stale login throttles, spent or expired
-//! verification tokens, and refresh tokens that can no longer be used.
+//! verification tokens, and refresh tokens that can no longer be used. It
+//! also lapses community place offers past their expiry and offers those
+//! places to the next people waiting.
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 
@@ -12,10 +14,12 @@ use crate::error::StoreError;
 /// of a recently rotated token is still recognised.
 pub const REFRESH_TOKEN_GRACE_DAYS: i64 = 7;
 
-/// Runs every clean-up; returns how many rows were removed.
+/// Runs every clean-up; returns how many rows were removed (or, for place
+/// offers, lapsed).
 pub async fn run(db: &Db) -> Result<u64, StoreError> {
     let now = Utc::now();
     let mut n = crate::idempotency::purge_expired(db).await?;
+    n += crate::applications::lapse_expired_offers(db).await?;
     n += login_throttle::Entity::delete_many()
         .filter(login_throttle::Column::WindowStartedAt.lt(now - Duration::days(1)))
         .filter(
