@@ -160,6 +160,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
         });
     }
     load_communities(db).await?;
+    load_memberships(db).await?;
     Ok(logins)
 }
 
@@ -366,5 +367,150 @@ async fn load_communities(db: &Db) -> anyhow::Result<()> {
         .await?;
         communities::approve_terms(db, &ctx, &c, t.number).await?;
     }
+    Ok(())
+}
+
+/// A few members, core-team roles and pending applications with each
+/// verdict, so the review queue has something to show.
+async fn load_memberships(db: &Db) -> anyhow::Result<()> {
+    use peerhub_domain::community::Role;
+    use peerhub_domain::profile::ProfilePatch;
+    use peerhub_persistence::StoreError;
+    use peerhub_persistence::applications::{self, DecisionInput};
+    use peerhub_persistence::entities::community;
+    use peerhub_persistence::memberships;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    async fn user_id(db: &Db, email: &str) -> anyhow::Result<String> {
+        let e = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(accounts::find_by_email(db, &e)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo user {email} missing"))?
+            .id)
+    }
+    async fn cop(db: &Db, name: &str) -> anyhow::Result<community::Model> {
+        community::Entity::find()
+            .filter(community::Column::Name.eq(name))
+            .one(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("demo community {name} missing"))
+    }
+    /// Applies unless an open application or a membership already exists.
+    async fn apply(db: &Db, email: &str, community: &str) -> anyhow::Result<Option<String>> {
+        let uid = user_id(db, email).await?;
+        let c = cop(db, community).await?;
+        match applications::submit(
+            db,
+            &Ctx::system().with_actor(&uid),
+            &uid,
+            &c.id,
+            Some("I would like to join.".into()),
+        )
+        .await
+        {
+            Ok(a) => Ok(Some(a.id)),
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+    async fn core(db: &Db, email: &str, community: &str, role: Role) -> anyhow::Result<()> {
+        let uid = user_id(db, email).await?;
+        let c = cop(db, community).await?;
+        if memberships::active_of(db, &c.id, &uid).await?.is_none() {
+            let txn = peerhub_persistence::db::begin_write(db).await?;
+            memberships::insert_member(
+                &txn,
+                &Ctx::system(),
+                &c,
+                &uid,
+                role,
+                None,
+                chrono::Utc::now(),
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        Ok(())
+    }
+
+    // Tom holds the guild's register (his profile says so).
+    let tom = user_id(db, "tom.reed@positivepsychologyguild.org").await?;
+    let holds = accounts::json_to_list(&accounts::get(db, &tom).await?.registers);
+    if holds.is_empty() {
+        accounts::update_profile(
+            db,
+            &Ctx::system().with_actor(&tom),
+            &tom,
+            ProfilePatch {
+                registers: Some(vec!["Register of Positive Psychology Practitioners".into()]),
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    }
+
+    // Core teams.
+    core(
+        db,
+        "priya.shah@nhs.net",
+        "Chief Psychological Professions Officers (CPPO)",
+        Role::Chair,
+    )
+    .await?;
+    core(
+        db,
+        "sam.patel@nhs.net",
+        "Psychological Practitioners",
+        Role::Secretary,
+    )
+    .await?;
+
+    // Tom applies to the guild's closed circle and the guild manager approves.
+    if let Some(a) = apply(
+        db,
+        "tom.reed@positivepsychologyguild.org",
+        "Strengths-Based Practice Circle",
+    )
+    .await?
+    {
+        let grace = user_id(db, "grace.hill@positivepsychologyguild.org").await?;
+        applications::decide(
+            db,
+            &Ctx::system().with_actor(&grace),
+            &a,
+            DecisionInput {
+                decision: "approve".into(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+
+    // Pending applications, one of each verdict and more:
+    // Chris (CAP) to the practitioners' CoP → ineligible (profession);
+    // Chris to the CAP CoP → eligible; Sam to physical healthcare →
+    // needs review (a free-text criterion); Ana (no register) to the
+    // closed circle → ineligible; Ana to the open interest group → eligible.
+    apply(db, "chris.evans@nhs.net", "Psychological Practitioners").await?;
+    apply(
+        db,
+        "chris.evans@nhs.net",
+        "Clinical Associate in Psychology",
+    )
+    .await?;
+    apply(
+        db,
+        "sam.patel@nhs.net",
+        "Psychological Professionals in Physical Healthcare",
+    )
+    .await?;
+    apply(db, "ana.lima@gmail.com", "Strengths-Based Practice Circle").await?;
+    apply(
+        db,
+        "ana.lima@gmail.com",
+        "Wellbeing in Schools Interest Group",
+    )
+    .await?;
     Ok(())
 }
