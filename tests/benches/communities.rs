@@ -39,7 +39,9 @@ async fn seed_users(app: &TestApp, n: usize) -> Vec<String> {
         let rows = chunk.iter().enumerate().map(|(i, uid)| user::ActiveModel {
             id: Set(uid.clone()),
             email: Set(format!("bench.{uid}@nhs.net")),
-            password_hash: Set("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$bm90YXJlYWxoYXNo".into()),
+            password_hash: Set(
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$bm90YXJlYWxoYXNo".into(),
+            ),
             display_name: Set(format!("Member {i}, \"bench\"")),
             status: Set("active".into()),
             is_platform_admin: Set(false),
@@ -56,7 +58,10 @@ async fn seed_users(app: &TestApp, n: usize) -> Vec<String> {
             created_at: Set(now),
             updated_at: Set(now),
         });
-        user::Entity::insert_many(rows).exec_without_returning(&app.db).await.unwrap_or_else(|e| panic!("seed users: {e}"));
+        user::Entity::insert_many(rows)
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap_or_else(|e| panic!("seed users: {e}"));
     }
     ids
 }
@@ -88,7 +93,10 @@ async fn run(backend: Backend) {
             created_at: Set(now),
             updated_at: Set(now),
         });
-        community_member::Entity::insert_many(rows).exec_without_returning(&app.db).await.unwrap_or_else(|e| panic!("seed members: {e}"));
+        community_member::Entity::insert_many(rows)
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap_or_else(|e| panic!("seed members: {e}"));
     }
     let mut samples = Vec::new();
     let mut bytes = 0;
@@ -96,14 +104,25 @@ async fn run(backend: Backend) {
     for _ in 0..RUNS {
         let t = Instant::now();
         let r = app
-            .send(app.req(reqwest::Method::GET, &format!("/v1/communities/{big_id}/members"), Some(&admin)).header("Accept", "text/csv"))
+            .send(
+                app.req(
+                    reqwest::Method::GET,
+                    &format!("/v1/communities/{big_id}/members"),
+                    Some(&admin),
+                )
+                .header("Accept", "text/csv"),
+            )
             .await;
         samples.push(t.elapsed());
         assert_eq!(r.status, 200, "{}", r.text);
         bytes = r.text.len();
         lines = r.text.lines().count();
     }
-    report(&format!("CSV export, {MEMBERS} members"), samples, &format!(", {lines} lines, {} KiB", bytes / 1024));
+    report(
+        &format!("CSV export, {MEMBERS} members"),
+        samples,
+        &format!(", {lines} lines, {} KiB", bytes / 1024),
+    );
 
     // 2. 50 communities × 200 pending applications, the review queue
     let mut cids = Vec::new();
@@ -129,10 +148,14 @@ async fn run(backend: Backend) {
             archived_at: Set(None),
         };
         let cid = c.id.clone().unwrap();
-        community::Entity::insert(c).exec_without_returning(&app.db).await.unwrap_or_else(|e| panic!("seed community: {e}"));
+        community::Entity::insert(c)
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap_or_else(|e| panic!("seed community: {e}"));
         cids.push(cid);
     }
-    let checks = r#"[{"rule":"professions","outcome":"met","reason":"profession PWP is one of PWP"}]"#;
+    let checks =
+        r#"[{"rule":"professions","outcome":"met","reason":"profession PWP is one of PWP"}]"#;
     let mut k = 0;
     let mut batch = Vec::new();
     for _ in 0..PENDING_PER_COMMUNITY {
@@ -158,12 +181,18 @@ async fn run(backend: Backend) {
             });
             k += 1;
             if batch.len() == 1000 {
-                application::Entity::insert_many(std::mem::take(&mut batch)).exec_without_returning(&app.db).await.unwrap_or_else(|e| panic!("seed applications: {e}"));
+                application::Entity::insert_many(std::mem::take(&mut batch))
+                    .exec_without_returning(&app.db)
+                    .await
+                    .unwrap_or_else(|e| panic!("seed applications: {e}"));
             }
         }
     }
     if !batch.is_empty() {
-        application::Entity::insert_many(batch).exec_without_returning(&app.db).await.unwrap_or_else(|e| panic!("seed applications: {e}"));
+        application::Entity::insert_many(batch)
+            .exec_without_returning(&app.db)
+            .await
+            .unwrap_or_else(|e| panic!("seed applications: {e}"));
     }
     let total = COMMUNITIES * PENDING_PER_COMMUNITY;
     let queue = format!("/v1/networks/{nid}/review-queue");
@@ -192,8 +221,18 @@ async fn run(backend: Backend) {
         }
         walk.push(t.elapsed());
     }
-    report(&format!("review queue, first page of 50 ({COMMUNITIES} CoPs x {PENDING_PER_COMMUNITY} pending)"), first, "");
-    report(&format!("review queue, all {total} pending in pages of 200"), walk, &format!(", {seen} items"));
+    report(
+        &format!(
+            "review queue, first page of 50 ({COMMUNITIES} CoPs x {PENDING_PER_COMMUNITY} pending)"
+        ),
+        first,
+        "",
+    );
+    report(
+        &format!("review queue, all {total} pending in pages of 200"),
+        walk,
+        &format!(", {seen} items"),
+    );
     app.finish().await;
 }
 
@@ -201,9 +240,15 @@ async fn run(backend: Backend) {
 async fn main() {
     run(Backend::Sqlite).await;
     let pg = peerhub_tests::pg_server_url();
-    let reachable = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(
-        url::Url::parse(&pg).ok().and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(5432)))).unwrap_or_default(),
-    ))
+    let reachable = tokio::time::timeout(
+        Duration::from_secs(3),
+        tokio::net::TcpStream::connect(
+            url::Url::parse(&pg)
+                .ok()
+                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(5432))))
+                .unwrap_or_default(),
+        ),
+    )
     .await
     .is_ok_and(|r| r.is_ok());
     if reachable {

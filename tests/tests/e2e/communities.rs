@@ -24,13 +24,27 @@ async fn setup(app: &TestApp, slug: &str) -> (String, String, String, String) {
     let admin = app.admin_token().await;
     let net = app.create_network(&admin, slug, &["nhs.net"]).await;
     let nid = net["id"].as_str().unwrap().to_owned();
-    let manager = app.invited(&admin, &nid, &format!("manager@{slug}.example.org"), "manager").await;
+    let manager = app
+        .invited(
+            &admin,
+            &nid,
+            &format!("manager@{slug}.example.org"),
+            "manager",
+        )
+        .await;
     let member = app.member(&nid, &format!("member.{slug}@nhs.net")).await;
     (admin, manager, member, nid)
 }
 
 fn fields(p: &Value) -> Vec<String> {
-    p["errors"].as_array().map(|e| e.iter().map(|x| x["field"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default()
+    p["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|x| x["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 dual! {
