@@ -1159,3 +1159,75 @@ mod two_servers_on_one_database_stop_at_capacity {
         app.finish().await;
     }
 }
+
+/// Two `peerhub` server processes (the real binary) on one PostgreSQL
+/// database, approvals split between them: still exactly at capacity.
+mod two_server_processes_stop_at_capacity {
+    use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Child, Command, Stdio};
+
+    fn binary() -> std::path::PathBuf {
+        let exe = std::env::current_exe().expect("test binary path");
+        // target/<profile>/deps/e2e-… → target/<profile>/peerhub
+        let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+        let bin = dir.join("peerhub");
+        assert!(
+            bin.exists(),
+            "{} is missing: build the workspace (make test does)",
+            bin.display()
+        );
+        bin
+    }
+
+    fn start(database_url: &str) -> (Child, u16) {
+        let data =
+            std::env::temp_dir().join(format!("peerhub-proc-{}", uuid::Uuid::now_v7().simple()));
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PEERHUB_DATA_DIR", &data)
+            .env("PEERHUB_DATABASE_URL", database_url)
+            .env("PEERHUB_BIND", "127.0.0.1:0")
+            .env("PEERHUB_JWT_SECRET", JWT_SECRET)
+            .env("PEERHUB_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn peerhub");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("peerhub exited before printing its port")
+                .expect("line");
+            if let Some(rest) = line.split("(port ").nth(1) {
+                break rest.trim_end_matches(')').parse::<u16>().expect("port");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        (child, port)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn postgres() {
+        let app = TestApp::spawn(Backend::Postgres).await;
+        let (mut a, pa) = start(&app.config.database_url);
+        let (mut b, pb) = start(&app.config.database_url);
+        let bases = [
+            format!("http://127.0.0.1:{pa}"),
+            format!("http://127.0.0.1:{pb}"),
+        ];
+        fifty_approvals(&app, &bases).await;
+        for c in [&mut a, &mut b] {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .status();
+            let _ = c.wait();
+        }
+        app.finish().await;
+    }
+}
