@@ -279,7 +279,7 @@ fn event_payload(a: &application::Model) -> serde_json::Value {
 /// Offers free places to the wait-list, oldest application first, while
 /// places are free. Inside a transaction that holds the community lock.
 /// Returns the applications offered a place.
-async fn fill_places(
+pub(crate) async fn fill_places(
     txn: &DatabaseTransaction,
     ctx: &Ctx,
     c: &community::Model,

@@ -259,6 +259,8 @@ pub async fn update(
         ],
     )
     .await?;
+    // A larger capacity (or activation) frees places for the wait-list.
+    crate::applications::fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -496,6 +498,12 @@ pub async fn approve_terms(
     c: &community::Model,
     number: i32,
 ) -> Result<terms_version::Model, StoreError> {
+    if c.status == Status::Archived.as_str() {
+        return Err(StoreError::conflict(
+            "community-archived",
+            "an archived community cannot change its Terms of Reference",
+        ));
+    }
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let t = terms_version::Entity::find()

@@ -124,6 +124,7 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), StoreError> 
     am.version = Set(version + 1);
     am.updated_at = Set(now);
     am.update(&txn).await?;
+    end_community_ties(&txn, ctx, user_id, now).await?;
     network_member::Entity::delete_many()
         .filter(network_member::Column::UserId.eq(user_id))
         .exec(&txn)
@@ -195,5 +196,81 @@ async fn scrub_outbox<C: ConnectionTrait>(
         )
         .exec(conn)
         .await?;
+    Ok(())
+}
+
+/// Ends the person's community memberships (offering the places to the
+/// wait-lists) and withdraws their open applications.
+async fn end_community_ties(
+    txn: &sea_orm::DatabaseTransaction,
+    ctx: &Ctx,
+    user_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use crate::entities::{application, community, community_member};
+    application::Entity::update_many()
+        .col_expr(
+            application::Column::Status,
+            sea_orm::sea_query::Expr::value("withdrawn"),
+        )
+        .col_expr(
+            application::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(application::Column::UserId.eq(user_id))
+        .filter(application::Column::Status.is_in(["pending", "waitlisted", "offered"]))
+        .exec(txn)
+        .await?;
+    let active = community_member::Entity::find()
+        .filter(community_member::Column::UserId.eq(user_id))
+        .filter(community_member::Column::Status.eq("active"))
+        .all(txn)
+        .await?;
+    for m in active {
+        let Some(c) = community::Entity::find_by_id(m.community_id.clone())
+            .lock_exclusive()
+            .one(txn)
+            .await?
+        else {
+            continue;
+        };
+        community_member::Entity::update_many()
+            .col_expr(
+                community_member::Column::Status,
+                sea_orm::sea_query::Expr::value("left"),
+            )
+            .col_expr(
+                community_member::Column::EndedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .col_expr(
+                community_member::Column::UpdatedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .col_expr(
+                community_member::Column::Version,
+                sea_orm::sea_query::Expr::value(m.version + 1),
+            )
+            .filter(community_member::Column::Id.eq(m.id.clone()))
+            .exec(txn)
+            .await?;
+        trail::write(
+            txn,
+            ctx,
+            now,
+            Audit::new("membership.ended", "community_member", &m.id)
+                .network(&c.network_id)
+                .changed(vec!["status"]),
+            vec![crate::trail::Message::event(
+                "membership.ended",
+                "community",
+                &c.id,
+                serde_json::json!({"community_id": c.id, "network_id": c.network_id, "user_id": user_id, "how": "erased"}),
+            )
+            .network(&c.network_id)],
+        )
+        .await?;
+        crate::applications::fill_places(txn, ctx, &c, now).await?;
+    }
     Ok(())
 }

@@ -266,3 +266,25 @@ dual! {
         app.post(&format!("/v1/communities/{id}/terms"), Some(&manager), terms(json!({}))).await.problem(409, "community-archived");
     }
 }
+
+dual! {
+    async fn the_core_team_drafts_terms_but_only_managers_approve(app) {
+        let (_admin, manager, member, nid) = setup(app, "cop-core").await;
+        let c = app.community(&manager, &nid, "closed", 10, json!({})).await;
+        let id = c["id"].as_str().unwrap();
+        // the member joins and is made secretary
+        let a = app.post(&format!("/v1/communities/{id}/applications"), Some(&member), json!({})).await.expect(201);
+        app.post(&format!("/v1/applications/{}/decision", a["id"].as_str().unwrap()), Some(&manager), json!({"decision": "approve"})).await.expect(200);
+        let uid = user_id_of(&member);
+        app.post(&format!("/v1/communities/{id}/terms"), Some(&member), terms(json!({}))).await.problem(403, "forbidden");
+        app.patch(&format!("/v1/communities/{id}/members/{uid}"), Some(&manager), json!({"role": "secretary"})).await.expect(200);
+        // now core: drafts, sees drafts and applications, but cannot approve or change settings
+        let d = app.post(&format!("/v1/communities/{id}/terms"), Some(&member), terms(json!({"professions": ["PWP"]}))).await.expect(201);
+        assert_eq!(d["drafted_by"], uid);
+        let v = app.get(&format!("/v1/communities/{id}/terms/versions"), Some(&member)).await.expect(200);
+        assert!(v["items"].as_array().unwrap().iter().any(|t| t["status"] == "draft"));
+        app.get(&format!("/v1/communities/{id}/applications"), Some(&member)).await.expect(200);
+        app.post(&format!("/v1/communities/{id}/terms/{}/approve", d["version"]), Some(&member), json!({})).await.problem(403, "forbidden");
+        app.patch(&format!("/v1/communities/{id}"), Some(&member), json!({"capacity": 11})).await.problem(403, "forbidden");
+    }
+}

@@ -248,3 +248,68 @@ mod emails_are_delivered_by_smtp {
         run(Backend::Postgres).await;
     }
 }
+
+dual! {
+    async fn erasure_ends_memberships_and_frees_the_place(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "erase-cop", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        let manager = app.invited(&admin, nid, "m@erase.example.org", "manager").await;
+        let c = app.community(&manager, nid, "closed", 1, json!({})).await;
+        let cid = c["id"].as_str().unwrap();
+        let a = app.member(nid, "first@nhs.net").await;
+        let b = app.member(nid, "second@nhs.net").await;
+        let c_ = app.member(nid, "third@nhs.net").await;
+        let mut apps = Vec::new();
+        for t in [&a, &b, &c_] {
+            let x = app.post(&format!("/v1/communities/{cid}/applications"), Some(t), json!({})).await.expect(201);
+            apps.push(x["id"].as_str().unwrap().to_owned());
+        }
+        let first = app.post(&format!("/v1/applications/{}/decision", apps[0]), Some(&manager), json!({"decision": "approve"})).await.expect(200);
+        assert_eq!(first["outcome"], "admitted");
+        let second = app.post(&format!("/v1/applications/{}/decision", apps[1]), Some(&manager), json!({"decision": "approve"})).await.expect(200);
+        assert_eq!(second["outcome"], "waitlisted_full");
+        // the third withdraws by erasing their account while pending
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&c_))).await.expect(204);
+        assert_eq!(app.get(&format!("/v1/applications/{}", apps[2]), Some(&manager)).await.expect(200)["status"], "withdrawn");
+        // the member erases: their place goes to the wait-list
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&a))).await.expect(204);
+        let m = app.get(&format!("/v1/communities/{cid}/members?include_departed=true"), Some(&manager)).await.expect(200);
+        assert_eq!(m["items"][0]["status"], "left");
+        let offered = app.get(&format!("/v1/applications/{}", apps[1]), Some(&b)).await.expect(200);
+        assert_eq!(offered["status"], "offered");
+    }
+}
+
+dual! {
+    async fn raising_capacity_offers_places_and_archived_terms_stay_put(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "cap-raise", &["nhs.net"]).await;
+        let nid = net["id"].as_str().unwrap();
+        let manager = app.invited(&admin, nid, "m@cap.example.org", "manager").await;
+        let c = app.community(&manager, nid, "closed", 1, json!({})).await;
+        let cid = c["id"].as_str().unwrap();
+        let mut ids = Vec::new();
+        for e in ["one@nhs.net", "two@nhs.net"] {
+            let t = app.member(nid, e).await;
+            let x = app.post(&format!("/v1/communities/{cid}/applications"), Some(&t), json!({})).await.expect(201);
+            let id = x["id"].as_str().unwrap().to_owned();
+            app.post(&format!("/v1/applications/{id}/decision"), Some(&manager), json!({"decision": "approve"})).await.expect(200);
+            ids.push(id);
+        }
+        assert_eq!(app.get(&format!("/v1/applications/{}", ids[1]), Some(&manager)).await.expect(200)["status"], "waitlisted");
+        app.patch(&format!("/v1/communities/{cid}"), Some(&manager), json!({"capacity": 2})).await.expect(200);
+        assert_eq!(app.get(&format!("/v1/applications/{}", ids[1]), Some(&manager)).await.expect(200)["status"], "offered");
+        // an archived community's drafts cannot be approved
+        let d = app
+            .post(
+                &format!("/v1/communities/{cid}/terms"),
+                Some(&manager),
+                json!({"purpose": "p", "meeting_arrangements": "m", "chairing_arrangements": "c", "notes_arrangements": "n"}),
+            )
+            .await
+            .expect(201);
+        app.post(&format!("/v1/communities/{cid}/archive"), Some(&manager), json!({})).await.expect(200);
+        app.post(&format!("/v1/communities/{cid}/terms/{}/approve", d["version"]), Some(&manager), json!({})).await.problem(409, "community-archived");
+    }
+}
