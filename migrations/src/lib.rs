@@ -2,6 +2,7 @@
 //! PostgreSQL and runs inside a transaction on both.
 pub use sea_orm_migration::prelude::*;
 
+mod cols;
 mod m20261121_000001_platform;
 mod m20261121_000002_communities;
 

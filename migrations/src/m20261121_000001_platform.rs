@@ -2,28 +2,10 @@
 //! outbox and idempotency keys.
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::cols::{id_col, ref_col, ref_col_null, ts, ts_null};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn id_col<T: IntoIden>(name: T) -> ColumnDef {
-    string_len(name, 36).primary_key().take()
-}
-
-fn ref_col<T: IntoIden>(name: T) -> ColumnDef {
-    string_len(name, 36)
-}
-
-fn ref_col_null<T: IntoIden>(name: T) -> ColumnDef {
-    string_len_null(name, 36)
-}
-
-fn ts<T: IntoIden>(name: T) -> ColumnDef {
-    timestamp_with_time_zone(name)
-}
-
-fn ts_null<T: IntoIden>(name: T) -> ColumnDef {
-    timestamp_with_time_zone_null(name)
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -122,3 +122,18 @@ pub async fn community<C: ConnectionTrait>(
     )?;
     Ok(c)
 }
+
+/// Ids of the networks a person belongs to (for filtering lists).
+pub async fn network_ids_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    use sea_orm::QuerySelect;
+    Ok(network_member::Entity::find()
+        .select_only()
+        .column(network_member::Column::NetworkId)
+        .filter(network_member::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::Db;
 use crate::accounts::{json_to_list, list_to_json};
-use crate::entities::{community, network_member, terms_version};
+use crate::entities::{community, terms_version};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -147,13 +147,7 @@ pub async fn list(
 ) -> Result<Page<community::Model>, StoreError> {
     let mut q = community::Entity::find();
     if !principal.is_platform_admin {
-        let ids: Vec<String> = network_member::Entity::find()
-            .select_only()
-            .column(network_member::Column::NetworkId)
-            .filter(network_member::Column::UserId.eq(&principal.user_id))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let ids = crate::access::network_ids_of(db, &principal.user_id).await?;
         q = q.filter(community::Column::NetworkId.is_in(ids));
     }
     if let Some(n) = &f.network_id {

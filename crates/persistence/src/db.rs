@@ -20,7 +20,7 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(3),
+            acquire_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -35,7 +35,7 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
     opts.max_connections(if in_memory { 1 } else { pool.max_connections })
         .min_connections(0)
         .acquire_timeout(pool.acquire_timeout)
-        .connect_timeout(pool.acquire_timeout)
+        .connect_timeout(Duration::from_secs(3))
         .idle_timeout(Duration::from_secs(300))
         .test_before_acquire(true)
         .sqlx_logging(false)
@@ -43,7 +43,7 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
             o.foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
         });
     if !is_sqlite {

@@ -105,13 +105,7 @@ pub async fn list_visible(
 ) -> Result<Page<network::Model>, StoreError> {
     let mut q = network::Entity::find();
     if !principal.is_platform_admin {
-        let ids: Vec<String> = network_member::Entity::find()
-            .select_only()
-            .column(network_member::Column::NetworkId)
-            .filter(network_member::Column::UserId.eq(&principal.user_id))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let ids = crate::access::network_ids_of(db, &principal.user_id).await?;
         q = q.filter(network::Column::Id.is_in(ids));
     }
     Ok(page::fetch(db, q, network::Column::Id, |n| n.id.clone(), page).await?)
