@@ -557,13 +557,7 @@ pub async fn update_profile(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
-    if let Some(v) = if_match
-        && v != u.version
-    {
-        return Err(StoreError::Stale {
-            current_version: u.version,
-        });
-    }
+    StoreError::check_version(if_match, u.version)?;
     if changed.is_empty() {
         return Ok(u);
     }

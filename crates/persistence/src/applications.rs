@@ -354,6 +354,32 @@ pub(crate) async fn fill_places(
     Ok(offered)
 }
 
+/// Writes the audit entry and the event of a status change (named
+/// `topic`), plus any `extra` messages such as the applicant's notice.
+async fn status_changed<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    a: &application::Model,
+    topic: &'static str,
+    now: DateTime<Utc>,
+    extra: Vec<Message>,
+) -> Result<(), StoreError> {
+    let mut messages =
+        vec![Message::event(topic, "application", &a.id, event_payload(a)).network(&a.network_id)];
+    messages.extend(extra);
+    trail::write(
+        conn,
+        ctx,
+        now,
+        Audit::new(topic, "application", &a.id)
+            .network(&a.network_id)
+            .changed(vec!["status"]),
+        messages,
+    )
+    .await?;
+    Ok(())
+}
+
 // ------------------------------------------------------------------ submit
 
 /// Applies to join a community (the caller is a member of its network).
@@ -888,24 +914,7 @@ pub async fn withdraw(
         ));
     }
     let a = set_status(&txn, a, ApplicationStatus::Withdrawn, now).await?;
-    trail::write(
-        &txn,
-        ctx,
-        now,
-        Audit::new("application.withdrawn", "application", &a.id)
-            .network(&a.network_id)
-            .changed(vec!["status"]),
-        vec![
-            Message::event(
-                "application.withdrawn",
-                "application",
-                &a.id,
-                event_payload(&a),
-            )
-            .network(&a.network_id),
-        ],
-    )
-    .await?;
+    status_changed(&txn, ctx, &a, "application.withdrawn", now, vec![]).await?;
     if was == Some(ApplicationStatus::Offered) {
         fill_places(&txn, ctx, &c, now).await?;
     }
@@ -1007,16 +1016,7 @@ pub async fn accept_offer(
         .await?;
     let a = set_status(&txn, a, ApplicationStatus::Approved, now).await?;
     let u = load_user(&txn, &a.user_id).await?;
-    trail::write(
-        &txn,
-        ctx,
-        now,
-        Audit::new("application.offer_accepted", "application", &a.id)
-            .network(&a.network_id)
-            .changed(vec!["status"]),
-        vec![
-            Message::event("application.offer_accepted", "application", &a.id, event_payload(&a))
-                .network(&a.network_id),
+    status_changed(&txn, ctx, &a, "application.offer_accepted", now, vec![
             Message::email(
                 "application.approved",
                 "application",
@@ -1032,8 +1032,7 @@ pub async fn accept_offer(
                 }),
             )
             .network(&a.network_id),
-        ],
-    )
+    ])
     .await?;
     txn.commit().await?;
     Ok(OfferResult::Accepted(a))
@@ -1058,24 +1057,7 @@ pub async fn decline_offer(
         return Err(not_offered(&a));
     }
     let a = set_status(&txn, a, ApplicationStatus::Declined, now).await?;
-    trail::write(
-        &txn,
-        ctx,
-        now,
-        Audit::new("application.offer_declined", "application", &a.id)
-            .network(&a.network_id)
-            .changed(vec!["status"]),
-        vec![
-            Message::event(
-                "application.offer_declined",
-                "application",
-                &a.id,
-                event_payload(&a),
-            )
-            .network(&a.network_id),
-        ],
-    )
-    .await?;
+    status_changed(&txn, ctx, &a, "application.offer_declined", now, vec![]).await?;
     fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(a)
@@ -1092,16 +1074,7 @@ async fn lapse(
 ) -> Result<application::Model, StoreError> {
     let a = set_status(txn, a, ApplicationStatus::Lapsed, now).await?;
     let u = load_user(txn, &a.user_id).await?;
-    trail::write(
-        txn,
-        ctx,
-        now,
-        Audit::new("application.lapsed", "application", &a.id)
-            .network(&a.network_id)
-            .changed(vec!["status"]),
-        vec![
-            Message::event("application.lapsed", "application", &a.id, event_payload(&a))
-                .network(&a.network_id),
+    status_changed(txn, ctx, &a, "application.lapsed", now, vec![
             Message::email(
                 "application.offer_lapsed",
                 "application",
@@ -1120,8 +1093,7 @@ async fn lapse(
                 }),
             )
             .network(&a.network_id),
-        ],
-    )
+    ])
     .await?;
     Ok(a)
 }
@@ -1199,13 +1171,7 @@ pub async fn end_membership(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("membership"))?;
-    if let Some(v) = if_match
-        && v != m.version
-    {
-        return Err(StoreError::Stale {
-            current_version: m.version,
-        });
-    }
+    StoreError::check_version(if_match, m.version)?;
     let version = m.version;
     let status = how.status();
     let mut am = m.into_active_model();

@@ -190,13 +190,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("community"))?;
-    if let Some(v) = if_match
-        && v != c.version
-    {
-        return Err(StoreError::Stale {
-            current_version: c.version,
-        });
-    }
+    StoreError::check_version(if_match, c.version)?;
     if c.status == Status::Archived.as_str() {
         return Err(StoreError::conflict(
             "community-archived",
@@ -285,13 +279,7 @@ pub async fn archive(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("community"))?;
-    if let Some(v) = if_match
-        && v != c.version
-    {
-        return Err(StoreError::Stale {
-            current_version: c.version,
-        });
-    }
+    StoreError::check_version(if_match, c.version)?;
     if c.status == Status::Archived.as_str() {
         return Ok(c);
     }

@@ -37,6 +37,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// `If-Match` check: `Stale` unless `expected` is absent or equals
+    /// `current`.
+    pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), StoreError> {
+        match expected {
+            Some(v) if v != current => Err(StoreError::Stale {
+                current_version: current,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,

@@ -149,13 +149,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("network"))?;
-    if let Some(expected) = if_match
-        && expected != n.version
-    {
-        return Err(StoreError::Stale {
-            current_version: n.version,
-        });
-    }
+    StoreError::check_version(if_match, n.version)?;
     let version = n.version;
     let mut am = n.clone().into_active_model();
     if let Some(x) = name {
@@ -273,13 +267,7 @@ pub async fn set_member_role(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("network member"))?;
-    if let Some(expected) = if_match
-        && expected != m.version
-    {
-        return Err(StoreError::Stale {
-            current_version: m.version,
-        });
-    }
+    StoreError::check_version(if_match, m.version)?;
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(&txn)
         .await?

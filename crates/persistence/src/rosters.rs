@@ -187,13 +187,7 @@ pub async fn set_role(
     let m = active_of(&txn, community_id, user_id)
         .await?
         .ok_or(StoreError::NotFound("community member"))?;
-    if let Some(expected) = if_match
-        && expected != m.version
-    {
-        return Err(StoreError::Stale {
-            current_version: m.version,
-        });
-    }
+    StoreError::check_version(if_match, m.version)?;
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(&txn)
         .await?
