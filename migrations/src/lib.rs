@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod cols;
 mod m20261121_000001_platform;
 mod m20261121_000002_communities;
+mod m20261121_000003_meetings;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_platform::Migration),
             Box::new(m20261121_000002_communities::Migration),
+            Box::new(m20261121_000003_meetings::Migration),
         ]
     }
 }

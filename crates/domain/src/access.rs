@@ -160,6 +160,8 @@ pub enum CommunityNeed {
     NetworkMember,
     /// The community's core team (chair, co-chair, secretary) or a manager.
     Core,
+    /// A current member of the community (any role) or a manager.
+    Member,
     /// A manager of the community's network.
     Manager,
 }
@@ -178,11 +180,16 @@ pub fn decide_community(
         _ => Need::Member,
     };
     let base = decide(principal, network_role, network_need, accepts);
-    if need != CommunityNeed::Core || base != Decision::Allow {
+    if base != Decision::Allow {
         return base;
     }
     let is_manager = principal.is_platform_admin || network_role == Some(NetworkRole::Manager);
-    if is_manager || community_role.is_some_and(|r| r.is_core()) {
+    let allowed = match need {
+        CommunityNeed::NetworkMember | CommunityNeed::Manager => true,
+        CommunityNeed::Core => is_manager || community_role.is_some_and(|r| r.is_core()),
+        CommunityNeed::Member => is_manager || community_role.is_some(),
+    };
+    if allowed {
         Decision::Allow
     } else {
         Decision::Denied
@@ -235,6 +242,28 @@ mod community_tests {
         assert_eq!(
             decide_community(&p, m, None, CommunityNeed::NetworkMember, None),
             Decision::Allow
+        );
+        assert_eq!(
+            decide_community(&p, m, None, CommunityNeed::Member, None),
+            Decision::Denied
+        );
+        assert_eq!(
+            decide_community(&p, m, Some(Role::Facilitator), CommunityNeed::Member, None),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_community(
+                &p,
+                Some(NetworkRole::Manager),
+                None,
+                CommunityNeed::Member,
+                None
+            ),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide_community(&p, None, Some(Role::Member), CommunityNeed::Member, None),
+            Decision::Hidden
         );
     }
 }

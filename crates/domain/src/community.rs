@@ -45,6 +45,7 @@ macro_rules! code_enum {
         }
     };
 }
+pub(crate) use code_enum;
 
 code_enum!(
     /// Closed groups have a fixed membership; open interest groups are larger.

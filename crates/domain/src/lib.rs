@@ -6,8 +6,10 @@
 
 pub mod access;
 pub mod account;
+pub mod calendar;
 pub mod community;
 pub mod eligibility;
+pub mod meeting;
 pub mod network;
 pub mod profile;
 pub mod taxonomy;

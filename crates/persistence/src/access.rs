@@ -100,15 +100,43 @@ pub async fn community<C: ConnectionTrait>(
     need: peerhub_domain::access::CommunityNeed,
     accepts: Option<Scope>,
 ) -> Result<crate::entities::community::Model, StoreError> {
+    Ok(
+        community_access(conn, principal, community_id, need, accepts)
+            .await?
+            .community,
+    )
+}
+
+/// A community the caller may act on, with the caller's standing in it.
+#[derive(Debug, Clone)]
+pub struct CommunityAccess {
+    pub community: crate::entities::community::Model,
+    /// The caller's active role in the community, if a member.
+    pub role: Option<peerhub_domain::community::Role>,
+    /// A manager of the community's network, or a platform admin.
+    pub is_manager: bool,
+}
+
+/// Like [`community`], also returning the caller's role and whether they
+/// manage the network.
+pub async fn community_access<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    community_id: &str,
+    need: peerhub_domain::access::CommunityNeed,
+    accepts: Option<Scope>,
+) -> Result<CommunityAccess, StoreError> {
     let c = crate::entities::community::Entity::find_by_id(community_id.to_owned())
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound("community"))?;
     let network_role = role_in(conn, &principal.user_id, &c.network_id).await?;
-    let community_role = if need == peerhub_domain::access::CommunityNeed::Core {
-        community_role_of(conn, &principal.user_id, community_id).await?
-    } else {
+    let community_role = if need == peerhub_domain::access::CommunityNeed::NetworkMember
+        || need == peerhub_domain::access::CommunityNeed::Manager
+    {
         None
+    } else {
+        community_role_of(conn, &principal.user_id, community_id).await?
     };
     apply(
         peerhub_domain::access::decide_community(
@@ -120,7 +148,11 @@ pub async fn community<C: ConnectionTrait>(
         ),
         "community",
     )?;
-    Ok(c)
+    Ok(CommunityAccess {
+        community: c,
+        role: community_role,
+        is_manager: principal.is_platform_admin || network_role == Some(NetworkRole::Manager),
+    })
 }
 
 /// Ids of the networks a person belongs to (for filtering lists).

@@ -1,7 +1,9 @@
 //! sea-orm entities, one module per table.
+pub mod action;
 pub mod api_token;
 pub mod application;
 pub mod audit_event;
+pub mod calendar_feed;
 pub mod community;
 pub mod community_member;
 pub mod community_proposal;
@@ -9,6 +11,11 @@ pub mod email_verification;
 pub mod idempotency_key;
 pub mod invitation;
 pub mod login_throttle;
+pub mod meeting;
+pub mod meeting_response;
+pub mod meeting_series;
+pub mod minutes;
+pub mod minutes_revision;
 pub mod network;
 pub mod network_member;
 pub mod outbox;
