@@ -10,6 +10,7 @@
 
 pub mod proxy;
 pub mod smtp;
+pub mod world;
 
 use std::path::PathBuf;
 use std::time::Duration;

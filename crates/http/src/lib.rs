@@ -58,6 +58,8 @@ pub fn register(cfg: &mut ServiceConfig) {
     communities::register(cfg);
     community_members::register(cfg);
     applications::register(cfg);
+    meetings::register(cfg);
+    minutes::register(cfg);
     proposals::register(cfg);
 }
 

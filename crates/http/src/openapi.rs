@@ -27,6 +27,9 @@ use crate::problem::{FieldError, Problem};
         (name = "applications", description = "Applying to a community, the review queue, decisions, the wait-list"),
         (name = "community-members", description = "Members and core team of a community; exports for integrations"),
         (name = "proposals", description = "Proposing a new community"),
+        (name = "meetings", description = "Meetings and series, agenda, RSVP and attendance"),
+        (name = "minutes", description = "Minutes (notes with actions), their approval, and tracked actions"),
+        (name = "calendars", description = "iCalendar (RFC 5545) feeds per meeting, per community and per person"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecurityAndErrors)

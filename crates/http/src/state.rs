@@ -20,6 +20,8 @@ pub struct HttpSettings {
     pub app_base_url: Option<String>,
     pub max_body_bytes: usize,
     pub cors_origins: Vec<String>,
+    /// The address calendar entries name as organiser (`ORGANIZER`).
+    pub organizer_email: String,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -34,6 +36,7 @@ impl std::fmt::Debug for HttpSettings {
             .field("app_base_url", &self.app_base_url)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("cors_origins", &self.cors_origins)
+            .field("organizer_email", &self.organizer_email)
             .finish()
     }
 }

@@ -19,7 +19,7 @@ use peerhub_domain::{Invalid, Violations};
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TryIntoModel,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::{Value, json};
 
@@ -933,7 +933,9 @@ async fn upsert_response<C: ConnectionTrait>(
     now: DateTime<Utc>,
     edit: impl FnOnce(&mut meeting_response::ActiveModel),
 ) -> Result<meeting_response::Model, StoreError> {
-    let mut am = match response_of(conn, meeting_id, user_id).await? {
+    let existing = response_of(conn, meeting_id, user_id).await?;
+    let is_new = existing.is_none();
+    let mut am = match existing {
         Some(r) => r.into_active_model(),
         None => meeting_response::ActiveModel {
             id: Set(new_id()),
@@ -950,7 +952,11 @@ async fn upsert_response<C: ConnectionTrait>(
     };
     edit(&mut am);
     am.updated_at = Set(now);
-    Ok(am.save(conn).await?.try_into_model()?)
+    Ok(if is_new {
+        am.insert(conn).await?
+    } else {
+        am.update(conn).await?
+    })
 }
 
 /// Records an invitee's answer. Only people invited answer, and only

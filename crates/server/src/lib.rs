@@ -68,6 +68,15 @@ fn http_settings(config: &Config) -> HttpSettings {
         app_base_url: config.app_base_url.clone(),
         max_body_bytes: config.max_body_bytes,
         cors_origins: config.cors_origins.clone(),
+        organizer_email: bare_address(&config.smtp_from),
+    }
+}
+
+/// `Name <addr@example.org>` → `addr@example.org`.
+fn bare_address(from: &str) -> String {
+    match (from.rfind('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => from[a + 1..b].trim().to_owned(),
+        _ => from.trim().to_owned(),
     }
 }
 

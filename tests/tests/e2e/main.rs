@@ -3,6 +3,7 @@ mod accounts;
 mod applications;
 mod communities;
 mod conventions;
+mod meetings;
 mod networks;
 mod privacy;
 mod rosters;

@@ -7,6 +7,8 @@ pub mod community_members;
 pub mod health;
 pub mod invitations;
 pub mod me;
+pub mod meetings;
+pub mod minutes;
 pub mod networks;
 pub mod proposals;
 pub mod system;

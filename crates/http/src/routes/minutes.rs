@@ -1,0 +1,703 @@
+//! Minutes ("notes with actions") and tracked actions.
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use peerhub_domain::access::CommunityNeed;
+use peerhub_domain::meeting::{ActionItem, ActionStatus, MinutesContent, MinutesItem};
+use peerhub_persistence::access;
+use peerhub_persistence::entities::{minutes as minutes_entity, minutes_revision};
+use peerhub_persistence::meetings;
+use peerhub_persistence::minutes::{self, ActionFilter, Actor, MinutesInput};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use super::meetings::{ActionView, EX_MEETING_ID, action_view, meeting_access};
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// Registers this module's handlers.
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(get_minutes)
+        .service(put_minutes)
+        .service(submit)
+        .service(approve)
+        .service(list_revisions)
+        .service(list_actions)
+        .service(get_action)
+        .service(update_action);
+}
+
+/// One section of the minutes, following the agenda.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MinutesItemBody {
+    /// The agenda item's heading.
+    pub agenda_item: String,
+    /// Key points discussed (may span lines).
+    #[serde(default)]
+    pub discussion: String,
+    /// Decisions made (at most 50).
+    #[serde(default)]
+    pub decisions: Vec<String>,
+}
+
+/// An action recorded in the minutes.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItemBody {
+    /// Set once the minutes are published; keep it when editing so the
+    /// tracked action is updated rather than replaced.
+    #[schema(format = Uuid)]
+    pub id: Option<String>,
+    pub description: String,
+    /// A current member of the community.
+    #[schema(format = Uuid)]
+    pub owner_id: String,
+    pub due_on: NaiveDate,
+    /// `open` or `done` (read only; set with PATCH /v1/actions/{id}).
+    #[serde(default, skip_deserializing)]
+    pub status: Option<String>,
+}
+
+/// Minutes to save; absent fields are filled from the meeting.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "held_at": "2027-03-29T09:00:00Z", "mode": "teams", "chair_id": super::EX_USER_ID,
+    "items": [{"agenda_item": "Reflective practice: supervision models", "discussion": "Members compared group and individual supervision.", "decisions": ["Trial peer group supervision for two months"]}],
+    "actions": [{"description": "Circulate the supervision models slides", "owner_id": super::EX_USER_ID, "due_on": "2027-04-12"}]
+}))]
+pub struct MinutesBody {
+    /// When it was held; default: the meeting's start.
+    pub held_at: Option<DateTime<Utc>>,
+    /// How it was conducted; default: the meeting's mode.
+    pub mode: Option<String>,
+    /// Who chaired (someone invited); default: the community's chair.
+    #[schema(format = Uuid)]
+    pub chair_id: Option<String>,
+    /// People present; default: attendance.
+    pub attendees: Option<Vec<String>>,
+    /// Apologies for absence; default: attendance.
+    pub apologies: Option<Vec<String>>,
+    /// Per agenda item; default: the agenda's headings.
+    pub items: Option<Vec<MinutesItemBody>>,
+    /// Agreed actions with owner and due date (at most 100).
+    #[serde(default)]
+    pub actions: Vec<ActionItemBody>,
+}
+
+/// A meeting's minutes.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "meeting_id": EX_MEETING_ID, "community_id": "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e",
+    "status": "published", "revision": 1, "published_revision": 1,
+    "held_at": "2027-03-29T09:00:00Z", "mode": "teams", "chair_id": super::EX_USER_ID,
+    "attendees": [super::EX_USER_ID], "apologies": [],
+    "items": [{"agenda_item": "Reflective practice: supervision models", "discussion": "Members compared group and individual supervision.", "decisions": ["Trial peer group supervision for two months"]}],
+    "actions": [{"id": "0193a6f2-7777-7b3a-9d4e-2f1a0b9c8d7e", "description": "Circulate the supervision models slides", "owner_id": super::EX_USER_ID, "due_on": "2027-04-12", "status": "open"}],
+    "people": {"0193a6f2-2222-7b3a-9d4e-2f1a0b9c8d7e": "Priya Shah"},
+    "drafted_by": super::EX_USER_ID, "submitted_by": super::EX_USER_ID, "submitted_at": "2027-03-30T09:00:00Z",
+    "approved_by": "0193a6f2-3333-7b3a-9d4e-2f1a0b9c8d7e", "approved_at": "2027-03-31T09:00:00Z",
+    "version": 4, "updated_at": "2027-03-31T09:00:00Z"
+}))]
+pub struct MinutesView {
+    pub meeting_id: String,
+    pub community_id: String,
+    /// `draft`, `submitted` or `published`.
+    pub status: String,
+    /// The revision shown.
+    pub revision: i32,
+    /// The latest approved revision, if any.
+    pub published_revision: Option<i32>,
+    pub held_at: DateTime<Utc>,
+    pub mode: String,
+    pub chair_id: Option<String>,
+    pub attendees: Vec<String>,
+    pub apologies: Vec<String>,
+    pub items: Vec<MinutesItemBody>,
+    pub actions: Vec<ActionItemBody>,
+    /// Display names of everyone named above, by id.
+    pub people: HashMap<String, String>,
+    pub drafted_by: Option<String>,
+    pub submitted_by: Option<String>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// The working copy's version (its `ETag`).
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+struct Meta {
+    status: String,
+    revision: i32,
+    published_revision: Option<i32>,
+    drafted_by: Option<String>,
+    submitted_by: Option<String>,
+    submitted_at: Option<DateTime<Utc>>,
+    approved_by: Option<String>,
+    approved_at: Option<DateTime<Utc>>,
+    version: i32,
+    updated_at: DateTime<Utc>,
+}
+
+async fn minutes_view(
+    state: &AppState,
+    meeting_id: &str,
+    community_id: &str,
+    c: MinutesContent,
+    meta: Meta,
+) -> ApiResult<MinutesView> {
+    let mut ids: Vec<String> = c
+        .attendees
+        .iter()
+        .chain(c.apologies.iter())
+        .chain(c.chair_id.iter())
+        .chain(c.actions.iter().map(|a| &a.owner_id))
+        .chain(meta.drafted_by.iter())
+        .chain(meta.submitted_by.iter())
+        .chain(meta.approved_by.iter())
+        .cloned()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let people = meetings::display_names(&state.db, ids).await?;
+    let statuses = minutes::action_statuses(&state.db, meeting_id).await?;
+    Ok(MinutesView {
+        meeting_id: meeting_id.to_owned(),
+        community_id: community_id.to_owned(),
+        status: meta.status,
+        revision: meta.revision,
+        published_revision: meta.published_revision,
+        held_at: c.held_at,
+        mode: c.mode.as_str().to_owned(),
+        chair_id: c.chair_id,
+        attendees: c.attendees,
+        apologies: c.apologies,
+        items: c
+            .items
+            .into_iter()
+            .map(|i| MinutesItemBody {
+                agenda_item: i.agenda_item,
+                discussion: i.discussion,
+                decisions: i.decisions,
+            })
+            .collect(),
+        actions: c
+            .actions
+            .into_iter()
+            .map(|a| ActionItemBody {
+                status: a.id.as_ref().and_then(|id| statuses.get(id).cloned()),
+                id: a.id,
+                description: a.description,
+                owner_id: a.owner_id,
+                due_on: a.due_on,
+            })
+            .collect(),
+        people,
+        drafted_by: meta.drafted_by,
+        submitted_by: meta.submitted_by,
+        submitted_at: meta.submitted_at,
+        approved_by: meta.approved_by,
+        approved_at: meta.approved_at,
+        version: meta.version,
+        updated_at: meta.updated_at,
+    })
+}
+
+async fn working_view(state: &AppState, w: minutes_entity::Model) -> ApiResult<MinutesView> {
+    let content = minutes::content_of(&w.content)?;
+    let approved = if w.status == "published" {
+        minutes::published(&state.db, &w.meeting_id).await?
+    } else {
+        None
+    };
+    minutes_view(
+        state,
+        &w.meeting_id,
+        &w.community_id,
+        content,
+        Meta {
+            status: w.status,
+            revision: w.revision,
+            published_revision: w.published_revision,
+            drafted_by: w.drafted_by,
+            submitted_by: w.submitted_by,
+            submitted_at: w.submitted_at,
+            approved_by: approved.as_ref().and_then(|r| r.approved_by.clone()),
+            approved_at: approved.map(|r| r.approved_at),
+            version: w.version,
+            updated_at: w.updated_at,
+        },
+    )
+    .await
+}
+
+async fn revision_view(
+    state: &AppState,
+    community_id: &str,
+    r: minutes_revision::Model,
+    w: &minutes_entity::Model,
+) -> ApiResult<MinutesView> {
+    let content = minutes::content_of(&r.content)?;
+    minutes_view(
+        state,
+        &r.meeting_id,
+        community_id,
+        content,
+        Meta {
+            status: "published".into(),
+            revision: r.revision,
+            published_revision: w.published_revision,
+            drafted_by: None,
+            submitted_by: r.submitted_by,
+            submitted_at: None,
+            approved_by: r.approved_by,
+            approved_at: Some(r.approved_at),
+            version: w.version,
+            updated_at: r.approved_at,
+        },
+    )
+    .await
+}
+
+fn respond(status: StatusCode, v: MinutesView) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header(("ETag", etag(v.version)))
+        .json(v)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MinutesQuery {
+    /// `true`: the latest published revision even for the core team (who
+    /// otherwise see the working copy).
+    pub published: Option<bool>,
+}
+
+/// Read a meeting's minutes: members see the latest published revision;
+/// the core team and managers see the working copy (draft, submitted or
+/// published).
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "getMinutes",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Meeting id"), MinutesQuery),
+    responses(
+        (status = 200, description = "The minutes", body = MinutesView, headers(("ETag" = String))),
+        (status = 403, description = "Not a member of the community", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting, or no minutes you may see yet", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/meetings/{id}/minutes")]
+pub async fn get_minutes(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    q: web::Query<MinutesQuery>,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let w = minutes::working_copy(&state.db, &m.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("minutes"))?;
+    let sees_drafts = a.is_manager || a.role.is_some_and(|r| r.is_core());
+    if sees_drafts && q.published != Some(true) {
+        return Ok(respond(StatusCode::OK, working_view(&state, w).await?));
+    }
+    let r = minutes::published(&state.db, &m.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("minutes"))?;
+    Ok(respond(
+        StatusCode::OK,
+        revision_view(&state, &m.community_id, r, &w).await?,
+    ))
+}
+
+/// Draft or edit the minutes (the secretary; the chair or a co-chair when
+/// the community has no secretary). Editing published minutes starts the
+/// next revision, which needs approval again; members keep seeing the
+/// published one meanwhile. Editing submitted minutes returns them to
+/// draft. Marks the meeting held.
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "putMinutes",
+    security(("bearer" = [])),
+    request_body = MinutesBody,
+    params(("id" = uuid::Uuid, Path, description = "Meeting id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "The working copy", body = MinutesView, headers(("ETag" = String))),
+        (status = 403, description = "Not the minute-taker (`not-minute-taker`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`meeting-cancelled`, `meeting-not-started`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, people not invited, an action owner who is not a member", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/meetings/{id}/minutes")]
+pub async fn put_minutes(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<MinutesBody>,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let b = body.0;
+    let w = minutes::save(
+        &state.db,
+        &auth.ctx(),
+        &m.id,
+        &Actor {
+            user_id: &auth.0.user_id,
+            role: a.role,
+        },
+        MinutesInput {
+            held_at: b.held_at,
+            mode: b.mode,
+            chair_id: b.chair_id,
+            attendees: b.attendees,
+            apologies: b.apologies,
+            items: b.items.map(|items| {
+                items
+                    .into_iter()
+                    .map(|i| MinutesItem {
+                        agenda_item: i.agenda_item,
+                        discussion: i.discussion,
+                        decisions: i.decisions,
+                    })
+                    .collect()
+            }),
+            actions: b
+                .actions
+                .into_iter()
+                .map(|x| ActionItem {
+                    id: x.id,
+                    description: x.description,
+                    owner_id: x.owner_id,
+                    due_on: x.due_on,
+                })
+                .collect(),
+        },
+        if_match.0,
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, working_view(&state, w).await?))
+}
+
+/// Submit the draft for the chair's approval (the minute-taker).
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "submitMinutes",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Meeting id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Submitted", body = MinutesView, headers(("ETag" = String))),
+        (status = 403, description = "Not the minute-taker", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting, or no minutes yet", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`minutes-not-draft`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/meetings/{id}/minutes/submit")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let w = minutes::submit(
+        &state.db,
+        &auth.ctx(),
+        &m.id,
+        &Actor {
+            user_id: &auth.0.user_id,
+            role: a.role,
+        },
+        if_match.0,
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, working_view(&state, w).await?))
+}
+
+/// Approve submitted minutes (a chair or co-chair who did not submit
+/// them, unless they are the whole core team). Approval publishes them to
+/// the community's members, starts tracking their actions and emits
+/// `minutes.published`.
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "approveMinutes",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Meeting id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Approved and published", body = MinutesView, headers(("ETag" = String))),
+        (status = 403, description = "`not-chair`, `own-submission`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting, or no minutes yet", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`minutes-not-submitted`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/meetings/{id}/minutes/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let (w, _) = minutes::approve(
+        &state.db,
+        &auth.ctx(),
+        &a.community,
+        &m.id,
+        &Actor {
+            user_id: &auth.0.user_id,
+            role: a.role,
+        },
+        if_match.0,
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, working_view(&state, w).await?))
+}
+
+crate::page_schema!(MinutesRevisionPage, MinutesView);
+
+/// Approved revisions of a meeting's minutes, oldest first (members).
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "listMinutesRevisions",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Meeting id"), PageQuery),
+    responses(
+        (status = 200, description = "Approved revisions", body = MinutesRevisionPage),
+        (status = 403, description = "Not a member of the community", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such meeting visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/meetings/{id}/minutes/revisions")]
+pub async fn list_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let (m, _) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let page = minutes::revisions(&state.db, &m.id, &q.to_request()?).await?;
+    let Some(w) = minutes::working_copy(&state.db, &m.id).await? else {
+        let none: peerhub_persistence::Page<MinutesView> = peerhub_persistence::Page {
+            items: Vec::new(),
+            next_after: None,
+        };
+        return Ok(page_response(&req, &state, none, |v| v));
+    };
+    let next = page.next_after.clone();
+    let mut items = Vec::with_capacity(page.items.len());
+    for r in page.items {
+        items.push(revision_view(&state, &m.community_id, r, &w).await?);
+    }
+    Ok(page_response(
+        &req,
+        &state,
+        peerhub_persistence::Page {
+            items,
+            next_after: next,
+        },
+        |v| v,
+    ))
+}
+
+// ---------------------------------------------------------------- actions
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActionQuery {
+    #[param(format = Uuid)]
+    pub owner_id: Option<String>,
+    #[param(format = Uuid)]
+    pub community_id: Option<String>,
+    #[param(format = Uuid)]
+    pub meeting_id: Option<String>,
+    /// `open` or `done`.
+    pub status: Option<String>,
+    /// `true`: only open actions past their due date.
+    pub overdue: Option<bool>,
+}
+
+crate::page_schema!(ActionPage, ActionView);
+
+/// List actions from published minutes of the communities I belong to
+/// (all communities of networks I manage).
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "listActions",
+    security(("bearer" = [])),
+    params(ActionQuery, PageQuery),
+    responses(
+        (status = 200, description = "Actions, oldest first", body = ActionPage),
+        (status = 403, description = "Not a member of that community", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/actions")]
+pub async fn list_actions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    f: web::Query<ActionQuery>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    if auth.0.is_token() {
+        return Err(ApiError::forbidden(
+            "insufficient-scope",
+            "this API token does not have a scope that this operation accepts",
+        ));
+    }
+    let id_of = |v: &Option<String>, field: &str| -> ApiResult<Option<String>> {
+        v.as_deref().map(|x| uuid_field(x, field)).transpose()
+    };
+    let owner_id = id_of(&f.owner_id, "owner_id")?;
+    let community_id = id_of(&f.community_id, "community_id")?;
+    let meeting_id = id_of(&f.meeting_id, "meeting_id")?;
+    if let Some(c) = &community_id {
+        access::community(&state.db, &auth.0, c, CommunityNeed::Member, None).await?;
+    }
+    let status = f
+        .status
+        .as_deref()
+        .map(|s| {
+            ActionStatus::parse_field(s).map_err(|e| ApiError::field("status", e.code, e.message))
+        })
+        .transpose()?;
+    let page = minutes::list_actions(
+        &state.db,
+        &auth.0,
+        &ActionFilter {
+            owner_id,
+            community_id,
+            meeting_id,
+            status,
+            overdue_on: (f.overdue == Some(true)).then(|| Utc::now().date_naive()),
+        },
+        &q.to_request()?,
+    )
+    .await?;
+    let names = meetings::display_names(
+        &state.db,
+        page.items.iter().map(|a| a.owner_id.clone()).collect(),
+    )
+    .await?;
+    Ok(page_response(&req, &state, page, |a| {
+        action_view(a, &names)
+    }))
+}
+
+async fn action_access(
+    state: &AppState,
+    auth: &Auth,
+    raw_id: &str,
+) -> ApiResult<(
+    peerhub_persistence::entities::action::Model,
+    access::CommunityAccess,
+)> {
+    let id = uuid_param(raw_id, "action")?;
+    let a = minutes::find_action(&state.db, &id).await?;
+    let acc = access::community_access(
+        &state.db,
+        &auth.0,
+        &a.community_id,
+        CommunityNeed::Member,
+        None,
+    )
+    .await
+    .map_err(|e| match e {
+        peerhub_persistence::StoreError::NotFound(_) => {
+            peerhub_persistence::StoreError::NotFound("action")
+        }
+        e => e,
+    })?;
+    Ok((a, acc))
+}
+
+/// Read an action (members of its community).
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "getAction",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Action id")),
+    responses(
+        (status = 200, description = "The action", body = ActionView, headers(("ETag" = String))),
+        (status = 403, description = "Not a member of the community", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such action visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/actions/{id}")]
+pub async fn get_action(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (a, _) = action_access(&state, &auth, &id).await?;
+    let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(a.version)))
+        .json(action_view(a, &names)))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "done"}))]
+pub struct ActionPatch {
+    /// `open` or `done`.
+    pub status: String,
+}
+
+/// Mark an action done (or open again): its owner, the core team or a
+/// manager.
+#[utoipa::path(
+    tag = "minutes",
+    operation_id = "updateAction",
+    security(("bearer" = [])),
+    request_body = ActionPatch,
+    params(("id" = uuid::Uuid, Path, description = "Action id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Updated", body = ActionView, headers(("ETag" = String))),
+        (status = 403, description = "Not the owner, the core team or a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such action visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid status", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/actions/{id}")]
+pub async fn update_action(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<ActionPatch>,
+) -> ApiResult<HttpResponse> {
+    let (a, acc) = action_access(&state, &auth, &id).await?;
+    let status = ActionStatus::parse_field(&body.0.status)
+        .map_err(|e| ApiError::field("status", e.code, e.message))?;
+    let allowed =
+        a.owner_id == auth.0.user_id || acc.is_manager || acc.role.is_some_and(|r| r.is_core());
+    if !allowed {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "only the action's owner, the core team or a manager may change it",
+        ));
+    }
+    let a = minutes::set_action_status(&state.db, &auth.ctx(), &a.id, status, if_match.0).await?;
+    let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(a.version)))
+        .json(action_view(a, &names)))
+}
