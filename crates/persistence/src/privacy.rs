@@ -9,8 +9,8 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{
-    api_token, audit_event, email_verification, invitation, network, network_member, refresh_token,
-    user,
+    action, api_token, audit_event, calendar_feed, email_verification, invitation,
+    meeting_response, network, network_member, refresh_token, user,
 };
 use crate::error::StoreError;
 use crate::secrets::{hash_password, random_token};
@@ -24,6 +24,10 @@ pub struct Export {
     pub invitations_received: Vec<invitation::Model>,
     pub invitations_sent: Vec<invitation::Model>,
     pub audit_events: Vec<audit_event::Model>,
+    /// My RSVPs and recorded attendance.
+    pub meeting_responses: Vec<meeting_response::Model>,
+    /// Actions I own.
+    pub actions: Vec<action::Model>,
 }
 
 pub async fn export(db: &Db, user_id: &str) -> Result<Export, StoreError> {
@@ -61,6 +65,16 @@ pub async fn export(db: &Db, user_id: &str) -> Result<Export, StoreError> {
         .limit(10_000)
         .all(db)
         .await?;
+    let meeting_responses = meeting_response::Entity::find()
+        .filter(meeting_response::Column::UserId.eq(user_id))
+        .order_by_asc(meeting_response::Column::Id)
+        .all(db)
+        .await?;
+    let actions = action::Entity::find()
+        .filter(action::Column::OwnerId.eq(user_id))
+        .order_by_asc(action::Column::Id)
+        .all(db)
+        .await?;
     Ok(Export {
         user,
         memberships,
@@ -68,6 +82,8 @@ pub async fn export(db: &Db, user_id: &str) -> Result<Export, StoreError> {
         invitations_received,
         invitations_sent,
         audit_events,
+        meeting_responses,
+        actions,
     })
 }
 
@@ -135,6 +151,10 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), StoreError> 
         .await?;
     api_token::Entity::delete_many()
         .filter(api_token::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    calendar_feed::Entity::delete_many()
+        .filter(calendar_feed::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
     email_verification::Entity::delete_many()

@@ -106,6 +106,93 @@ const PEOPLE: &[Person] = &[
     },
 ];
 
+const fn background(
+    email: &'static str,
+    name: &'static str,
+    network: &'static str,
+    profession: &'static str,
+    level: &'static str,
+    region: &'static str,
+) -> Person {
+    Person {
+        email,
+        name,
+        network: Some(network),
+        role: NetworkRole::Member,
+        profession: Some(profession),
+        level: Some(level),
+        region: Some(region),
+        label: "",
+    }
+}
+
+const BACKGROUND: &[Person] = &[
+    background(
+        "lena.ward@nhs.net",
+        "Lena Ward",
+        "ppn-midlands",
+        "PWP",
+        "lead",
+        "West Midlands",
+    ),
+    background(
+        "omar.haddad@nhs.net",
+        "Omar Haddad",
+        "ppn-midlands",
+        "CLINICAL_PSYCHOLOGIST",
+        "senior",
+        "East Midlands",
+    ),
+    background(
+        "rachel.green@nhs.net",
+        "Rachel Green",
+        "ppn-midlands",
+        "CAP",
+        "qualified",
+        "West Midlands",
+    ),
+    background(
+        "daniel.kim@nhs.net",
+        "Daniel Kim",
+        "ppn-midlands",
+        "AP",
+        "qualified",
+        "East Midlands",
+    ),
+    background(
+        "fatima.begum@nhs.net",
+        "Fatima Begum",
+        "ppn-midlands",
+        "HEALTH_PSYCHOLOGIST",
+        "senior",
+        "West Midlands",
+    ),
+    background(
+        "george.mills@nhs.net",
+        "George Mills",
+        "ppn-midlands",
+        "CPPO",
+        "lead",
+        "East Midlands",
+    ),
+    background(
+        "hannah.cole@positivepsychologyguild.org",
+        "Hannah Cole",
+        "positive-psychology-guild",
+        "COUNSELLING_PSYCHOLOGIST",
+        "senior",
+        "London",
+    ),
+    background(
+        "ibrahim.noor@positivepsychologyguild.org",
+        "Ibrahim Noor",
+        "positive-psychology-guild",
+        "PSYCHOTHERAPIST",
+        "qualified",
+        "London",
+    ),
+];
+
 /// Loads the demo networks and people unless present. Returns the logins.
 pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     let ctx = Ctx::system();
@@ -159,8 +246,24 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
             role: p.label,
         });
     }
+    // People who make up the demo core teams; they can log in too but
+    // are not listed.
+    for p in BACKGROUND {
+        let email =
+            Email::parse(p.email).map_err(|e| anyhow::anyhow!("demo email {}: {e}", p.email))?;
+        let u = match accounts::find_by_email(db, &email).await? {
+            Some(u) => u,
+            None => create_person(db, p).await?,
+        };
+        if let Some(slug) = p.network
+            && let Some(n) = networks::find_by_slug(db, slug).await?
+        {
+            networks::ensure_member(db, &ctx, &n.id, &u.id, p.role).await?;
+        }
+    }
     load_communities(db).await?;
     load_memberships(db).await?;
+    crate::demo_meetings::load(db).await?;
     Ok(logins)
 }
 
@@ -425,7 +528,9 @@ async fn load_memberships(db: &Db) -> anyhow::Result<()> {
                 &uid,
                 role,
                 None,
-                chrono::Utc::now(),
+                // Long enough ago to have been invited to the demo's past
+                // year of meetings.
+                chrono::Utc::now() - chrono::Duration::days(400),
             )
             .await?;
             txn.commit().await?;

@@ -281,6 +281,20 @@ pub struct MyExport {
     pub invitations_sent: Vec<crate::routes::invitations::InvitationView>,
     /// Audit entries where I acted or that are about my account.
     pub audit_events: Vec<AuditEventView>,
+    /// My answers to meeting invitations and my recorded attendance.
+    pub meeting_responses: Vec<MeetingResponseRecord>,
+    /// Actions from minutes that I own.
+    pub actions: Vec<crate::routes::meetings::ActionView>,
+}
+
+/// One meeting answer or attendance record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeetingResponseRecord {
+    pub meeting_id: String,
+    pub rsvp: Option<String>,
+    pub rsvp_at: Option<DateTime<Utc>>,
+    pub attendance: Option<String>,
+    pub attendance_at: Option<DateTime<Utc>>,
 }
 
 /// Export everything held about me as JSON.
@@ -309,6 +323,25 @@ pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<Http
         invitations_received: x.invitations_received.into_iter().map(Into::into).collect(),
         invitations_sent: x.invitations_sent.into_iter().map(Into::into).collect(),
         audit_events: x.audit_events.into_iter().map(Into::into).collect(),
+        meeting_responses: x
+            .meeting_responses
+            .into_iter()
+            .map(|r| MeetingResponseRecord {
+                meeting_id: r.meeting_id,
+                rsvp: r.rsvp,
+                rsvp_at: r.rsvp_at,
+                attendance: r.attendance,
+                attendance_at: r.attendance_at,
+            })
+            .collect(),
+        actions: {
+            let names =
+                std::collections::HashMap::from([(x.user.id.clone(), x.user.display_name.clone())]);
+            x.actions
+                .into_iter()
+                .map(|a| crate::routes::meetings::action_view(a, &names))
+                .collect()
+        },
         profile: me_view(&state, x.user).await?,
     };
     Ok(HttpResponse::Ok()
