@@ -273,6 +273,11 @@ pub fn minutes(c: MinutesContent, who: &MinutesPeople<'_>) -> Result<MinutesCont
                     &format!("{field}[{i}]"),
                     Invalid::new("not_invited", "must be someone invited to the meeting"),
                 );
+            } else if list[..i].contains(u) {
+                v.add(
+                    &format!("{field}[{i}]"),
+                    Invalid::new("duplicate", "appears more than once"),
+                );
             }
         }
     }
@@ -555,6 +560,13 @@ mod tests {
         assert!(fields.contains(&("apologies[1]", "conflict")), "{fields:?}");
         assert!(fields.contains(&("actions[0].owner_id", "not_a_member")));
         assert!(fields.contains(&("actions[1].id", "unknown_action")));
+        let mut c = content();
+        c.attendees.push("a".into());
+        let e = minutes(c, &who).unwrap_err();
+        assert_eq!(
+            (e.0[0].field.as_str(), e.0[0].code.as_str()),
+            ("attendees[2]", "duplicate")
+        );
         let mut c = content();
         c.items[0].discussion = "bad\u{7}".into();
         assert_eq!(

@@ -61,8 +61,9 @@ pub struct ActionItemBody {
     #[schema(format = Uuid)]
     pub owner_id: String,
     pub due_on: NaiveDate,
-    /// `open` or `done` (read only; set with PATCH /v1/actions/{id}).
-    #[serde(default, skip_deserializing)]
+    /// `open` or `done` (read only, ignored when sent back; set with
+    /// PATCH /v1/actions/{id}).
+    #[serde(default)]
     pub status: Option<String>,
 }
 
@@ -283,7 +284,7 @@ pub struct MinutesQuery {
 }
 
 /// Read a meeting's minutes: members see the latest published revision;
-/// the core team and managers see the working copy (draft, submitted or
+/// the core team sees the working copy (draft, submitted or
 /// published).
 #[utoipa::path(
     tag = "minutes",
@@ -307,7 +308,9 @@ pub async fn get_minutes(
     let w = minutes::working_copy(&state.db, &m.id)
         .await?
         .ok_or_else(|| ApiError::not_found("minutes"))?;
-    let sees_drafts = a.is_manager || a.role.is_some_and(|r| r.is_core());
+    // Drafts are for the core team only (the issue and api.md): managers
+    // and members read what was approved.
+    let sees_drafts = a.role.is_some_and(|r| r.is_core());
     if sees_drafts && q.published != Some(true) {
         return Ok(respond(StatusCode::OK, working_view(&state, w).await?));
     }
@@ -350,6 +353,8 @@ pub async fn put_minutes(
 ) -> ApiResult<HttpResponse> {
     let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
     let b = body.0;
+    // User and action ids compare in lower case (as attendance does).
+    let norm = |s: String| s.trim().to_ascii_lowercase();
     let w = minutes::save(
         &state.db,
         &auth.ctx(),
@@ -361,9 +366,9 @@ pub async fn put_minutes(
         MinutesInput {
             held_at: b.held_at,
             mode: b.mode,
-            chair_id: b.chair_id,
-            attendees: b.attendees,
-            apologies: b.apologies,
+            chair_id: b.chair_id.map(norm),
+            attendees: b.attendees.map(|v| v.into_iter().map(norm).collect()),
+            apologies: b.apologies.map(|v| v.into_iter().map(norm).collect()),
             items: b.items.map(|items| {
                 items
                     .into_iter()
@@ -378,9 +383,9 @@ pub async fn put_minutes(
                 .actions
                 .into_iter()
                 .map(|x| ActionItem {
-                    id: x.id,
+                    id: x.id.map(norm),
                     description: x.description,
-                    owner_id: x.owner_id,
+                    owner_id: norm(x.owner_id),
                     due_on: x.due_on,
                 })
                 .collect(),
