@@ -170,6 +170,7 @@ struct Checked {
     agenda: Vec<AgendaItem>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_common(
     title: &str,
     duration: i32,

@@ -682,7 +682,7 @@ pub async fn get_one(
         carried.iter().map(|a| a.owner_id.clone()).collect(),
     )
     .await?;
-    let sees_drafts = a.is_manager || a.role.is_some_and(|r| r.is_core());
+    let sees_drafts = a.role.is_some_and(|r| r.is_core());
     let minutes_status = if sees_drafts {
         minutes::working_copy(&state.db, &m.id)
             .await?
