@@ -44,10 +44,11 @@ openapi:
 		|| { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
 
-## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending)
+## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings)
 bench:
 	if source .ci/pg.sh; then export PEERHUB_TEST_DATABASE_URL; fi; \
-		$(CARGO) bench -p peerhub-tests --bench communities
+		$(CARGO) bench -p peerhub-tests --bench communities && \
+		$(CARGO) bench -p peerhub-tests --bench meetings
 
 ## contract: validate the spec and fuzz a live server against it (schemathesis)
 contract:
