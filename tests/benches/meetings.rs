@@ -36,8 +36,8 @@ fn meetings(community_id: &str, network_id: &str) -> Vec<meeting::Model> {
         {"title": "Any other business", "presenter_id": null, "minutes": null}
     ])
     .to_string();
-    let london = peerhub_domain::calendar::parse_timezone("Europe/London")
-        .unwrap_or_else(|e| panic!("{e}"));
+    let london =
+        peerhub_domain::calendar::parse_timezone("Europe/London").unwrap_or_else(|e| panic!("{e}"));
     (0..MEETINGS)
         .map(|i| {
             let start = now - Days::days(1800) + Days::days(7 * i as i64);
@@ -55,7 +55,9 @@ fn meetings(community_id: &str, network_id: &str) -> Vec<meeting::Model> {
                 duration_minutes: 120,
                 mode: "teams".into(),
                 location: None,
-                join_url: Some(format!("https://teams.microsoft.com/l/meetup-join/bench-{i}")),
+                join_url: Some(format!(
+                    "https://teams.microsoft.com/l/meetup-join/bench-{i}"
+                )),
                 agenda: agenda.clone(),
                 status: if i % 4 == 3 { "cancelled" } else { "scheduled" }.into(),
                 cancel_reason: (i % 4 == 3).then(|| "Clashes with the regional conference".into()),
@@ -127,7 +129,10 @@ async fn run(backend: Backend) {
 }
 
 fn render_only() {
-    let ms = meetings(&uuid::Uuid::now_v7().to_string(), &uuid::Uuid::now_v7().to_string());
+    let ms = meetings(
+        &uuid::Uuid::now_v7().to_string(),
+        &uuid::Uuid::now_v7().to_string(),
+    );
     let names: HashMap<String, String> = HashMap::from([(
         ms[0].community_id.clone(),
         "Psychological Practitioners".to_owned(),
@@ -144,7 +149,11 @@ fn render_only() {
         samples.push(t.elapsed());
         assert!(body.len() > 100_000);
     }
-    report(&format!("render only, {MEETINGS} meetings (in memory)"), samples, "");
+    report(
+        &format!("render only, {MEETINGS} meetings (in memory)"),
+        samples,
+        "",
+    );
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
