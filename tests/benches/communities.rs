@@ -240,18 +240,7 @@ async fn run(backend: Backend) {
 async fn main() {
     run(Backend::Sqlite).await;
     let pg = peerhub_tests::pg_server_url();
-    let reachable = tokio::time::timeout(
-        Duration::from_secs(3),
-        tokio::net::TcpStream::connect(
-            url::Url::parse(&pg)
-                .ok()
-                .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(5432))))
-                .unwrap_or_default(),
-        ),
-    )
-    .await
-    .is_ok_and(|r| r.is_ok());
-    if reachable {
+    if peerhub_tests::pg_reachable().await {
         run(Backend::Postgres).await;
     } else {
         println!("\n== Postgres: skipped (no server at {pg})");

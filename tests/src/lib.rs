@@ -61,6 +61,17 @@ macro_rules! dual {
     };
 }
 
+/// Whether the test PostgreSQL answers on its port (within 3 s).
+pub async fn pg_reachable() -> bool {
+    let addr = url::Url::parse(&pg_server_url())
+        .ok()
+        .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port().unwrap_or(5432))))
+        .unwrap_or_default();
+    tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr))
+        .await
+        .is_ok_and(|r| r.is_ok())
+}
+
 /// The server URL of the test PostgreSQL.
 pub fn pg_server_url() -> String {
     std::env::var("PEERHUB_TEST_DATABASE_URL")

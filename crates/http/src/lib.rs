@@ -1,6 +1,9 @@
 //! PeerHub HTTP layer: actix handlers, DTOs, the auth extractor, the
 //! problem+json error type and the OpenAPI document.
 
+// Large `json!` examples in schema attributes nest deeper than the default.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod context;
 pub mod extract;

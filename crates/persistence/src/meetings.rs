@@ -1056,23 +1056,33 @@ pub async fn attendance<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Display names by user id.
-pub async fn display_names<C: ConnectionTrait>(
+/// One text column of rows by id (names for display).
+async fn names_by_id<E: EntityTrait, C: ConnectionTrait>(
     conn: &C,
+    id: E::Column,
+    name: E::Column,
     ids: Vec<String>,
 ) -> Result<HashMap<String, String>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(String, String)> = user::Entity::find()
+    let rows: Vec<(String, String)> = E::find()
         .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::DisplayName)
-        .filter(user::Column::Id.is_in(ids))
+        .column(id)
+        .column(name)
+        .filter(id.is_in(ids))
         .into_tuple()
         .all(conn)
         .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// Display names by user id.
+pub async fn display_names<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<String>,
+) -> Result<HashMap<String, String>, StoreError> {
+    names_by_id::<user::Entity, _>(conn, user::Column::Id, user::Column::DisplayName, ids).await
 }
 
 /// Marks a scheduled meeting held (attendance or minutes were recorded).
@@ -1281,18 +1291,8 @@ pub async fn community_names<C: ConnectionTrait>(
     conn: &C,
     ids: Vec<String>,
 ) -> Result<HashMap<String, String>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(String, String)> = community::Entity::find()
-        .select_only()
-        .column(community::Column::Id)
-        .column(community::Column::Name)
-        .filter(community::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().collect())
+    names_by_id::<community::Entity, _>(conn, community::Column::Id, community::Column::Name, ids)
+        .await
 }
 
 /// The core team of a community (active chairs, co-chairs, secretaries).

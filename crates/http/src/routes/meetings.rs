@@ -232,6 +232,24 @@ pub(crate) fn action_view(a: action::Model, names: &HashMap<String, String>) -> 
 
 /// A meeting with what a member needs before it.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": EX_MEETING_ID, "community_id": EX_COMMUNITY_ID, "network_id": super::EX_NETWORK_ID, "series_id": null,
+    "title": "Quarterly CoP meeting", "starts_at": "2027-04-14T09:00:00Z", "ends_at": "2027-04-14T11:00:00Z",
+    "starts_at_local": "2027-04-14T10:00:00", "timezone": "Europe/London", "duration_minutes": 120,
+    "mode": "teams", "location": null, "join_url": "https://teams.microsoft.com/l/meetup-join/abc",
+    "agenda": [{"title": "Actions from the last meeting", "presenter_id": null, "minutes": 10}],
+    "status": "scheduled", "cancel_reason": null, "cancelled_at": null,
+    "ical_uid": "0193a6f2-6666-7b3a-9d4e-2f1a0b9c8d7e@peerhub", "sequence": 0, "version": 1,
+    "created_at": "2026-11-21T09:00:00Z", "updated_at": "2026-11-21T09:00:00Z",
+    "invitee_count": 12, "invited": true, "my_rsvp": "attending",
+    "carried_actions": [{
+        "id": "0193a6f2-7777-7b3a-9d4e-2f1a0b9c8d7e", "community_id": EX_COMMUNITY_ID, "meeting_id": "0193a6f2-8888-7b3a-9d4e-2f1a0b9c8d7e",
+        "description": "Circulate the supervision models slides", "owner_id": super::EX_USER_ID, "owner_name": "Priya Shah",
+        "due_on": "2027-02-01", "status": "open", "overdue": true, "done_at": null, "done_by": null, "version": 1,
+        "created_at": "2027-01-20T09:00:00Z", "updated_at": "2027-01-20T09:00:00Z"
+    }],
+    "minutes_status": null
+}))]
 pub struct MeetingDetail {
     #[serde(flatten)]
     pub meeting: MeetingView,
@@ -390,6 +408,25 @@ pub struct SeriesCadence {
 
 /// A series and its meetings.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e", "community_id": EX_COMMUNITY_ID, "timezone": "Europe/London",
+    "first_starts_at_local": "2027-01-14T10:00:00", "cadence": {"every": 3, "unit": "months"}, "occurrences": 2,
+    "status": "active", "cancel_reason": null, "cancelled_at": null, "created_at": "2026-11-21T09:00:00Z",
+    "meetings": [
+        {"id": EX_MEETING_ID, "community_id": EX_COMMUNITY_ID, "network_id": super::EX_NETWORK_ID, "series_id": "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e",
+         "title": "Psychological Practitioners", "starts_at": "2027-01-14T10:00:00Z", "ends_at": "2027-01-14T12:00:00Z",
+         "starts_at_local": "2027-01-14T10:00:00", "timezone": "Europe/London", "duration_minutes": 120, "mode": "teams",
+         "location": null, "join_url": "https://teams.microsoft.com/l/meetup-join/abc", "agenda": [], "status": "scheduled",
+         "cancel_reason": null, "cancelled_at": null, "ical_uid": "0193a6f2-6666-7b3a-9d4e-2f1a0b9c8d7e@peerhub",
+         "sequence": 0, "version": 1, "created_at": "2026-11-21T09:00:00Z", "updated_at": "2026-11-21T09:00:00Z"},
+        {"id": "0193a6f2-6667-7b3a-9d4e-2f1a0b9c8d7e", "community_id": EX_COMMUNITY_ID, "network_id": super::EX_NETWORK_ID, "series_id": "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e",
+         "title": "Psychological Practitioners", "starts_at": "2027-04-14T09:00:00Z", "ends_at": "2027-04-14T11:00:00Z",
+         "starts_at_local": "2027-04-14T10:00:00", "timezone": "Europe/London", "duration_minutes": 120, "mode": "teams",
+         "location": null, "join_url": "https://teams.microsoft.com/l/meetup-join/abc", "agenda": [], "status": "scheduled",
+         "cancel_reason": null, "cancelled_at": null, "ical_uid": "0193a6f2-6667-7b3a-9d4e-2f1a0b9c8d7e@peerhub",
+         "sequence": 0, "version": 1, "created_at": "2026-11-21T09:00:00Z", "updated_at": "2026-11-21T09:00:00Z"}
+    ]
+}))]
 pub struct SeriesView {
     pub id: String,
     pub community_id: String,
