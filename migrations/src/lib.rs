@@ -6,6 +6,7 @@ mod cols;
 mod m20261121_000001_platform;
 mod m20261121_000002_communities;
 mod m20261121_000003_meetings;
+mod m20261121_000004_profile_team;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_platform::Migration),
             Box::new(m20261121_000002_communities::Migration),
             Box::new(m20261121_000003_meetings::Migration),
+            Box::new(m20261121_000004_profile_team::Migration),
         ]
     }
 }

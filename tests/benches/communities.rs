@@ -54,6 +54,8 @@ async fn seed_users(app: &TestApp, n: usize) -> Vec<String> {
             specialties: Set("[]".into()),
             interests: Set("[]".into()),
             sensitive: Set(None),
+            team: Set(None),
+            line_manager_id: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

@@ -39,6 +39,10 @@ pub struct ProfilePatch {
     pub specialties: Option<Vec<String>>,
     pub interests: Option<Vec<String>>,
     pub sensitive: Option<Option<SensitiveAttributes>>,
+    /// The person's team (matching can keep colleagues apart).
+    pub team: Option<Option<String>>,
+    /// The person's line manager, a user id (matching never pairs them).
+    pub line_manager_id: Option<Option<String>>,
 }
 
 pub const MAX_LIST_ITEMS: usize = 30;
@@ -108,6 +112,18 @@ impl ProfilePatch {
                 }
                 other => other,
             },
+            team: opt_text(&mut v, "team", self.team, 200),
+            line_manager_id: match self.line_manager_id {
+                Some(Some(id)) => v
+                    .check(
+                        "line_manager_id",
+                        uuid::Uuid::parse_str(id.trim())
+                            .map(|u| u.hyphenated().to_string())
+                            .map_err(|_| crate::Invalid::new("invalid_uuid", "must be a UUID")),
+                    )
+                    .map(Some),
+                other => other,
+            },
         };
         v.into_result().map(|_| out)
     }
@@ -128,7 +144,9 @@ impl ProfilePatch {
             registers,
             specialties,
             interests,
-            sensitive
+            sensitive,
+            team,
+            line_manager_id
         );
         f
     }

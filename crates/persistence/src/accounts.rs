@@ -64,6 +64,8 @@ pub(crate) fn new_user(
         specialties: Set("[]".into()),
         interests: Set("[]".into()),
         sensitive: Set(None),
+        team: Set(None),
+        line_manager_id: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -589,6 +591,32 @@ pub async fn update_profile(
     }
     if let Some(x) = patch.interests {
         am.interests = Set(list_to_json(&x));
+    }
+    if let Some(Some(m)) = &patch.line_manager_id {
+        if m == user_id {
+            return Err(StoreError::invalid(
+                "line_manager_id",
+                "self",
+                "cannot be yourself",
+            ));
+        }
+        if user::Entity::find_by_id(m.clone())
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(StoreError::invalid(
+                "line_manager_id",
+                "unknown_user",
+                "is not a PeerHub user",
+            ));
+        }
+    }
+    if let Some(x) = patch.team {
+        am.team = Set(x);
+    }
+    if let Some(x) = patch.line_manager_id {
+        am.line_manager_id = Set(x);
     }
     if let Some(x) = patch.sensitive {
         am.sensitive = Set(x.map(|s| serde_json::to_string(&s).unwrap_or_else(|_| "{}".into())));

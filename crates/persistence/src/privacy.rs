@@ -129,6 +129,8 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), StoreError> 
     am.status = Set(UserStatus::Erased.as_str().to_owned());
     am.is_platform_admin = Set(false);
     am.job_title = Set(None);
+    am.team = Set(None);
+    am.line_manager_id = Set(None);
     am.organisation = Set(None);
     am.region = Set(None);
     am.profession = Set(None);

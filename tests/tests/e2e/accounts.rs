@@ -1061,3 +1061,37 @@ dual! {
         missing.problem(404, "not-found");
     }
 }
+
+dual! {
+    async fn patch_me_team_and_line_manager(app) {
+        let (_admin, net_id) = setup(app, "ppn-profile-team").await;
+        let t = app.member(&net_id, "sam@nhs.net").await;
+        let boss = app.member(&net_id, "boss@nhs.net").await;
+        let boss_id = user_id_of(&boss);
+        let me_id = user_id_of(&t);
+
+        let me = app.patch("/v1/me", Some(&t), json!({"team": "  Talking Therapies North ", "line_manager_id": boss_id.to_uppercase()})).await.expect(200);
+        assert_eq!(me["team"], "Talking Therapies North");
+        assert_eq!(me["line_manager_id"], boss_id.as_str());
+        let v = me["version"].as_i64().unwrap();
+
+        for (body, field, code) in [
+            (json!({"line_manager_id": "not-a-uuid"}), "line_manager_id", "invalid_uuid"),
+            (json!({"line_manager_id": me_id}), "line_manager_id", "self"),
+            (json!({"line_manager_id": uuid::Uuid::now_v7().to_string()}), "line_manager_id", "unknown_user"),
+            (json!({"team": "x".repeat(201)}), "team", "too_long"),
+            (json!({"team": ""}), "team", "required"),
+        ] {
+            let p = app.patch("/v1/me", Some(&t), body.clone()).await.problem(422, "validation-failed");
+            assert_eq!(p["errors"][0]["field"], field, "{body}");
+            assert_eq!(p["errors"][0]["code"], code, "{body}");
+        }
+        let after = app.get("/v1/me", Some(&t)).await.expect(200);
+        assert_eq!(after["version"].as_i64(), Some(v), "refused changes write nothing");
+        assert_eq!(after["line_manager_id"], boss_id.as_str());
+
+        let me = app.patch("/v1/me", Some(&t), json!({"team": null, "line_manager_id": null})).await.expect(200);
+        assert_eq!(me["team"], Value::Null);
+        assert_eq!(me["line_manager_id"], Value::Null);
+    }
+}

@@ -435,6 +435,8 @@ dual! {
                 specialties: Set("[]".into()),
                 interests: Set("[]".into()),
                 sensitive: Set(None),
+                team: Set(None),
+                line_manager_id: Set(None),
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),

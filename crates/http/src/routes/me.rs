@@ -38,6 +38,7 @@ pub struct NetworkRoleView {
     "is_platform_admin": false, "job_title": "Senior PWP", "organisation": "Midlands Partnership NHS FT",
     "region": "West Midlands", "profession": "PWP", "level": "senior", "registers": ["BABCP"],
     "specialties": ["long term conditions"], "interests": ["supervision"], "sensitive": null,
+    "team": "Talking Therapies North", "line_manager_id": null,
     "networks": [{"network_id": super::EX_NETWORK_ID, "network_name": "PPN Midlands", "network_slug": "ppn-midlands", "role": "member"}],
     "version": 3, "created_at": "2026-05-01T09:30:00Z", "updated_at": "2026-05-02T10:00:00Z"
 }))]
@@ -60,6 +61,10 @@ pub struct Me {
     pub interests: Vec<String>,
     /// Self-declared; used only for matching preferences.
     pub sensitive: Option<SensitiveAttributesView>,
+    /// My team; matching programmes can keep colleagues apart.
+    pub team: Option<String>,
+    /// My line manager (a user id); matching programmes can keep us apart.
+    pub line_manager_id: Option<String>,
     pub networks: Vec<NetworkRoleView>,
     /// Also the `ETag`.
     pub version: i32,
@@ -132,6 +137,8 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
         job_title: u.job_title,
         organisation: u.organisation,
         region: u.region,
+        team: u.team,
+        line_manager_id: u.line_manager_id,
         profession: u.profession,
         level: u.level,
         networks,
@@ -189,6 +196,14 @@ pub struct MePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<SensitiveAttributesView>)]
     pub sensitive: Option<Option<SensitiveAttributesView>>,
+    /// Up to 200 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub team: Option<Option<String>>,
+    /// The user id of my line manager (not myself).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub line_manager_id: Option<Option<String>>,
 }
 
 /// Update my profile. Honours `If-Match` (412 when stale).
@@ -224,6 +239,8 @@ pub async fn update_me(
         specialties: b.specialties,
         interests: b.interests,
         sensitive: b.sensitive.map(|s| s.map(Into::into)),
+        team: b.team,
+        line_manager_id: b.line_manager_id,
     };
     let u = accounts::update_profile(&state.db, &auth.ctx(), &auth.0.user_id, patch, if_match.0)
         .await?;

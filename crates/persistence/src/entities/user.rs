@@ -20,6 +20,8 @@ pub struct Model {
     pub specialties: String,
     pub interests: String,
     pub sensitive: Option<String>,
+    pub team: Option<String>,
+    pub line_manager_id: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
