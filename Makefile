@@ -8,7 +8,7 @@ BIN := ./target/release/peerhub
 # Extra arguments for cargo-nextest, e.g. `make test TEST_ARGS='-E "test(auth)"'`
 TEST_ARGS ?=
 
-.PHONY: run build test lint fmt-check clippy layering openapi contract ci bench
+.PHONY: run build test lint fmt-check clippy layering openapi contract optimality ci bench
 
 ## run: build the release binary, load the demo data, then serve (prints URLs and logins)
 run:
@@ -44,11 +44,16 @@ openapi:
 		|| { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
 
-## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings)
+## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings) and of the matching engines (vs NetworkX when .ci/.venv has it)
 bench:
 	if source .ci/pg.sh; then export PEERHUB_TEST_DATABASE_URL; fi; \
 		$(CARGO) bench -p peerhub-tests --bench communities && \
-		$(CARGO) bench -p peerhub-tests --bench meetings
+		$(CARGO) bench -p peerhub-tests --bench meetings && \
+		$(CARGO) bench -p peerhub-domain --bench matching
+
+## optimality: the matching engines against NetworkX and SciPy on random instances (equal totals)
+optimality:
+	bash .ci/optimality.sh
 
 ## contract: validate the spec and fuzz a live server against it (schemathesis)
 contract:
@@ -58,4 +63,5 @@ contract:
 ci:
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test
+	$(MAKE) --no-print-directory optimality
 	$(MAKE) --no-print-directory contract

@@ -9,6 +9,7 @@ pub mod account;
 pub mod calendar;
 pub mod community;
 pub mod eligibility;
+pub mod matching;
 pub mod meeting;
 pub mod network;
 pub mod profile;

@@ -1,0 +1,5 @@
+//! Matching: scoring pairs, the optimal engines, and a run's plan.
+pub mod assignment;
+pub mod blossom;
+pub mod plan;
+pub mod score;
