@@ -927,14 +927,29 @@ pub async fn response_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// Every answer and attendance record of a meeting, by user id.
+async fn responses_by_user<C: ConnectionTrait>(
+    conn: &C,
+    meeting_id: &str,
+) -> Result<HashMap<String, meeting_response::Model>, StoreError> {
+    Ok(meeting_response::Entity::find()
+        .filter(meeting_response::Column::MeetingId.eq(meeting_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.user_id.clone(), r))
+        .collect())
+}
+
+/// Writes a person's response row: updates `existing`, or inserts one.
 async fn upsert_response<C: ConnectionTrait>(
     conn: &C,
     meeting_id: &str,
     user_id: &str,
+    existing: Option<meeting_response::Model>,
     now: DateTime<Utc>,
     edit: impl FnOnce(&mut meeting_response::ActiveModel),
 ) -> Result<meeting_response::Model, StoreError> {
-    let existing = response_of(conn, meeting_id, user_id).await?;
     let is_new = existing.is_none();
     let mut am = match existing {
         Some(r) => r.into_active_model(),
@@ -985,7 +1000,8 @@ pub async fn rsvp(
             "the meeting has started; answers are closed (the core team records attendance)",
         ));
     }
-    let r = upsert_response(&txn, &m.id, user_id, now, |am| {
+    let existing = response_of(&txn, &m.id, user_id).await?;
+    let r = upsert_response(&txn, &m.id, user_id, existing, now, |am| {
         am.rsvp = Set(Some(response.as_str().to_owned()));
         am.rsvp_at = Set(Some(now));
     })
@@ -1022,13 +1038,7 @@ pub async fn attendance<C: ConnectionTrait>(
     m: &meeting::Model,
 ) -> Result<Vec<AttendanceEntry>, StoreError> {
     let ids = invitee_ids(conn, m).await?;
-    let responses: HashMap<String, meeting_response::Model> = meeting_response::Entity::find()
-        .filter(meeting_response::Column::MeetingId.eq(&m.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.user_id.clone(), r))
-        .collect();
+    let responses = responses_by_user(conn, &m.id).await?;
     let names = display_names(conn, ids.iter().cloned().collect()).await?;
     let mut out: Vec<AttendanceEntry> = ids
         .into_iter()
@@ -1154,8 +1164,9 @@ pub async fn record_attendance(
         }
     }
     v.into_result()?;
+    let mut existing = responses_by_user(&txn, &m.id).await?;
     for (u, status) in &entries {
-        upsert_response(&txn, &m.id, u, now, |am| {
+        upsert_response(&txn, &m.id, u, existing.remove(u), now, |am| {
             am.attendance = Set(Some(status.as_str().to_owned()));
             am.attendance_by = Set(ctx.actor_id.clone());
             am.attendance_at = Set(Some(now));

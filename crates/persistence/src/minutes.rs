@@ -98,15 +98,16 @@ pub struct Actor<'a> {
     pub role: Option<Role>,
 }
 
+/// Checks the actor may take the community's minutes; returns its core team.
 async fn may_draft<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
     actor: &Actor<'_>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(String, Role)>, StoreError> {
     let core = meetings::core_team(conn, community_id).await?;
     let has_secretary = core.iter().any(|(_, r)| *r == Role::Secretary);
     if rules::may_draft(actor.role, has_secretary) {
-        Ok(())
+        Ok(core)
     } else {
         Err(StoreError::forbidden(
             "not-minute-taker",
@@ -139,7 +140,7 @@ pub async fn save(
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let m = lock_meeting(&txn, meeting_id).await?;
-    may_draft(&txn, &m.community_id, actor).await?;
+    let core = may_draft(&txn, &m.community_id, actor).await?;
     meetings::started_guard(&m, now)?;
     let current = working_copy(&txn, &m.id).await?;
     if let Some(cur) = &current {
@@ -179,8 +180,7 @@ pub async fn save(
     };
     let chair_id = match input.chair_id {
         Some(c) => Some(c),
-        None => meetings::core_team(&txn, &m.community_id)
-            .await?
+        None => core
             .into_iter()
             .filter(|(u, r)| *r == Role::Chair && invited.contains(u))
             .map(|(u, _)| u)

@@ -57,13 +57,28 @@ pub(crate) async fn meeting_access(
 ) -> ApiResult<(meeting::Model, CommunityAccess)> {
     let id = uuid_param(raw_id, "meeting")?;
     let m = meetings::find(&state.db, &id).await?;
-    let a = access::community_access(&state.db, &auth.0, &m.community_id, need, None)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::NotFound("meeting"),
-            e => e,
-        })?;
+    let a = via_community(state, auth, &m.community_id, need, "meeting").await?;
     Ok((m, a))
+}
+
+/// The caller's standing in the community a thing (a meeting, a series, an
+/// action) belongs to; a thing of a community the caller cannot see
+/// answers 404 naming the thing, not the community.
+pub(crate) async fn via_community(
+    state: &AppState,
+    auth: &Auth,
+    community_id: &str,
+    need: CommunityNeed,
+    what: &'static str,
+) -> ApiResult<CommunityAccess> {
+    Ok(
+        access::community_access(&state.db, &auth.0, community_id, need, None)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => StoreError::NotFound(what),
+                e => e,
+            })?,
+    )
 }
 
 // ------------------------------------------------------------------ views
@@ -521,12 +536,7 @@ async fn series_access(
 ) -> ApiResult<(meeting_series::Model, CommunityAccess)> {
     let id = uuid_param(raw_id, "meeting series")?;
     let s = meetings::find_series(&state.db, &id).await?;
-    let a = access::community_access(&state.db, &auth.0, &s.community_id, need, None)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::NotFound("meeting series"),
-            e => e,
-        })?;
+    let a = via_community(state, auth, &s.community_id, need, "meeting series").await?;
     Ok((s, a))
 }
 

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{ActionView, EX_MEETING_ID, action_view, meeting_access};
+use super::meetings::{ActionView, EX_MEETING_ID, action_view, meeting_access, via_community};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
@@ -149,13 +149,8 @@ struct Meta {
     updated_at: DateTime<Utc>,
 }
 
-async fn minutes_view(
-    state: &AppState,
-    meeting_id: &str,
-    community_id: &str,
-    c: MinutesContent,
-    meta: Meta,
-) -> ApiResult<MinutesView> {
+/// Everyone a set of minutes names (sorted, once each).
+fn named_ids(c: &MinutesContent, meta: &Meta) -> Vec<String> {
     let mut ids: Vec<String> = c
         .attendees
         .iter()
@@ -169,9 +164,47 @@ async fn minutes_view(
         .collect();
     ids.sort();
     ids.dedup();
-    let people = meetings::display_names(&state.db, ids).await?;
-    let statuses = minutes::action_statuses(&state.db, meeting_id).await?;
-    Ok(MinutesView {
+    ids
+}
+
+/// What views of one meeting's minutes look up: display names and the
+/// tracked actions' statuses (loaded once for any number of revisions).
+struct Lookups {
+    names: HashMap<String, String>,
+    statuses: HashMap<String, String>,
+}
+
+async fn lookups(state: &AppState, meeting_id: &str, ids: Vec<String>) -> ApiResult<Lookups> {
+    Ok(Lookups {
+        names: meetings::display_names(&state.db, ids).await?,
+        statuses: minutes::action_statuses(&state.db, meeting_id).await?,
+    })
+}
+
+async fn minutes_view(
+    state: &AppState,
+    meeting_id: &str,
+    community_id: &str,
+    c: MinutesContent,
+    meta: Meta,
+) -> ApiResult<MinutesView> {
+    let l = lookups(state, meeting_id, named_ids(&c, &meta)).await?;
+    Ok(build_view(meeting_id, community_id, c, meta, &l))
+}
+
+fn build_view(
+    meeting_id: &str,
+    community_id: &str,
+    c: MinutesContent,
+    meta: Meta,
+    l: &Lookups,
+) -> MinutesView {
+    let people = named_ids(&c, &meta)
+        .into_iter()
+        .filter_map(|id| l.names.get(&id).map(|n| (id, n.clone())))
+        .collect();
+    let statuses = &l.statuses;
+    MinutesView {
         meeting_id: meeting_id.to_owned(),
         community_id: community_id.to_owned(),
         status: meta.status,
@@ -210,7 +243,7 @@ async fn minutes_view(
         approved_at: meta.approved_at,
         version: meta.version,
         updated_at: meta.updated_at,
-    })
+    }
 }
 
 async fn working_view(state: &AppState, w: minutes_entity::Model) -> ApiResult<MinutesView> {
@@ -247,11 +280,18 @@ async fn revision_view(
     r: minutes_revision::Model,
     w: &minutes_entity::Model,
 ) -> ApiResult<MinutesView> {
+    let meeting_id = r.meeting_id.clone();
+    let (content, meta) = revision_parts(r, w)?;
+    minutes_view(state, &meeting_id, community_id, content, meta).await
+}
+
+/// The content and metadata of an approved revision.
+fn revision_parts(
+    r: minutes_revision::Model,
+    w: &minutes_entity::Model,
+) -> ApiResult<(MinutesContent, Meta)> {
     let content = minutes::content_of(&r.content)?;
-    minutes_view(
-        state,
-        &r.meeting_id,
-        community_id,
+    Ok((
         content,
         Meta {
             status: "published".into(),
@@ -265,8 +305,7 @@ async fn revision_view(
             version: w.version,
             updated_at: r.approved_at,
         },
-    )
-    .await
+    ))
 }
 
 fn respond(status: StatusCode, v: MinutesView) -> HttpResponse {
@@ -503,18 +542,27 @@ pub async fn list_revisions(
         };
         return Ok(page_response(&req, &state, none, |v| v));
     };
-    let next = page.next_after.clone();
-    let mut items = Vec::with_capacity(page.items.len());
-    for r in page.items {
-        items.push(revision_view(&state, &m.community_id, r, &w).await?);
-    }
+    let next_after = page.next_after.clone();
+    let parts = page
+        .items
+        .into_iter()
+        .map(|r| revision_parts(r, &w))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let mut ids: Vec<String> = parts
+        .iter()
+        .flat_map(|(c, meta)| named_ids(c, meta))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let l = lookups(&state, &m.id, ids).await?;
+    let items = parts
+        .into_iter()
+        .map(|(c, meta)| build_view(&m.id, &m.community_id, c, meta, &l))
+        .collect();
     Ok(page_response(
         &req,
         &state,
-        peerhub_persistence::Page {
-            items,
-            next_after: next,
-        },
+        peerhub_persistence::Page { items, next_after },
         |v| v,
     ))
 }
@@ -615,20 +663,14 @@ async fn action_access(
 )> {
     let id = uuid_param(raw_id, "action")?;
     let a = minutes::find_action(&state.db, &id).await?;
-    let acc = access::community_access(
-        &state.db,
-        &auth.0,
+    let acc = via_community(
+        state,
+        auth,
         &a.community_id,
         CommunityNeed::Member,
-        None,
+        "action",
     )
-    .await
-    .map_err(|e| match e {
-        peerhub_persistence::StoreError::NotFound(_) => {
-            peerhub_persistence::StoreError::NotFound("action")
-        }
-        e => e,
-    })?;
+    .await?;
     Ok((a, acc))
 }
 
