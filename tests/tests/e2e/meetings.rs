@@ -1537,3 +1537,38 @@ dual! {
         }
     }
 }
+
+dual! {
+    async fn every_meeting_subresource_answers_404_for_an_unknown_or_hidden_meeting(app) {
+        let w = cop_world(app, "mt-subres-404", 1).await;
+        let r = app.post(&w.community_path("/meetings"), Some(&w.chair.token), json!({
+            "title": "Hidden", "starts_at_local": "2031-05-01T10:00", "timezone": "Europe/London",
+            "duration_minutes": 60, "mode": "teams", "join_url": TEAMS_URL
+        })).await.expect(201);
+        let real = r["id"].as_str().unwrap().to_owned();
+        let gets = ["", "/attendance", "/minutes", "/minutes/revisions", "/calendar.ics"];
+        let puts = [
+            ("/agenda", json!({"items": []})),
+            ("/rsvp", json!({"response": "attending"})),
+            ("/attendance", json!([])),
+            ("/minutes", json!({})),
+        ];
+        let posts = [("/cancel", json!({"reason": "x"})), ("/minutes/submit", json!({})), ("/minutes/approve", json!({}))];
+        // Unknown to everyone; and a real meeting of a network the caller is not in.
+        for (id, token) in [(NO_SUCH_ID, &w.chair.token), (real.as_str(), &w.stranger.token)] {
+            for rest in gets {
+                app.get(&mpath(id, rest), Some(token)).await.problem(404, "not-found");
+            }
+            for (rest, body) in &puts {
+                put(app, &mpath(id, rest), Some(token), body.clone()).await.problem(404, "not-found");
+            }
+            for (rest, body) in &posts {
+                app.post(&mpath(id, rest), Some(token), body.clone()).await.problem(404, "not-found");
+            }
+        }
+        // Someone in the network but not the community may not read them.
+        for rest in ["/minutes/revisions", "/calendar.ics", "/minutes"] {
+            app.get(&mpath(&real, rest), Some(&w.outsider.token)).await.problem(403, "forbidden");
+        }
+    }
+}
