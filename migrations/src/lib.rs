@@ -7,6 +7,7 @@ mod m20261121_000001_platform;
 mod m20261121_000002_communities;
 mod m20261121_000003_meetings;
 mod m20261121_000004_profile_team;
+mod m20261121_000005_matching;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_communities::Migration),
             Box::new(m20261121_000003_meetings::Migration),
             Box::new(m20261121_000004_profile_team::Migration),
+            Box::new(m20261121_000005_matching::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@
 //! and, when none can be had, excludes those tests so they count as
 //! skipped.
 
+pub mod matching_world;
 pub mod proxy;
 pub mod smtp;
 pub mod world;

@@ -64,6 +64,11 @@ pub fn register(cfg: &mut ServiceConfig) {
     meetings::register(cfg);
     minutes::register(cfg);
     proposals::register(cfg);
+    programmes::register(cfg);
+    matches::register(cfg);
+    match_sessions::register(cfg);
+    match_notes::register(cfg);
+    complaints::register(cfg);
 }
 
 /// The OpenAPI document. Build it once and share it.

@@ -30,6 +30,11 @@ use crate::problem::{FieldError, Problem};
         (name = "meetings", description = "Meetings and series, agenda, RSVP and attendance"),
         (name = "minutes", description = "Minutes (notes with actions), their approval, and tracked actions"),
         (name = "calendars", description = "iCalendar (RFC 5545) feeds per meeting, per community and per person"),
+        (name = "programmes", description = "Matching programmes (peer exchange and 1:1 peer support): settings, supporters, requests and matching runs"),
+        (name = "matches", description = "Matches and their consent lifecycle, sessions, feedback and the programme evaluation"),
+        (name = "notes", description = "Private notes: readable by their author only"),
+        (name = "safeguarding", description = "Safeguarding concerns raised to a programme's safeguarding lead"),
+        (name = "complaints", description = "Complaints about the matching process, a match or a member"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecurityAndErrors)

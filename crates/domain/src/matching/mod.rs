@@ -1,5 +1,6 @@
 //! Matching: scoring pairs, the optimal engines, and a run's plan.
 pub mod assignment;
 pub mod blossom;
+pub mod lifecycle;
 pub mod plan;
 pub mod score;

@@ -1,0 +1,204 @@
+//! The consent lifecycle of a match.
+//!
+//! ```text
+//! proposed ──accept (one side)──▶ accepted ──accept (other side)──▶ active ──end (either)──▶ ended
+//!    │                               │
+//!    ├──decline (either)──▶ declined ◀┘
+//!    └──past expires_at───▶ expired  (from proposed or accepted)
+//! ```
+//!
+//! A proposal (from a run or a manager) waits for both participants: in
+//! supporter programmes the peer and the supporter. It expires when it is
+//! still `proposed` or `accepted` at `expires_at` (the programme's
+//! `proposal_days` after it was made). Declined, expired and ended matches
+//! are final.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validation::Invalid;
+
+use crate::community::code_enum;
+
+code_enum!(
+    /// Where a match stands.
+    MatchStatus {
+        Proposed => "proposed",
+        Accepted => "accepted",
+        Active => "active",
+        Declined => "declined",
+        Expired => "expired",
+        Ended => "ended",
+    }
+);
+
+/// Default days a proposal waits for both answers.
+pub const DEFAULT_PROPOSAL_DAYS: i32 = 14;
+/// Allowed range of a programme's `proposal_days`.
+pub const PROPOSAL_DAYS: std::ops::RangeInclusive<i32> = 1..=90;
+
+impl MatchStatus {
+    /// Still waiting for an answer.
+    pub fn is_pending(self) -> bool {
+        matches!(self, MatchStatus::Proposed | MatchStatus::Accepted)
+    }
+
+    /// Holds the participants (and a supporter's place): pending or active.
+    pub fn is_open(self) -> bool {
+        self.is_pending() || self == MatchStatus::Active
+    }
+
+    /// The status as of `now`: a pending proposal past `expires_at` has
+    /// expired even before the store has written it.
+    pub fn at(self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> MatchStatus {
+        if self.is_pending() && now >= expires_at {
+            MatchStatus::Expired
+        } else {
+            self
+        }
+    }
+}
+
+/// What a participant asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Decline,
+    End,
+}
+
+/// Why an answer is refused (HTTP 409, with this code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Accepting twice.
+    AlreadyAccepted,
+    /// Accept or decline on a match that is no longer a proposal.
+    NotPending(MatchStatus),
+    /// End on a match that is not active (a proposal is declined instead).
+    NotActive(MatchStatus),
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::AlreadyAccepted => "already-accepted",
+            Refusal::NotPending(_) => "match-not-pending",
+            Refusal::NotActive(_) => "match-not-active",
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Refusal::AlreadyAccepted => "you have already accepted this match".into(),
+            Refusal::NotPending(s) => format!(
+                "this match is {}; only a proposed match can be accepted or declined",
+                s.as_str()
+            ),
+            Refusal::NotActive(s) => format!(
+                "this match is {}; only an active match can be ended (decline a proposal instead)",
+                s.as_str()
+            ),
+        }
+    }
+}
+
+/// The status after `answer` by one side, given the effective status
+/// ([`MatchStatus::at`]) and whether this side and the other side have
+/// already accepted.
+pub fn next(
+    status: MatchStatus,
+    answer: Answer,
+    mine_accepted: bool,
+    other_accepted: bool,
+) -> Result<MatchStatus, Refusal> {
+    match answer {
+        Answer::Accept | Answer::Decline if !status.is_pending() => Err(Refusal::NotPending(status)),
+        Answer::Accept if mine_accepted => Err(Refusal::AlreadyAccepted),
+        Answer::Accept if other_accepted => Ok(MatchStatus::Active),
+        Answer::Accept => Ok(MatchStatus::Accepted),
+        Answer::Decline => Ok(MatchStatus::Declined),
+        Answer::End if status != MatchStatus::Active => Err(Refusal::NotActive(status)),
+        Answer::End => Ok(MatchStatus::Ended),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn both_accept_makes_it_active() {
+        let s = next(MatchStatus::Proposed, Answer::Accept, false, false);
+        assert_eq!(s, Ok(MatchStatus::Accepted));
+        let s = next(MatchStatus::Accepted, Answer::Accept, false, true);
+        assert_eq!(s, Ok(MatchStatus::Active));
+    }
+
+    #[test]
+    fn accepting_twice_is_refused() {
+        let r = next(MatchStatus::Accepted, Answer::Accept, true, false);
+        assert_eq!(r, Err(Refusal::AlreadyAccepted));
+        assert_eq!(Refusal::AlreadyAccepted.code(), "already-accepted");
+    }
+
+    #[test]
+    fn either_side_declines_a_pending_match() {
+        for s in [MatchStatus::Proposed, MatchStatus::Accepted] {
+            for (mine, other) in [(false, false), (true, false), (false, true)] {
+                assert_eq!(
+                    next(s, Answer::Decline, mine, other),
+                    Ok(MatchStatus::Declined)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_refuse_every_answer() {
+        for s in [
+            MatchStatus::Declined,
+            MatchStatus::Expired,
+            MatchStatus::Ended,
+        ] {
+            assert_eq!(
+                next(s, Answer::Accept, false, false),
+                Err(Refusal::NotPending(s))
+            );
+            assert_eq!(
+                next(s, Answer::Decline, false, false),
+                Err(Refusal::NotPending(s))
+            );
+            assert_eq!(
+                next(s, Answer::End, true, true),
+                Err(Refusal::NotActive(s))
+            );
+        }
+    }
+
+    #[test]
+    fn only_active_matches_end_and_active_ones_cannot_be_declined() {
+        assert_eq!(
+            next(MatchStatus::Active, Answer::End, true, true),
+            Ok(MatchStatus::Ended)
+        );
+        assert_eq!(
+            next(MatchStatus::Proposed, Answer::End, false, false),
+            Err(Refusal::NotActive(MatchStatus::Proposed))
+        );
+        assert_eq!(
+            next(MatchStatus::Active, Answer::Decline, true, true),
+            Err(Refusal::NotPending(MatchStatus::Active))
+        );
+    }
+
+    #[test]
+    fn pending_matches_expire_at_their_deadline() {
+        let t = Utc::now();
+        let at = t + Duration::days(1);
+        assert_eq!(MatchStatus::Proposed.at(at, t), MatchStatus::Proposed);
+        assert_eq!(MatchStatus::Accepted.at(at, at), MatchStatus::Expired);
+        assert_eq!(MatchStatus::Active.at(at, at + Duration::days(3)), MatchStatus::Active);
+        assert!(MatchStatus::Active.is_open());
+        assert!(!MatchStatus::Ended.is_open());
+    }
+}
