@@ -170,6 +170,46 @@ impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for JsonBo
     }
 }
 
+/// A JSON body that may be left out: no body (or an empty one) is
+/// `T::default()`; a body must be JSON and valid like [`JsonBody`].
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + validator::Validate + Default + 'static> FromRequest
+    for OptionalJsonBody<T>
+{
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map(|s| s.settings.max_body_bytes)
+                .unwrap_or(64 * 1024);
+            let bytes = read_body(&req, &mut payload, limit).await?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJsonBody(T::default()));
+            }
+            let ct = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
+            if !is_json(ct) {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Send the body as JSON with Content-Type: application/json.",
+                ));
+            }
+            let v: T = parse_json(&bytes)?;
+            v.validate()?;
+            Ok(OptionalJsonBody(v))
+        })
+    }
+}
+
 /// `If-Match` as a version number; `None` when absent or `*`.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);

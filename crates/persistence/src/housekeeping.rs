@@ -2,7 +2,8 @@
 //! keys past their lifetime, stale login throttles, spent or expired
 //! verification tokens, and refresh tokens that can no longer be used. It
 //! also lapses community place offers past their expiry and offers those
-//! places to the next people waiting.
+//! places to the next people waiting, and expires match proposals nobody
+//! answered in time.
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 
@@ -20,6 +21,7 @@ pub async fn run(db: &Db) -> Result<u64, StoreError> {
     let now = Utc::now();
     let mut n = crate::idempotency::purge_expired(db).await?;
     n += crate::applications::lapse_expired_offers(db).await?;
+    n += crate::matching::expire_all(db).await?;
     n += login_throttle::Entity::delete_many()
         .filter(login_throttle::Column::WindowStartedAt.lt(now - Duration::days(1)))
         .filter(

@@ -280,7 +280,7 @@ pub struct MeetingDetail {
     pub minutes_status: Option<String>,
 }
 
-fn with_etag(
+pub(crate) fn with_etag(
     status: StatusCode,
     version: i32,
     location: Option<String>,
