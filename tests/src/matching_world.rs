@@ -79,8 +79,20 @@ pub async fn match_world_proposed(app: &TestApp, slug: &str) -> MatchWorld {
     let admin = app.admin_token().await;
     let net = app.create_network(&admin, slug, &["nhs.net"]).await;
     let network_id = net["id"].as_str().unwrap_or_default().to_owned();
-    let mgr = manager(app, &admin, &network_id, &format!("manager@{slug}.example.org")).await;
-    let lead = manager(app, &admin, &network_id, &format!("lead@{slug}.example.org")).await;
+    let mgr = manager(
+        app,
+        &admin,
+        &network_id,
+        &format!("manager@{slug}.example.org"),
+    )
+    .await;
+    let lead = manager(
+        app,
+        &admin,
+        &network_id,
+        &format!("lead@{slug}.example.org"),
+    )
+    .await;
     let peer = person(app, &network_id, &format!("peer.{slug}@nhs.net")).await;
     let supporter = person(app, &network_id, &format!("supporter.{slug}@nhs.net")).await;
     let supervisor = person(app, &network_id, &format!("supervisor.{slug}@nhs.net")).await;

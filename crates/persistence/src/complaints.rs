@@ -1,1 +1,490 @@
-//! (being written)
+//! Complaints about the matching process: about a match (by one of its
+//! participants) or about a member of the network.
+//!
+//! ```text
+//! open ──▶ investigating ──▶ resolved
+//!   │            │
+//!   │            └─────────▶ dismissed
+//!   └──────────────────────▶ dismissed
+//! ```
+//!
+//! Managers of the network see and handle every complaint; the complainant
+//! sees their own complaint's status (not the outcome note, which is for
+//! managers). Resolved and dismissed complaints are closed: they need an
+//! outcome note and cannot change afterwards.
+use chrono::Utc;
+use peerhub_domain::access::{Need, Principal};
+use peerhub_domain::account::NetworkRole;
+use peerhub_domain::validation::{Invalid, Violations, bounded_text};
+use sea_orm::sea_query::Condition;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect,
+};
+use serde_json::json;
+
+use crate::Db;
+use crate::access;
+use crate::entities::{complaint, network_member, peer_match, programme};
+use crate::error::StoreError;
+use crate::matching;
+use crate::page::{self, Page, PageRequest};
+use crate::trail::{self, Audit, Ctx, Message, new_id};
+
+/// Longest summary or outcome note, in characters.
+pub const MAX_TEXT: usize = 4000;
+
+/// Where a complaint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ComplaintStatus {
+    Open,
+    Investigating,
+    Resolved,
+    Dismissed,
+}
+
+impl ComplaintStatus {
+    pub const ALL: &'static [ComplaintStatus] = &[
+        ComplaintStatus::Open,
+        ComplaintStatus::Investigating,
+        ComplaintStatus::Resolved,
+        ComplaintStatus::Dismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintStatus::Open => "open",
+            ComplaintStatus::Investigating => "investigating",
+            ComplaintStatus::Resolved => "resolved",
+            ComplaintStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+
+    /// Parses or explains which values are allowed (`invalid_value`).
+    pub fn parse_field(s: &str) -> Result<Self, Invalid> {
+        Self::parse(s.trim()).ok_or_else(|| {
+            Invalid::new(
+                "invalid_value",
+                "must be one of open, investigating, resolved, dismissed",
+            )
+        })
+    }
+
+    /// Resolved and dismissed complaints are closed: final.
+    pub fn is_closed(self) -> bool {
+        matches!(self, ComplaintStatus::Resolved | ComplaintStatus::Dismissed)
+    }
+
+    /// Needs an outcome note to enter this status.
+    pub fn needs_outcome(self) -> bool {
+        self.is_closed()
+    }
+}
+
+/// Whether `from → to` is allowed: open → investigating, investigating →
+/// resolved or dismissed, and open → dismissed (a complaint plainly outside
+/// the process can be closed without an investigation). Nothing leaves a
+/// closed status and nothing moves to `open`.
+pub fn may_move(from: ComplaintStatus, to: ComplaintStatus) -> bool {
+    use ComplaintStatus::*;
+    matches!(
+        (from, to),
+        (Open, Investigating)
+            | (Investigating, Resolved)
+            | (Investigating, Dismissed)
+            | (Open, Dismissed)
+    )
+}
+
+/// What a complaint is about: exactly one of the two.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    Match(String),
+    Member(String),
+}
+
+/// Raises a complaint (any member of the network). About a match: the
+/// complainant must be one of its participants and it must belong to the
+/// network (404 `match` otherwise). About a member: someone else in the
+/// network (422 `subject_user_id`: `not_a_member`, `is_self`). Emits
+/// `complaint.raised` with ids only.
+pub async fn raise(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    network_id: &str,
+    about: About,
+    summary: &str,
+) -> Result<complaint::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    access::network(&txn, principal, network_id, Need::Member, None).await?;
+    let mut v = Violations::new();
+    let summary = v.check("summary", bounded_text(summary, 1, MAX_TEXT));
+    let (match_id, subject_user_id) = match &about {
+        About::Match(id) => {
+            let m = peer_match::Entity::find_by_id(id.clone())
+                .one(&txn)
+                .await?
+                .ok_or(StoreError::NotFound("match"))?;
+            let p = programme::Entity::find_by_id(m.programme_id.clone())
+                .one(&txn)
+                .await?
+                .ok_or(StoreError::NotFound("match"))?;
+            if p.network_id != network_id || !matching::is_participant(&m, &principal.user_id) {
+                return Err(StoreError::NotFound("match"));
+            }
+            (Some(m.id), None)
+        }
+        About::Member(user_id) => {
+            if *user_id == principal.user_id {
+                v.add(
+                    "subject_user_id",
+                    Invalid::new("is_self", "a complaint cannot be about yourself"),
+                );
+            } else if access::role_in(&txn, user_id, network_id).await?.is_none() {
+                v.add(
+                    "subject_user_id",
+                    Invalid::new("not_a_member", "must be a member of the network"),
+                );
+            }
+            (None, Some(user_id.clone()))
+        }
+    };
+    v.into_result()?;
+    let summary = summary.ok_or_else(|| StoreError::Internal("summary unchecked".into()))?;
+    let c = complaint::ActiveModel {
+        id: Set(new_id()),
+        network_id: Set(network_id.to_owned()),
+        complainant_id: Set(principal.user_id.clone()),
+        match_id: Set(match_id.clone()),
+        subject_user_id: Set(subject_user_id.clone()),
+        summary: Set(summary),
+        status: Set(ComplaintStatus::Open.as_str().to_owned()),
+        outcome: Set(None),
+        handled_by: Set(None),
+        closed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let about_field = if match_id.is_some() {
+        "match_id"
+    } else {
+        "subject_user_id"
+    };
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("complaint.raised", "complaint", &c.id)
+            .network(network_id)
+            .changed(vec![about_field, "summary"]),
+        vec![
+            Message::event(
+                "complaint.raised",
+                "complaint",
+                &c.id,
+                json!({
+                    "complaint_id": c.id, "network_id": network_id,
+                    "match_id": match_id, "subject_user_id": subject_user_id,
+                    "status": c.status,
+                }),
+            )
+            .network(network_id),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// Ids of the networks the caller manages.
+pub async fn managed_networks<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(network_member::Entity::find()
+        .select_only()
+        .column(network_member::Column::NetworkId)
+        .filter(network_member::Column::UserId.eq(user_id))
+        .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?)
+}
+
+/// True when the caller handles complaints of `network_id` (a manager of
+/// it, or a platform admin).
+pub async fn handles<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    network_id: &str,
+) -> Result<bool, StoreError> {
+    Ok(principal.is_platform_admin
+        || access::role_in(conn, &principal.user_id, network_id).await?
+            == Some(NetworkRole::Manager))
+}
+
+/// Filters for listing complaints.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub network_id: Option<String>,
+    pub status: Option<ComplaintStatus>,
+}
+
+/// Complaints the caller may see, oldest first: every complaint of the
+/// networks they manage (all of them for a platform admin) and their own.
+/// With `network_id`, only that network's (404 when the caller is not in
+/// it): all of them for its managers, their own for anyone else.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<complaint::Model>, StoreError> {
+    let mut q = complaint::Entity::find();
+    let mine = complaint::Column::ComplainantId.eq(&principal.user_id);
+    if let Some(n) = &f.network_id {
+        access::network(conn, principal, n, Need::Member, None).await?;
+        q = q.filter(complaint::Column::NetworkId.eq(n));
+        if !handles(conn, principal, n).await? {
+            q = q.filter(mine);
+        }
+    } else if !principal.is_platform_admin {
+        let managed = managed_networks(conn, &principal.user_id).await?;
+        q = q.filter(
+            Condition::any()
+                .add(mine)
+                .add(complaint::Column::NetworkId.is_in(managed)),
+        );
+    }
+    if let Some(s) = f.status {
+        q = q.filter(complaint::Column::Status.eq(s.as_str()));
+    }
+    Ok(page::fetch(conn, q, complaint::Column::Id, |c| c.id.clone(), page).await?)
+}
+
+/// How the caller sees a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// A manager of its network (or a platform admin): everything.
+    Manager,
+    /// The complainant: its status and their own summary.
+    Complainant,
+}
+
+/// Loads a complaint for a manager of its network or its complainant;
+/// everyone else gets 404 `complaint`.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    id: &str,
+) -> Result<(complaint::Model, Standing), StoreError> {
+    let c = complaint::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("complaint"))?;
+    if principal.is_token() {
+        return Err(StoreError::NotFound("complaint"));
+    }
+    if handles(conn, principal, &c.network_id).await? {
+        Ok((c, Standing::Manager))
+    } else if c.complainant_id == principal.user_id {
+        Ok((c, Standing::Complainant))
+    } else {
+        Err(StoreError::NotFound("complaint"))
+    }
+}
+
+/// A change by a manager.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintPatch {
+    pub status: Option<ComplaintStatus>,
+    pub outcome: Option<String>,
+}
+
+/// Moves a complaint on or records its outcome note (managers of its
+/// network). 404 for people who cannot see it, 403 `forbidden` for the
+/// complainant, 409 `complaint-closed` once resolved or dismissed, 409
+/// `invalid-transition` for a move the workflow does not allow, 422
+/// `outcome` when closing without one. Sets `handled_by`, and `closed_at`
+/// on closing; emits `complaint.status_changed` (ids and status only).
+pub async fn update(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    id: &str,
+    patch: ComplaintPatch,
+    if_match: Option<i32>,
+) -> Result<complaint::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let (c, standing) = find(&txn, principal, id).await?;
+    if standing != Standing::Manager {
+        return Err(StoreError::forbidden(
+            "forbidden",
+            "complaints are handled by the network's managers",
+        ));
+    }
+    let c = complaint::Entity::find_by_id(c.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(StoreError::NotFound("complaint"))?;
+    StoreError::check_version(if_match, c.version)?;
+    let from = ComplaintStatus::parse(&c.status)
+        .ok_or_else(|| StoreError::Internal(format!("stored complaint status {}", c.status)))?;
+    if from.is_closed() {
+        return Err(StoreError::conflict(
+            "complaint-closed",
+            format!(
+                "this complaint is {}; a closed complaint cannot change",
+                from.as_str()
+            ),
+        ));
+    }
+    if patch.status.is_none() && patch.outcome.is_none() {
+        return Err(StoreError::invalid(
+            "status",
+            "required",
+            "send status, outcome or both",
+        ));
+    }
+    let to = patch.status.unwrap_or(from);
+    if to != from && !may_move(from, to) {
+        return Err(StoreError::conflict(
+            "invalid-transition",
+            format!(
+                "a complaint cannot move from {} to {}; allowed: open → investigating, open → dismissed, investigating → resolved or dismissed",
+                from.as_str(),
+                to.as_str()
+            ),
+        ));
+    }
+    if patch.status.is_some() && to == from {
+        return Err(StoreError::conflict(
+            "invalid-transition",
+            format!("this complaint is already {}", from.as_str()),
+        ));
+    }
+    let outcome = match &patch.outcome {
+        Some(o) => Some(
+            bounded_text(o, 1, MAX_TEXT)
+                .map_err(|e| StoreError::Invalid(Violations::single("outcome", e)))?,
+        ),
+        None => None,
+    };
+    if to.needs_outcome() && outcome.is_none() && c.outcome.is_none() {
+        return Err(StoreError::invalid(
+            "outcome",
+            "required",
+            format!(
+                "an outcome note is needed to mark a complaint {}",
+                to.as_str()
+            ),
+        ));
+    }
+    let mut changed = Vec::new();
+    let (version, network_id) = (c.version, c.network_id.clone());
+    let mut am = c.into_active_model();
+    if to != from {
+        am.status = Set(to.as_str().to_owned());
+        changed.push("status");
+        if to.is_closed() {
+            am.closed_at = Set(Some(now));
+            changed.push("closed_at");
+        }
+    }
+    if let Some(o) = outcome {
+        am.outcome = Set(Some(o));
+        changed.push("outcome");
+    }
+    am.handled_by = Set(Some(principal.user_id.clone()));
+    changed.push("handled_by");
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let c = am.update(&txn).await?;
+    let messages = if to != from {
+        vec![
+            Message::event(
+                "complaint.status_changed",
+                "complaint",
+                &c.id,
+                json!({
+                    "complaint_id": c.id, "network_id": network_id,
+                    "from": from.as_str(), "status": to.as_str(),
+                }),
+            )
+            .network(&network_id),
+        ]
+    } else {
+        vec![]
+    };
+    let action = if to != from {
+        "complaint.status_changed"
+    } else {
+        "complaint.updated"
+    };
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new(action, "complaint", &c.id)
+            .network(&network_id)
+            .changed(changed),
+        messages,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ComplaintStatus::*;
+    use super::*;
+
+    #[test]
+    fn the_workflow() {
+        let allowed = [
+            (Open, Investigating),
+            (Open, Dismissed),
+            (Investigating, Resolved),
+            (Investigating, Dismissed),
+        ];
+        for &from in ComplaintStatus::ALL {
+            for &to in ComplaintStatus::ALL {
+                assert_eq!(
+                    may_move(from, to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} → {to:?}"
+                );
+            }
+        }
+        assert!(
+            !may_move(Open, Resolved),
+            "resolving needs an investigation"
+        );
+        assert!(Resolved.is_closed() && Dismissed.is_closed());
+        assert!(!Open.is_closed() && !Investigating.is_closed());
+    }
+
+    #[test]
+    fn statuses_parse() {
+        for &s in ComplaintStatus::ALL {
+            assert_eq!(ComplaintStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ComplaintStatus::parse_field(" open ").ok(), Some(Open));
+        assert_eq!(
+            ComplaintStatus::parse_field("closed").map_err(|e| e.code),
+            Err("invalid_value")
+        );
+    }
+}

@@ -1,1 +1,378 @@
-//! (being written)
+//! Safeguarding concerns: a participant of a match raises one to the
+//! programme's safeguarding lead.
+//!
+//! Delivery is an email (outbox) to the lead with the category, the
+//! summary written for the lead, who raised it and the programme — never
+//! any private note. When the programme has no lead, or its lead is no
+//! longer a manager of the network, every manager of the network gets the
+//! email instead and the concern is recorded without a lead. An event
+//! `safeguarding.concern_raised` tells integrations that a concern exists
+//! (ids, programme, category, who raised it, the lead) without its text.
+//!
+//! Who reads concerns: the person who raised one; the programme's
+//! safeguarding lead (while a manager); the lead it was delivered to
+//! (while a manager); and, while the programme has no lead who is a
+//! manager, the network's managers (the people it is delivered to).
+use chrono::Utc;
+use peerhub_domain::Invalid;
+use peerhub_domain::access::{Need, Principal};
+use peerhub_domain::account::{NetworkRole, UserStatus};
+use peerhub_domain::meeting::bounded_text_multiline;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+
+use crate::Db;
+use crate::access;
+use crate::entities::{network_member, programme, safeguarding_concern, user};
+use crate::error::StoreError;
+use crate::matching;
+use crate::page::{Page, PageRequest};
+use crate::trail::{self, Audit, Ctx, Message, new_id};
+
+/// Longest summary, in characters (after trimming).
+pub const SUMMARY_MAX: usize = 4_000;
+
+/// The outbox topic of the lead's email and of the integration event.
+pub const TOPIC: &str = "safeguarding.concern_raised";
+
+/// What a concern is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    RiskToSelf,
+    RiskToOthers,
+    PatientSafety,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 4] = [
+        Category::RiskToSelf,
+        Category::RiskToOthers,
+        Category::PatientSafety,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::RiskToSelf => "risk_to_self",
+            Category::RiskToOthers => "risk_to_others",
+            Category::PatientSafety => "patient_safety",
+            Category::Other => "other",
+        }
+    }
+
+    /// In plain words, for the lead's email.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::RiskToSelf => "risk to self",
+            Category::RiskToOthers => "risk to others",
+            Category::PatientSafety => "patient safety",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
+    }
+
+    /// Parses or explains which values are allowed.
+    pub fn parse_field(s: &str) -> Result<Self, Invalid> {
+        Self::parse(s).ok_or_else(|| {
+            Invalid::new(
+                "invalid_value",
+                format!(
+                    "must be one of {}",
+                    Self::ALL.map(Category::as_str).join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// A concern's summary: trimmed, 1 to [`SUMMARY_MAX`] characters, newlines
+/// and tabs allowed.
+pub fn summary_of(raw: &str) -> Result<String, Invalid> {
+    let s = bounded_text_multiline(raw, SUMMARY_MAX)?;
+    if s.is_empty() {
+        return Err(Invalid::new("required", "must not be empty"));
+    }
+    Ok(s)
+}
+
+/// What a participant raises.
+#[derive(Debug, Clone)]
+pub struct NewConcern {
+    pub category: String,
+    pub summary: String,
+}
+
+/// The programme's safeguarding lead if they are (still) a manager of its
+/// network.
+async fn effective_lead<C: ConnectionTrait>(
+    conn: &C,
+    p: &programme::Model,
+) -> Result<Option<String>, StoreError> {
+    let Some(lead) = &p.safeguarding_lead_id else {
+        return Ok(None);
+    };
+    let role = access::role_in(conn, lead, &p.network_id).await?;
+    Ok((role == Some(NetworkRole::Manager)).then(|| lead.clone()))
+}
+
+/// The people a concern is delivered to: the lead, or every manager.
+async fn recipients<C: ConnectionTrait>(
+    conn: &C,
+    network_id: &str,
+    lead: Option<&str>,
+) -> Result<Vec<user::Model>, StoreError> {
+    let ids: Vec<String> = match lead {
+        Some(l) => vec![l.to_owned()],
+        None => {
+            network_member::Entity::find()
+                .select_only()
+                .column(network_member::Column::UserId)
+                .filter(network_member::Column::NetworkId.eq(network_id))
+                .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
+                .into_tuple()
+                .all(conn)
+                .await?
+        }
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Status.ne(UserStatus::Erased.as_str()))
+        .order_by_asc(user::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Raises a concern on a match (its participants only, in any status).
+pub async fn raise(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    match_id: &str,
+    input: NewConcern,
+) -> Result<safeguarding_concern::Model, StoreError> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let a = matching::participant_access(&txn, principal, match_id).await?;
+    let mut v = peerhub_domain::Violations::new();
+    let category = v.check("category", Category::parse_field(&input.category));
+    let summary = v.check("summary", summary_of(&input.summary));
+    v.into_result()?;
+    let (Some(category), Some(summary)) = (category, summary) else {
+        return Err(StoreError::Internal("validated concern incomplete".into()));
+    };
+    let p = a.programme;
+    let lead = effective_lead(&txn, &p).await?;
+    let to = recipients(&txn, &p.network_id, lead.as_deref()).await?;
+    let raiser = user::Entity::find_by_id(principal.user_id.clone())
+        .one(&txn)
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_else(|| "A participant".into());
+    let c = safeguarding_concern::ActiveModel {
+        id: Set(new_id()),
+        match_id: Set(a.m.id.clone()),
+        programme_id: Set(p.id.clone()),
+        network_id: Set(p.network_id.clone()),
+        raised_by: Set(principal.user_id.clone()),
+        lead_id: Set(lead.clone()),
+        category: Set(category.as_str().to_owned()),
+        summary: Set(summary),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    let why = if lead.is_some() {
+        "You are this programme's safeguarding lead."
+    } else {
+        "This programme has no safeguarding lead who is a manager of the network, so every manager receives this notice. Please agree who follows it up, and name a safeguarding lead for the programme."
+    };
+    let mut messages: Vec<Message> = to
+        .iter()
+        .map(|u| {
+            Message::email(
+                TOPIC,
+                "safeguarding_concern",
+                &c.id,
+                &u.email,
+                json!({
+                    "subject": format!("Safeguarding concern raised in {}", p.name),
+                    "body": format!(
+                        "{raiser} raised a safeguarding concern in the programme \"{}\".\n\nCategory: {}\n\nWhat they wrote for you:\n{}\n\n{why}\nConcern {} on match {}: read it with GET /v1/safeguarding-concerns/{}.",
+                        p.name,
+                        category.label(),
+                        c.summary,
+                        c.id,
+                        c.match_id,
+                        c.id,
+                    ),
+                    "concern_id": c.id,
+                    "programme_id": p.id,
+                    "match_id": c.match_id,
+                    "category": c.category,
+                }),
+            )
+            .network(&p.network_id)
+        })
+        .collect();
+    messages.push(
+        Message::event(
+            TOPIC,
+            "safeguarding_concern",
+            &c.id,
+            json!({
+                "concern_id": c.id,
+                "match_id": c.match_id,
+                "programme_id": p.id,
+                "programme_name": p.name,
+                "network_id": p.network_id,
+                "category": c.category,
+                "raised_by": c.raised_by,
+                "lead_id": c.lead_id,
+                "raised_at": c.created_at,
+            }),
+        )
+        .network(&p.network_id),
+    );
+    trail::write(
+        &txn,
+        ctx,
+        now,
+        Audit::new("safeguarding_concern.raised", "safeguarding_concern", &c.id)
+            .network(&p.network_id)
+            .changed(vec!["category", "summary"]),
+        messages,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// True when `user_id` manages the network.
+async fn is_manager<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    network_id: &str,
+) -> Result<bool, StoreError> {
+    Ok(access::role_in(conn, user_id, network_id).await? == Some(NetworkRole::Manager))
+}
+
+/// A programme's concerns, newest first, for its safeguarding lead (or,
+/// while it has no lead who is a manager, for the network's managers).
+/// Non-managers get 404 `programme`; other managers 403
+/// `not-safeguarding-lead`.
+pub async fn list_for_programme<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    programme_id: &str,
+    page: &PageRequest,
+) -> Result<Page<safeguarding_concern::Model>, StoreError> {
+    let pa = matching::programme_access(conn, principal, programme_id, Need::Member).await?;
+    if !pa.manager {
+        return Err(StoreError::NotFound("programme"));
+    }
+    let p = pa.programme;
+    let allowed = match effective_lead(conn, &p).await? {
+        Some(lead) => lead == principal.user_id,
+        None => is_manager(conn, &principal.user_id, &p.network_id).await?,
+    };
+    if !allowed {
+        return Err(StoreError::forbidden(
+            "not-safeguarding-lead",
+            "only the programme's safeguarding lead may read its safeguarding concerns",
+        ));
+    }
+    let mut q = safeguarding_concern::Entity::find()
+        .filter(safeguarding_concern::Column::ProgrammeId.eq(&p.id));
+    if let Some(after) = &page.after {
+        q = q.filter(safeguarding_concern::Column::Id.lt(after.clone()));
+    }
+    let mut items = q
+        .order_by_desc(safeguarding_concern::Column::Id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
+    let next_after = if items.len() as u64 > page.limit {
+        items.truncate(page.limit as usize);
+        items.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    Ok(Page { items, next_after })
+}
+
+/// One concern, for the person who raised it or a lead who may read it
+/// (see the module documentation); 404 `safeguarding concern` for anyone
+/// else.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    id: &str,
+) -> Result<safeguarding_concern::Model, StoreError> {
+    let hidden = StoreError::NotFound("safeguarding concern");
+    if principal.is_token() {
+        return Err(hidden);
+    }
+    let Some(c) = safeguarding_concern::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Err(hidden);
+    };
+    if c.raised_by == principal.user_id {
+        return Ok(c);
+    }
+    if !is_manager(conn, &principal.user_id, &c.network_id).await? {
+        return Err(hidden);
+    }
+    if c.lead_id.as_deref() == Some(principal.user_id.as_str()) {
+        return Ok(c);
+    }
+    let Some(p) = programme::Entity::find_by_id(c.programme_id.clone())
+        .one(conn)
+        .await?
+    else {
+        return Err(hidden);
+    };
+    match effective_lead(conn, &p).await? {
+        Some(lead) if lead == principal.user_id => Ok(c),
+        None => Ok(c),
+        Some(_) => Err(hidden),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_parse_and_explain() {
+        for c in Category::ALL {
+            assert_eq!(Category::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(Category::parse(" other "), Some(Category::Other));
+        let e = Category::parse_field("danger").err();
+        assert_eq!(e.as_ref().map(|e| e.code), Some("invalid_value"));
+        assert!(e.is_some_and(|e| e.message.contains("patient_safety")));
+    }
+
+    #[test]
+    fn summary_is_required_and_bounded() {
+        assert_eq!(summary_of(" a\nb ").ok().as_deref(), Some("a\nb"));
+        assert_eq!(summary_of(" ").map_err(|e| e.code), Err("required"));
+        assert!(summary_of(&"x".repeat(SUMMARY_MAX)).is_ok());
+        assert_eq!(
+            summary_of(&"x".repeat(SUMMARY_MAX + 1)).map_err(|e| e.code),
+            Err("too_long")
+        );
+    }
+}

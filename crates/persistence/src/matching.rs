@@ -10,11 +10,11 @@ use peerhub_domain::account::NetworkRole;
 use peerhub_domain::matching::lifecycle::{
     self, Answer, DEFAULT_PROPOSAL_DAYS, MatchStatus, PROPOSAL_DAYS, Refusal,
 };
+use peerhub_domain::matching::plan::{Input, check_pair, plan};
 use peerhub_domain::matching::score::{
     Constraints, Exclusion, Kind, Participant, Preferences, Reason, Weights, check_settings,
     sensitive_map,
 };
-use peerhub_domain::matching::plan::{Input, check_pair, plan};
 use peerhub_domain::validation::{Invalid, Violations, bounded_text};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -23,16 +23,16 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use crate::Db;
 use crate::access;
-use crate::db::begin_write;
 use crate::accounts::{json_to_list, sensitive_of};
+use crate::db::begin_write;
 use crate::entities::{
     match_request, matching_run, peer_match, programme, programme_supporter, user,
 };
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
-use crate::Db;
 
 /// A programme the caller may see, with their standing in its network.
 #[derive(Debug, Clone)]
@@ -992,10 +992,7 @@ pub fn reasons_of(m: &peer_match::Model) -> Vec<StoredReason> {
 /// manager) and their points: a sensitive-preference reason is shown to
 /// the requester it belongs to only, and its points are left out of the
 /// score everyone else sees.
-pub fn visible_reasons(
-    reasons: &[StoredReason],
-    viewer: Option<&str>,
-) -> (i64, Vec<StoredReason>) {
+pub fn visible_reasons(reasons: &[StoredReason], viewer: Option<&str>) -> (i64, Vec<StoredReason>) {
     let shown: Vec<StoredReason> = reasons
         .iter()
         .filter(|r| match &r.private_to {
@@ -1021,6 +1018,7 @@ async fn insert_match<C: ConnectionTrait>(
     b_user: &str,
     score: i64,
     reasons: &[Reason],
+    users: &HashMap<String, user::Model>,
     now: chrono::DateTime<Utc>,
 ) -> Result<peer_match::Model, StoreError> {
     let expires_at = now + chrono::Duration::days(i64::from(p.proposal_days));
@@ -1053,13 +1051,6 @@ async fn insert_match<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     set_requests(conn, request_ids(&m), request_status::MATCHED, now).await?;
-    let emails = crate::meetings::names_by_id::<crate::entities::user::Entity, _>(
-        conn,
-        crate::entities::user::Column::Id,
-        crate::entities::user::Column::Email,
-        vec![m.user_a_id.clone(), m.user_b_id.clone()],
-    )
-    .await?;
     let mut messages = vec![
         Message::event(
             "match.proposed",
@@ -1073,7 +1064,7 @@ async fn insert_match<C: ConnectionTrait>(
         .network(&p.network_id),
     ];
     for u in [&m.user_a_id, &m.user_b_id] {
-        if let Some(email) = emails.get(u) {
+        if let Some(email) = users.get(u).map(|u| &u.email) {
             messages.push(
                 Message::email(
                     "match.proposed",
@@ -1105,8 +1096,72 @@ async fn insert_match<C: ConnectionTrait>(
     Ok(m)
 }
 
-/// Closes a pending match as declined (by `by`) or expired; its requests
-/// wait again.
+/// How a match closes, and by whom.
+#[derive(Debug, Clone)]
+pub(crate) struct Closing<'a> {
+    /// `Declined`, `Expired` or `Ended`.
+    pub to: MatchStatus,
+    /// Who declined or ended it (empty for an expiry).
+    pub by: &'a str,
+    /// Ended only: the private reason of whoever ended it.
+    pub end_reason: Option<String>,
+    /// Set when it closes as a side effect, e.g. `erased`.
+    pub how: Option<&'static str>,
+}
+
+/// Closes a match: declined or expired (its requests wait again) or ended
+/// (its requests close), with its audit entry and event.
+pub(crate) async fn close<C: ConnectionTrait>(
+    conn: &C,
+    ctx: &Ctx,
+    p: &programme::Model,
+    m: peer_match::Model,
+    c: Closing<'_>,
+    now: chrono::DateTime<Utc>,
+) -> Result<peer_match::Model, StoreError> {
+    let mut am = m.clone().into_active_model();
+    am.status = Set(c.to.as_str().into());
+    let mut changed = vec!["status"];
+    let (topic, requests_to) = match c.to {
+        MatchStatus::Declined => {
+            am.declined_by = Set(Some(c.by.to_owned()));
+            am.declined_at = Set(Some(now));
+            ("match.declined", request_status::WAITING)
+        }
+        MatchStatus::Ended => {
+            am.ended_by = Set(Some(c.by.to_owned()));
+            am.ended_at = Set(Some(now));
+            am.end_reason = Set(c.end_reason);
+            changed.push("ended_at");
+            ("match.ended", request_status::CLOSED)
+        }
+        _ => ("match.expired", request_status::WAITING),
+    };
+    am.version = Set(m.version + 1);
+    am.updated_at = Set(now);
+    let m = am.update(conn).await?;
+    set_requests(conn, request_ids(&m), requests_to, now).await?;
+    let mut payload = json!({"match_id": m.id, "programme_id": p.id, "status": m.status});
+    if !c.by.is_empty() {
+        payload["by"] = json!(c.by);
+    }
+    if let Some(how) = c.how {
+        payload["how"] = json!(how);
+    }
+    trail::write(
+        conn,
+        ctx,
+        now,
+        Audit::new(topic, "match", &m.id)
+            .network(&p.network_id)
+            .changed(changed),
+        vec![Message::event(topic, "match", &m.id, payload).network(&p.network_id)],
+    )
+    .await?;
+    Ok(m)
+}
+
+/// Closes a pending match as declined (by `by`) or expired.
 async fn close_pending<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
@@ -1116,40 +1171,13 @@ async fn close_pending<C: ConnectionTrait>(
     by: &str,
     now: chrono::DateTime<Utc>,
 ) -> Result<peer_match::Model, StoreError> {
-    let mut am = m.clone().into_active_model();
-    am.status = Set(to.as_str().into());
-    if to == MatchStatus::Declined {
-        am.declined_by = Set(Some(by.to_owned()));
-        am.declined_at = Set(Some(now));
-    }
-    am.version = Set(m.version + 1);
-    am.updated_at = Set(now);
-    let m = am.update(conn).await?;
-    set_requests(conn, request_ids(&m), request_status::WAITING, now).await?;
-    let topic = if to == MatchStatus::Declined {
-        "match.declined"
-    } else {
-        "match.expired"
+    let c = Closing {
+        to,
+        by,
+        end_reason: None,
+        how: None,
     };
-    trail::write(
-        conn,
-        ctx,
-        now,
-        Audit::new(topic, "match", &m.id)
-            .network(&p.network_id)
-            .changed(vec!["status"]),
-        vec![
-            Message::event(
-                topic,
-                "match",
-                &m.id,
-                json!({"match_id": m.id, "programme_id": p.id, "status": m.status}),
-            )
-            .network(&p.network_id),
-        ],
-    )
-    .await?;
-    Ok(m)
+    close(conn, ctx, p, m, c, now).await
 }
 
 /// Writes `expired` on a programme's pending proposals past their deadline
@@ -1252,40 +1280,36 @@ pub async fn answer(
     };
     let to = lifecycle::next(status, what, mine, other)
         .map_err(|r| StoreError::conflict(r.code(), r.message()))?;
-    if to == MatchStatus::Declined {
-        let m = close_pending(&txn, ctx, &p, m, to, user_id, now).await?;
+    if to != MatchStatus::Accepted && to != MatchStatus::Active {
+        let c = Closing {
+            to,
+            by: user_id,
+            end_reason,
+            how: None,
+        };
+        let m = close(&txn, ctx, &p, m, c, now).await?;
         txn.commit().await?;
         return Ok(m);
     }
     let mut am = m.clone().into_active_model();
     am.status = Set(to.as_str().into());
-    let (topic, changed) = match what {
-        Answer::Accept => {
-            if side_a {
-                am.accepted_a_at = Set(Some(now));
-            } else {
-                am.accepted_b_at = Set(Some(now));
-            }
-            if to == MatchStatus::Active {
-                am.activated_at = Set(Some(now));
-                ("match.activated", vec!["status", "accepted", "activated_at"])
-            } else {
-                ("match.accepted", vec!["status", "accepted"])
-            }
-        }
-        _ => {
-            am.ended_by = Set(Some(user_id.to_owned()));
-            am.ended_at = Set(Some(now));
-            am.end_reason = Set(end_reason);
-            ("match.ended", vec!["status", "ended_at"])
-        }
+    if side_a {
+        am.accepted_a_at = Set(Some(now));
+    } else {
+        am.accepted_b_at = Set(Some(now));
+    }
+    let (topic, changed) = if to == MatchStatus::Active {
+        am.activated_at = Set(Some(now));
+        (
+            "match.activated",
+            vec!["status", "accepted", "activated_at"],
+        )
+    } else {
+        ("match.accepted", vec!["status", "accepted"])
     };
     am.version = Set(m.version + 1);
     am.updated_at = Set(now);
     let m = am.update(&txn).await?;
-    if to == MatchStatus::Ended {
-        set_requests(&txn, request_ids(&m), request_status::CLOSED, now).await?;
-    }
     trail::write(
         &txn,
         ctx,
@@ -1334,9 +1358,11 @@ pub async fn list_matches(
         None => {}
         Some(MatchStatus::Expired) => {
             q = q.filter(
-                peer_match::Column::Status.eq("expired").or(peer_match::Column::Status
-                    .is_in(["proposed", "accepted"])
-                    .and(peer_match::Column::ExpiresAt.lte(now))),
+                peer_match::Column::Status
+                    .eq("expired")
+                    .or(peer_match::Column::Status
+                        .is_in(["proposed", "accepted"])
+                        .and(peer_match::Column::ExpiresAt.lte(now))),
             );
         }
         Some(s) if s.is_pending() => {
@@ -1447,7 +1473,11 @@ async fn waiting_request<C: ConnectionTrait>(
         .await?
         .filter(|r| r.programme_id == p.id)
         .ok_or_else(|| {
-            StoreError::invalid(field, "unknown_request", "is not a request in this programme")
+            StoreError::invalid(
+                field,
+                "unknown_request",
+                "is not a request in this programme",
+            )
         })?;
     if r.status != request_status::WAITING {
         return Err(StoreError::conflict(
@@ -1584,6 +1614,7 @@ pub async fn create_manual(
             &s.user_id,
             score,
             &reasons,
+            &users,
             now,
         )
         .await?
@@ -1614,6 +1645,7 @@ pub async fn create_manual(
             &b.user_id,
             score,
             &reasons,
+            &users,
             now,
         )
         .await?
@@ -1723,8 +1755,8 @@ pub async fn run(
             .map(|u| u.display_name.clone())
             .unwrap_or_default()
     };
-    let open = open_matches_by_supporter(&txn, supporters.iter().map(|s| s.id.clone()).collect())
-        .await?;
+    let open =
+        open_matches_by_supporter(&txn, supporters.iter().map(|s| s.id.clone()).collect()).await?;
     let mut result = RunResult::default();
     let mut engine_supporters = Vec::new();
     for s in &supporters {
@@ -1819,6 +1851,7 @@ pub async fn run(
                     &b_user,
                     pair.score,
                     &pair.reasons,
+                    &users,
                     now,
                 )
                 .await?

@@ -1067,7 +1067,7 @@ pub async fn attendance<C: ConnectionTrait>(
 }
 
 /// One text column of rows by id (names for display).
-pub(crate) async fn names_by_id<E: EntityTrait, C: ConnectionTrait>(
+async fn names_by_id<E: EntityTrait, C: ConnectionTrait>(
     conn: &C,
     id: E::Column,
     name: E::Column,

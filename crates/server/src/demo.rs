@@ -264,6 +264,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     load_communities(db).await?;
     load_memberships(db).await?;
     crate::demo_meetings::load(db).await?;
+    crate::demo_matching::load(db).await?;
     Ok(logins)
 }
 

@@ -46,11 +46,17 @@ async fn mutual_programme(app: &TestApp, w: &MatchWorld, constraints: Value) -> 
 }
 
 fn field_of(problem: &Value) -> String {
-    problem["errors"][0]["field"].as_str().unwrap_or("").to_owned()
+    problem["errors"][0]["field"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 fn code_of(problem: &Value) -> String {
-    problem["errors"][0]["code"].as_str().unwrap_or("").to_owned()
+    problem["errors"][0]["code"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
 }
 
 // ---------------------------------------------------------------------------

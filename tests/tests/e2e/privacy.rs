@@ -313,3 +313,154 @@ dual! {
         app.post(&format!("/v1/communities/{cid}/terms/{}/approve", d["version"]), Some(&manager), json!({})).await.problem(409, "community-archived");
     }
 }
+
+// ---------------------------------------------------------------- matching
+
+async fn exec(app: &TestApp, sql: &str) {
+    use peerhub_persistence::sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+fn texts(v: &serde_json::Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x[key].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+dual! {
+    async fn export_holds_my_matching_data_and_not_the_other_persons(app) {
+        use peerhub_tests::matching_world::match_world;
+        let w = match_world(app, "px-match").await;
+        // one shared reason and one private reason for each side
+        exec(app, &format!(
+            r#"UPDATE matches SET score = 47, reasons = '[{{"feature":"profession","points":30,"text":"same profession: +30","private_to":null}},{{"feature":"preferences","points":10,"text":"PEER-PRIVATE-REASON","private_to":"{}"}},{{"feature":"preferences","points":7,"text":"SUPPORTER-PRIVATE-REASON","private_to":"{}"}}]' WHERE id = '{}'"#,
+            w.peer.id, w.supporter.id, w.match_id
+        ))
+        .await;
+        app.post(&w.match_path("/sessions"), Some(&w.peer.token), json!({"held_on": chrono::Utc::now().date_naive(), "duration_minutes": 50}))
+            .await
+            .expect(201);
+        app.post(&w.match_path("/notes"), Some(&w.peer.token), json!({"body": "PEER-NOTE text"})).await.expect(201);
+        app.post(&w.match_path("/notes"), Some(&w.supporter.token), json!({"body": "SUPPORTER-NOTE text"})).await.expect(201);
+        app.post(&w.match_path("/concerns"), Some(&w.peer.token), json!({"category": "other", "summary": "PEER-CONCERN"}))
+            .await
+            .expect(201);
+        app.post(&w.match_path("/concerns"), Some(&w.supporter.token), json!({"category": "other", "summary": "SUPPORTER-CONCERN"}))
+            .await
+            .expect(201);
+        app.post(&w.match_path("/end"), Some(&w.supporter.token), json!({"reason": "SUPPORTER-END-REASON"}))
+            .await
+            .expect(200);
+        app.post(&w.match_path("/feedback"), Some(&w.peer.token), json!({"overall": 4, "felt_safe": 5, "helpfulness": 4, "would_recommend": true}))
+            .await
+            .expect(201);
+        app.post("/v1/complaints", Some(&w.peer.token), json!({"network_id": w.network_id, "match_id": w.match_id, "summary": "PEER-COMPLAINT"}))
+            .await
+            .expect(201);
+
+        let r = app.get("/v1/me/export", Some(&w.peer.token)).await;
+        let x = r.expect(200)["matching"].clone();
+        assert_eq!(x["requests"][0]["id"], w.peer_request_id.as_str());
+        assert_eq!(x["requests"][0]["preferences"]["areas"], json!(["burnout"]));
+        assert_eq!(x["requests"][0]["availability"], "Tuesday evenings");
+        assert_eq!(x["requests"][0]["programme_name"], "Peer support");
+        let m = &x["matches"][0];
+        assert_eq!(x["matches"].as_array().map(Vec::len), Some(1));
+        assert_eq!(m["id"], w.match_id.as_str());
+        assert_eq!(m["programme_id"], w.programme_id.as_str());
+        assert_eq!(m["with_user_id"], w.supporter.id.as_str());
+        assert_eq!(m["status"], "ended");
+        assert_eq!(m["ended_by"], w.supporter.id.as_str());
+        assert_eq!(m["end_reason"], serde_json::Value::Null, "the other person's private end reason");
+        assert_eq!(texts(&m["reasons"], "text"), vec!["same profession: +30", "PEER-PRIVATE-REASON"]);
+        assert_eq!(m["score"], 40, "the other person's private points are left out");
+        assert_eq!(x["sessions"][0]["duration_minutes"], 50);
+        assert_eq!(texts(&x["notes"], "body"), vec!["PEER-NOTE text"]);
+        assert_eq!(x["feedback"][0]["overall"], 4);
+        assert_eq!(texts(&x["concerns_raised"], "summary"), vec!["PEER-CONCERN"]);
+        assert_eq!(texts(&x["complaints_made"], "summary"), vec!["PEER-COMPLAINT"]);
+        for other in ["SUPPORTER-NOTE", "SUPPORTER-PRIVATE-REASON", "SUPPORTER-END-REASON", "SUPPORTER-CONCERN"] {
+            assert!(!r.text.contains(other), "{other} in the peer's export");
+        }
+
+        let r = app.get("/v1/me/export", Some(&w.supporter.token)).await;
+        let x = r.expect(200)["matching"].clone();
+        assert_eq!(x["requests"], json!([]));
+        assert_eq!(x["supporter_roles"][0]["id"], w.supporter_id.as_str());
+        assert_eq!(x["supporter_roles"][0]["capacity"], 2);
+        let m = &x["matches"][0];
+        assert_eq!(m["with_user_id"], w.peer.id.as_str());
+        assert_eq!(m["end_reason"], "SUPPORTER-END-REASON");
+        assert_eq!(m["score"], 37);
+        assert_eq!(texts(&x["notes"], "body"), vec!["SUPPORTER-NOTE text"]);
+        assert_eq!(x["sessions"].as_array().map(Vec::len), Some(1), "sessions of my matches, whoever logged them");
+        assert_eq!(x["feedback"], json!([]));
+        for other in ["PEER-NOTE", "PEER-PRIVATE-REASON", "PEER-CONCERN", "PEER-COMPLAINT"] {
+            assert!(!r.text.contains(other), "{other} in the supporter's export");
+        }
+        // a manager's export has none of it
+        let r = app.get("/v1/me/export", Some(&w.manager.token)).await;
+        assert_eq!(r.expect(200)["matching"]["matches"], json!([]));
+        assert!(!r.text.contains("PEER-") && !r.text.contains("SUPPORTER-"));
+    }
+}
+
+dual! {
+    async fn erasure_deletes_notes_ends_matches_and_withdraws_requests(app) {
+        use peerhub_tests::matching_world::match_world;
+        let w = match_world(app, "px-erase").await;
+        app.post(&w.match_path("/notes"), Some(&w.peer.token), json!({"body": "mine"})).await.expect(201);
+        let theirs = app.post(&w.match_path("/notes"), Some(&w.supporter.token), json!({"body": "theirs"})).await.expect(201);
+        app.post(&w.match_path("/concerns"), Some(&w.peer.token), json!({"category": "other", "summary": "kept"}))
+            .await
+            .expect(201);
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&w.peer.token))).await.expect(204);
+
+        let q = |sql: String| async move { app.query(&sql).await };
+        assert_eq!(q(format!("SELECT COUNT(*) FROM match_notes WHERE author_id = '{}'", w.peer.id)).await[0][0], 0, "my notes are deleted");
+        let kept = app.get(&format!("/v1/notes/{}", theirs["id"].as_str().unwrap()), Some(&w.supporter.token)).await.expect(200);
+        assert_eq!(kept["body"], "theirs", "the other participant keeps theirs");
+        let m = q(format!("SELECT status, ended_by FROM matches WHERE id = '{}'", w.match_id)).await;
+        assert_eq!(m[0], vec![json!("ended"), json!(w.peer.id)], "the active match ends");
+        assert_eq!(app.get(&w.match_path(""), Some(&w.supporter.token)).await.expect(200)["status"], "ended");
+        let r = q(format!("SELECT status, open_user_id FROM match_requests WHERE id = '{}'", w.peer_request_id)).await;
+        assert_eq!(r[0], vec![json!("closed"), serde_json::Value::Null], "closed with its match, as when a match ends");
+        assert_eq!(
+            q(format!("SELECT COUNT(*) FROM safeguarding_concerns WHERE raised_by = '{}'", w.peer.id)).await[0][0],
+            1,
+            "safeguarding records are kept (the id now names nobody)"
+        );
+        assert_eq!(q(format!("SELECT COUNT(*) FROM outbox WHERE topic = 'match.ended' AND aggregate_id = '{}'", w.match_id)).await[0][0], 1);
+
+        // a waiting request is withdrawn
+        let req = app
+            .post(&w.programme_path("/requests"), Some(&w.member.token), json!({"preferences": {"areas": ["sleep"]}}))
+            .await
+            .expect(201);
+        let rid = req["id"].as_str().unwrap().to_owned();
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&w.member.token))).await.expect(204);
+        let r = q(format!("SELECT status, open_user_id FROM match_requests WHERE id = '{rid}'")).await;
+        assert_eq!(r[0], vec![json!("withdrawn"), serde_json::Value::Null]);
+        let withdrawn = q(format!("SELECT COUNT(*) FROM match_requests WHERE id = '{rid}' AND withdrawn_at IS NOT NULL")).await;
+        assert_eq!(withdrawn[0][0], 1);
+    }
+}
+
+dual! {
+    async fn erasing_a_supporter_declines_their_proposals_and_pauses_them(app) {
+        use peerhub_tests::matching_world::match_world_proposed;
+        let w = match_world_proposed(app, "px-erase-sup").await;
+        app.send(app.req(reqwest::Method::DELETE, "/v1/me", Some(&w.supporter.token))).await.expect(204);
+        let m = app.query(&format!("SELECT status, declined_by FROM matches WHERE id = '{}'", w.match_id)).await;
+        assert_eq!(m[0], vec![json!("declined"), json!(w.supporter.id)]);
+        let r = app.query(&format!("SELECT status, open_user_id FROM match_requests WHERE id = '{}'", w.peer_request_id)).await;
+        assert_eq!(r[0], vec![json!("waiting"), json!(w.peer.id)], "the peer's request waits again");
+        let s = app.query(&format!("SELECT status FROM programme_supporters WHERE id = '{}'", w.supporter_id)).await;
+        assert_eq!(s[0][0], "paused");
+    }
+}

@@ -111,7 +111,9 @@ pub fn next(
     other_accepted: bool,
 ) -> Result<MatchStatus, Refusal> {
     match answer {
-        Answer::Accept | Answer::Decline if !status.is_pending() => Err(Refusal::NotPending(status)),
+        Answer::Accept | Answer::Decline if !status.is_pending() => {
+            Err(Refusal::NotPending(status))
+        }
         Answer::Accept if mine_accepted => Err(Refusal::AlreadyAccepted),
         Answer::Accept if other_accepted => Ok(MatchStatus::Active),
         Answer::Accept => Ok(MatchStatus::Accepted),
@@ -168,10 +170,7 @@ mod tests {
                 next(s, Answer::Decline, false, false),
                 Err(Refusal::NotPending(s))
             );
-            assert_eq!(
-                next(s, Answer::End, true, true),
-                Err(Refusal::NotActive(s))
-            );
+            assert_eq!(next(s, Answer::End, true, true), Err(Refusal::NotActive(s)));
         }
     }
 
@@ -197,7 +196,10 @@ mod tests {
         let at = t + Duration::days(1);
         assert_eq!(MatchStatus::Proposed.at(at, t), MatchStatus::Proposed);
         assert_eq!(MatchStatus::Accepted.at(at, at), MatchStatus::Expired);
-        assert_eq!(MatchStatus::Active.at(at, at + Duration::days(3)), MatchStatus::Active);
+        assert_eq!(
+            MatchStatus::Active.at(at, at + Duration::days(3)),
+            MatchStatus::Active
+        );
         assert!(MatchStatus::Active.is_open());
         assert!(!MatchStatus::Ended.is_open());
     }

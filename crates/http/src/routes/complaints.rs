@@ -1,5 +1,425 @@
-//! (being written)
+//! Complaints about the matching process: about a match or a member.
+//! Managers of the network see and handle them; the complainant sees their
+//! own complaint's status (without the managers' outcome note).
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use peerhub_domain::FieldViolation;
+use peerhub_persistence::complaints::{
+    self, About, ComplaintPatch, ComplaintStatus, ListFilter, Standing,
+};
+use peerhub_persistence::entities::complaint;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use validator::Validate;
+
+use crate::auth::Auth;
+use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::pagination::{PageQuery, page_response};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+
+const EX_COMPLAINT_ID: &str = "0193a6f2-9b01-7b3a-9d4e-2f1a0b9c8d7e";
+const EX_MATCH_ID: &str = "0193a6f2-9a01-7b3a-9d4e-2f1a0b9c8d7e";
+const EX_MANAGER_ID: &str = "0193a6f2-3333-7b3a-9d4e-2f1a0b9c8d7e";
 
 /// Registers this module's handlers.
-pub fn register(_cfg: &mut ServiceConfig) {}
+pub fn register(cfg: &mut ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(get_one)
+        .service(update);
+}
+
+/// A new complaint: about a match you are in, or about another member.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "network_id": super::EX_NETWORK_ID, "match_id": EX_MATCH_ID,
+    "summary": "My supporter cancelled four sessions in a row without notice and I was not offered another match."
+}))]
+pub struct CreateComplaint {
+    #[schema(format = Uuid)]
+    #[validate(length(max = 64))]
+    pub network_id: String,
+    /// A match of this network you are a participant of. Exactly one of
+    /// `match_id` and `subject_user_id`.
+    #[schema(format = Uuid)]
+    #[validate(length(max = 64))]
+    pub match_id: Option<String>,
+    /// Another member of this network.
+    #[schema(format = Uuid)]
+    #[validate(length(max = 64))]
+    pub subject_user_id: Option<String>,
+    /// What happened, 1–4,000 characters (read by the network's managers).
+    pub summary: String,
+}
+
+/// What a complaint is about: exactly one member is present.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AboutView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub match_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub subject_user_id: Option<String>,
+}
+
+/// A complaint as the network's managers see it (`view: "manager"`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "view": "manager", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
+    "complainant_id": super::EX_USER_ID, "about": {"match_id": EX_MATCH_ID},
+    "summary": "My supporter cancelled four sessions in a row without notice and I was not offered another match.",
+    "status": "resolved", "outcome": "Spoke with the supporter and their supervisor; the peer was offered a new match.",
+    "handled_by": EX_MANAGER_ID, "closed_at": "2027-05-02T11:00:00Z", "version": 3,
+    "created_at": "2027-04-20T08:30:00Z", "updated_at": "2027-05-02T11:00:00Z"
+}))]
+pub struct ComplaintView {
+    /// Always `manager`.
+    pub view: &'static str,
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub network_id: String,
+    #[schema(format = Uuid)]
+    pub complainant_id: String,
+    pub about: AboutView,
+    pub summary: String,
+    /// `open`, `investigating`, `resolved` or `dismissed`.
+    pub status: String,
+    /// The managers' outcome note (required to resolve or dismiss).
+    pub outcome: Option<String>,
+    /// The manager who last acted on it.
+    #[schema(format = Uuid)]
+    pub handled_by: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The `ETag`.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A complaint as its complainant sees it (`view: "complainant"`): the
+/// status and their own text; the outcome note and who handled it are for
+/// managers.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "view": "complainant", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
+    "about": {"match_id": EX_MATCH_ID},
+    "summary": "My supporter cancelled four sessions in a row without notice and I was not offered another match.",
+    "status": "investigating", "closed_at": null,
+    "created_at": "2027-04-20T08:30:00Z", "updated_at": "2027-04-22T10:00:00Z"
+}))]
+pub struct OwnComplaintView {
+    /// Always `complainant`.
+    pub view: &'static str,
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub network_id: String,
+    pub about: AboutView,
+    /// The text you wrote.
+    pub summary: String,
+    /// `open`, `investigating`, `resolved` or `dismissed`.
+    pub status: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Either view of a complaint, told apart by `view`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!({
+    "view": "complainant", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
+    "about": {"match_id": EX_MATCH_ID},
+    "summary": "My supporter cancelled four sessions in a row without notice and I was not offered another match.",
+    "status": "open", "closed_at": null,
+    "created_at": "2027-04-20T08:30:00Z", "updated_at": "2027-04-20T08:30:00Z"
+}))]
+pub enum ComplaintItem {
+    Manager(ComplaintView),
+    Complainant(OwnComplaintView),
+}
+
+fn about(c: &complaint::Model) -> AboutView {
+    AboutView {
+        match_id: c.match_id.clone(),
+        subject_user_id: c.subject_user_id.clone(),
+    }
+}
+
+fn full_view(c: complaint::Model) -> ComplaintView {
+    ComplaintView {
+        view: "manager",
+        about: about(&c),
+        id: c.id,
+        network_id: c.network_id,
+        complainant_id: c.complainant_id,
+        summary: c.summary,
+        status: c.status,
+        outcome: c.outcome,
+        handled_by: c.handled_by,
+        closed_at: c.closed_at,
+        version: c.version,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+fn own_view(c: complaint::Model) -> OwnComplaintView {
+    OwnComplaintView {
+        view: "complainant",
+        about: about(&c),
+        id: c.id,
+        network_id: c.network_id,
+        summary: c.summary,
+        status: c.status,
+        closed_at: c.closed_at,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+    }
+}
+
+fn item(c: complaint::Model, standing: Standing) -> ComplaintItem {
+    match standing {
+        Standing::Manager => ComplaintItem::Manager(full_view(c)),
+        Standing::Complainant => ComplaintItem::Complainant(own_view(c)),
+    }
+}
+
+fn respond(status: StatusCode, c: complaint::Model, standing: Standing) -> HttpResponse {
+    let mut r = HttpResponse::build(status);
+    // Only managers can change a complaint, so only they get its version.
+    if standing == Standing::Manager {
+        r.insert_header(("ETag", etag(c.version)));
+    }
+    if status == StatusCode::CREATED {
+        r.insert_header(("Location", format!("/v1/complaints/{}", c.id)));
+    }
+    r.json(item(c, standing))
+}
+
+/// Raise a complaint (any member of the network) about a match you are in
+/// or about another member. It starts `open` and reaches the network's
+/// managers; `complaint.raised` carries ids only, never the summary.
+#[utoipa::path(
+    tag = "complaints",
+    operation_id = "createComplaint",
+    security(("bearer" = [])),
+    request_body = CreateComplaint,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
+    responses(
+        (status = 201, description = "Raised; the body is your view of it (a manager of the network gets the manager view)", body = ComplaintItem, headers(("Location" = String))),
+        (status = 404, description = "No such network visible to you, or no such match of it that you are in", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of `match_id` and `subject_user_id` (`one_of`, naming both), `subject_user_id` (`not_a_member`, `is_self`, `invalid_uuid`), `summary` (`required`, `too_long`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/complaints")]
+pub async fn create(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: JsonBody<CreateComplaint>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let network_id = uuid_field(&b.network_id, "network_id")?;
+    let about = match (&b.match_id, &b.subject_user_id) {
+        (Some(m), None) => About::Match(uuid_field(m, "match_id")?),
+        (None, Some(u)) => About::Member(uuid_field(u, "subject_user_id")?),
+        _ => {
+            let one_of = |field: &str| FieldViolation {
+                field: field.into(),
+                code: "one_of".into(),
+                message: "give exactly one of match_id and subject_user_id".into(),
+            };
+            return Err(ApiError::validation(vec![
+                one_of("match_id"),
+                one_of("subject_user_id"),
+            ]));
+        }
+    };
+    let c = complaints::raise(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &network_id,
+        about,
+        &b.summary,
+    )
+    .await?;
+    let standing = if complaints::handles(&state.db, &auth.0, &c.network_id).await? {
+        Standing::Manager
+    } else {
+        Standing::Complainant
+    };
+    Ok(respond(StatusCode::CREATED, c, standing))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplaintQuery {
+    /// Only this network's complaints: all of them for its managers, your
+    /// own for anyone else.
+    #[param(format = Uuid)]
+    pub network_id: Option<String>,
+    /// `open`, `investigating`, `resolved` or `dismissed`.
+    pub status: Option<String>,
+}
+
+crate::page_schema!(ComplaintPage, ComplaintItem);
+
+/// List complaints, oldest first: managers see every complaint of the
+/// networks they manage (manager view); everyone sees their own
+/// (complainant view, unless they manage its network).
+#[utoipa::path(
+    tag = "complaints",
+    operation_id = "listComplaints",
+    security(("bearer" = [])),
+    params(ComplaintQuery, PageQuery),
+    responses(
+        (status = 200, description = "Complaints, oldest first", body = ComplaintPage),
+        (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `network_id`, `status`, `limit` or `cursor`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/complaints")]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    auth: Auth,
+    f: web::Query<ComplaintQuery>,
+    q: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    if auth.0.is_token() {
+        return Err(ApiError::forbidden(
+            "insufficient-scope",
+            "this API token does not have a scope that this operation accepts",
+        ));
+    }
+    let network_id = f
+        .network_id
+        .as_deref()
+        .map(|n| uuid_field(n, "network_id"))
+        .transpose()?;
+    let status = f
+        .status
+        .as_deref()
+        .map(|s| {
+            ComplaintStatus::parse_field(s)
+                .map_err(|e| ApiError::field("status", e.code, e.message))
+        })
+        .transpose()?;
+    let page = q.to_request()?;
+    let p = complaints::list(
+        &state.db,
+        &auth.0,
+        &ListFilter { network_id, status },
+        &page,
+    )
+    .await?;
+    let managed = if auth.0.is_platform_admin {
+        None
+    } else {
+        Some(complaints::managed_networks(&state.db, &auth.0.user_id).await?)
+    };
+    Ok(page_response(&req, &state, p, |c| {
+        let standing = match &managed {
+            Some(m) if !m.contains(&c.network_id) => Standing::Complainant,
+            _ => Standing::Manager,
+        };
+        item(c, standing)
+    }))
+}
+
+/// Read a complaint: its complainant (complainant view) or a manager of its
+/// network (manager view, with `ETag`); 404 for everyone else.
+#[utoipa::path(
+    tag = "complaints",
+    operation_id = "getComplaint",
+    security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Complaint id")),
+    responses(
+        (status = 200, description = "The complaint", body = ComplaintItem, headers(("ETag" = String, description = "Manager view only"))),
+        (status = 404, description = "No such complaint visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/complaints/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "complaint")?;
+    let (c, standing) = complaints::find(&state.db, &auth.0, &id).await?;
+    Ok(respond(StatusCode::OK, c, standing))
+}
+
+/// A manager's change to a complaint.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "status": "resolved",
+    "outcome": "Spoke with the supporter and their supervisor; the peer was offered a new match."
+}))]
+pub struct ComplaintPatchBody {
+    /// The next status: `open → investigating`, `open → dismissed`,
+    /// `investigating → resolved | dismissed`.
+    pub status: Option<String>,
+    /// The outcome note, 1–4,000 characters; required (here or earlier) to
+    /// resolve or dismiss.
+    pub outcome: Option<String>,
+}
+
+/// Move a complaint on, or record its outcome note (managers of its
+/// network). Resolved and dismissed complaints are closed and cannot
+/// change. Emits `complaint.status_changed` (ids and statuses only).
+#[utoipa::path(
+    tag = "complaints",
+    operation_id = "updateComplaint",
+    security(("bearer" = [])),
+    request_body = ComplaintPatchBody,
+    params(("id" = uuid::Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
+    responses(
+        (status = 200, description = "Updated", body = ComplaintView, headers(("ETag" = String))),
+        (status = 403, description = "You raised it but do not manage the network (`forbidden`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such complaint visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition` (naming from and to), `complaint-closed`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`status` (`invalid_value`, `required` for an empty change), `outcome` (`required` to close, `too_long`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/v1/complaints/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<ComplaintPatchBody>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "complaint")?;
+    let b = body.0;
+    let status = b
+        .status
+        .as_deref()
+        .map(|s| {
+            ComplaintStatus::parse_field(s)
+                .map_err(|e| ApiError::field("status", e.code, e.message))
+        })
+        .transpose()?;
+    let c = complaints::update(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        ComplaintPatch {
+            status,
+            outcome: b.outcome,
+        },
+        if_match.0,
+    )
+    .await?;
+    Ok(respond(StatusCode::OK, c, Standing::Manager))
+}

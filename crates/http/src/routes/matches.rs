@@ -135,8 +135,8 @@ pub(crate) async fn match_views(
             let (score, reasons) =
                 matching::visible_reasons(&matching::reasons_of(&m), Some(viewer));
             let supporter = m.supporter_id.is_some();
-            let side = |user: &str, request: Option<&String>, role: &str, accepted| {
-                ParticipantView {
+            let side =
+                |user: &str, request: Option<&String>, role: &str, accepted| ParticipantView {
                     user_id: user.to_owned(),
                     display_name: names.get(user).cloned().unwrap_or_default(),
                     role: role.to_owned(),
@@ -146,8 +146,7 @@ pub(crate) async fn match_views(
                         .and_then(|r| requests.get(r))
                         .and_then(|r| r.availability.clone()),
                     accepted_at: accepted,
-                }
-            };
+                };
             let a = side(
                 &m.user_a_id,
                 Some(&m.request_a_id),

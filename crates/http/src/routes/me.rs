@@ -302,6 +302,11 @@ pub struct MyExport {
     pub meeting_responses: Vec<MeetingResponseRecord>,
     /// Actions from minutes that I own.
     pub actions: Vec<crate::routes::meetings::ActionView>,
+    /// Matching: my requests, supporter roles, matches (without what the
+    /// other person may not see), their sessions, my own notes, feedback,
+    /// concerns I raised and complaints I made.
+    #[schema(value_type = Object)]
+    pub matching: peerhub_persistence::privacy::MatchingExport,
 }
 
 /// One meeting answer or attendance record.
@@ -359,6 +364,7 @@ pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<Http
                 .map(|a| crate::routes::meetings::action_view(a, &names))
                 .collect()
         },
+        matching: x.matching,
         profile: me_view(&state, x.user).await?,
     };
     Ok(HttpResponse::Ok()

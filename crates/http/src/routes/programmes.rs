@@ -21,10 +21,10 @@ use validator::Validate;
 use super::matches::{MatchView, match_views};
 use super::meetings::with_etag;
 use crate::auth::Auth;
-use crate::routes::me::present;
 use crate::extract::{IfMatch, JsonBody, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::me::present;
 use crate::state::AppState;
 
 /// Registers this module's handlers (literal paths before templated ones).
@@ -372,7 +372,9 @@ pub async fn update(
     let p = a.programme;
     let patch = ProgrammePatch {
         name: b.name,
-        description: b.description.map(|d| Some(d).filter(|d| !d.trim().is_empty())),
+        description: b
+            .description
+            .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
         weights: b.weights.map(|w| w.over(matching::weights_of(&p))),
         constraints: b.constraints.map(|c| c.over(matching::constraints_of(&p))),
         proposal_days: b.proposal_days,
@@ -850,14 +852,8 @@ pub async fn list_requests(
         }
     };
     let only = (!a.manager).then_some(auth.0.user_id.as_str());
-    let page = matching::list_requests(
-        &state.db,
-        &a.programme.id,
-        only,
-        status,
-        &q.to_request()?,
-    )
-    .await?;
+    let page =
+        matching::list_requests(&state.db, &a.programme.id, only, status, &q.to_request()?).await?;
     let names = meetings::display_names(
         &state.db,
         page.items.iter().map(|r| r.user_id.clone()).collect(),
