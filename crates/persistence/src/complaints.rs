@@ -310,9 +310,29 @@ pub struct ComplaintPatch {
     pub outcome: Option<String>,
 }
 
+/// Whether `user_id` is the complainant, the member complained about, or a
+/// participant of the match complained about: such a manager may read the
+/// complaint but not handle it.
+async fn involved<C: ConnectionTrait>(
+    conn: &C,
+    c: &complaint::Model,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    if c.complainant_id == user_id || c.subject_user_id.as_deref() == Some(user_id) {
+        return Ok(true);
+    }
+    if let Some(mid) = &c.match_id {
+        let m = crate::entities::peer_match::Entity::find_by_id(mid.clone())
+            .one(conn)
+            .await?;
+        return Ok(m.is_some_and(|m| crate::matching::is_participant(&m, user_id)));
+    }
+    Ok(false)
+}
+
 /// Moves a complaint on or records its outcome note (managers of its
 /// network). 404 for people who cannot see it, 403 `forbidden` for the
-/// complainant, 409 `complaint-closed` once resolved or dismissed, 409
+/// complainant, 403 `conflict-of-interest` for a manager it involves, 409 `complaint-closed` once resolved or dismissed, 409
 /// `invalid-transition` for a move the workflow does not allow, 422
 /// `outcome` when closing without one. Sets `handled_by`, and `closed_at`
 /// on closing; emits `complaint.status_changed` (ids and status only).
@@ -339,6 +359,12 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound("complaint"))?;
     StoreError::check_version(if_match, c.version)?;
+    if involved(&txn, &c, &principal.user_id).await? {
+        return Err(StoreError::forbidden(
+            "conflict-of-interest",
+            "you made this complaint, it is about you, or it is about a match you are in; another manager (or a platform admin) handles it",
+        ));
+    }
     let from = ComplaintStatus::parse(&c.status)
         .ok_or_else(|| StoreError::Internal(format!("stored complaint status {}", c.status)))?;
     if from.is_closed() {

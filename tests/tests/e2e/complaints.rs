@@ -406,3 +406,33 @@ dual! {
         patch(app, &id, &w.admin, body, None).await.expect(200);
     }
 }
+
+dual! {
+    async fn a_manager_does_not_handle_a_complaint_that_involves_them(app) {
+        let w = match_world(app, "coi").await;
+        // About the manager themselves: they may read it, not handle it.
+        let c = raise(app, &w.peer.token, about_member(&w, &w.manager.id, SUMMARY)).await;
+        let id = id_of(&c);
+        app.get(&format!("/v1/complaints/{id}"), Some(&w.manager.token)).await.expect(200);
+        patch(app, &id, &w.manager.token, json!({"status": "investigating"}), None)
+            .await
+            .problem(403, "conflict-of-interest");
+        let v = patch(app, &id, &w.lead.token, json!({"status": "investigating"}), None)
+            .await
+            .expect(200);
+        assert_eq!(v["handled_by"], w.lead.id.as_str());
+        // Raised by a manager: another manager handles it.
+        let c = raise(app, &w.lead.token, about_member(&w, &w.member.id, SUMMARY)).await;
+        let id = id_of(&c);
+        patch(app, &id, &w.lead.token, json!({"status": "dismissed", "outcome": "Mine"}), None)
+            .await
+            .problem(403, "conflict-of-interest");
+        patch(app, &id, &w.manager.token, json!({"status": "dismissed", "outcome": "Outside our remit"}), None)
+            .await
+            .expect(200);
+        // The platform admin handles what involves every manager.
+        patch(app, &id_of(&raise(app, &w.manager.token, about_member(&w, &w.lead.id, SUMMARY)).await), &w.admin, json!({"status": "investigating"}), None)
+            .await
+            .expect(200);
+    }
+}

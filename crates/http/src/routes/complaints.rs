@@ -384,7 +384,7 @@ pub struct ComplaintPatchBody {
     params(("id" = uuid::Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
     responses(
         (status = 200, description = "Updated", body = ComplaintView, headers(("ETag" = String))),
-        (status = 403, description = "You raised it but do not manage the network (`forbidden`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "You raised it but do not manage the network (`forbidden`), or you manage it but it involves you: you raised it, it is about you or about a match you are in (`conflict-of-interest`)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such complaint visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid-transition` (naming from and to), `complaint-closed`", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
