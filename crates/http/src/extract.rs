@@ -170,8 +170,8 @@ impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for JsonBo
     }
 }
 
-/// A JSON body that may be left out: no body (or an empty one) is
-/// `T::default()`; a body must be JSON and valid like [`JsonBody`].
+/// A JSON body that may be left out: no body, an empty one or `null` is
+/// `T::default()`; any other body must be JSON and valid like [`JsonBody`].
 pub struct OptionalJsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + validator::Validate + Default + 'static> FromRequest
@@ -189,7 +189,7 @@ impl<T: DeserializeOwned + validator::Validate + Default + 'static> FromRequest
                 .map(|s| s.settings.max_body_bytes)
                 .unwrap_or(64 * 1024);
             let bytes = read_body(&req, &mut payload, limit).await?;
-            if bytes.iter().all(u8::is_ascii_whitespace) {
+            if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
                 return Ok(OptionalJsonBody(T::default()));
             }
             let ct = req

@@ -461,11 +461,22 @@ dual!(
         let rows = app.query("SELECT payload FROM outbox WHERE topic = 'match.ended'").await;
         assert_eq!(rows.len(), 1);
         assert!(!rows[0][0].to_string().contains("Moving roles"));
-        // Ending needs no body at all.
+        // Ending needs no body at all (nor does `null`), but a body must be JSON.
         let w2 = match_world(app, "life2").await;
+        let r = app
+            .req(reqwest::Method::POST, &w2.match_path("/end"), Some(&w2.peer.token))
+            .header("Content-Type", "text/plain")
+            .body("bye");
+        app.send(r).await.expect(415);
         let r = app.req(reqwest::Method::POST, &w2.match_path("/end"), Some(&w2.peer.token));
         let m = app.send(r).await.expect(200);
         assert_eq!(m["status"], "ended");
+        let w3 = match_world(app, "life3").await;
+        let r = app
+            .req(reqwest::Method::POST, &w3.match_path("/end"), Some(&w3.supporter.token))
+            .header("Content-Type", "application/json")
+            .body("null");
+        app.send(r).await.expect(200);
     }
 );
 

@@ -383,7 +383,7 @@ pub struct EndBody {
     tag = "matches",
     operation_id = "endMatch",
     security(("bearer" = [])),
-    request_body(content = Option<EndBody>),
+    request_body(content = Option<EndBody>, description = "Optional: the body may be left out", example = json!({"reason": "We met our goals"})),
     params(("id" = uuid::Uuid, Path, description = "Match id")),
     responses(
         (status = 200, description = "Ended", body = MatchView, headers(("ETag" = String))),
