@@ -868,6 +868,7 @@ pub async fn withdraw_request(
 ) -> Result<(), StoreError> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
+    lock_programme(&txn, &p.id).await?;
     let r = match_request::Entity::find_by_id(r.id.clone())
         .lock_exclusive()
         .one(&txn)
@@ -1255,9 +1256,9 @@ pub async fn answer(
         .and_then(|r| v.check("reason", bounded_text(r, 0, MAX_END_REASON)))
         .filter(|r| !r.is_empty());
     v.into_result()?;
-    let p = a.programme;
     let now = Utc::now();
     let txn = begin_write(db).await?;
+    let p = lock_programme(&txn, &a.programme.id).await?;
     let m = peer_match::Entity::find_by_id(a.m.id.clone())
         .lock_exclusive()
         .one(&txn)
@@ -1549,6 +1550,7 @@ pub async fn create_manual(
     let constraints = constraints_of(p);
     let now = Utc::now();
     let txn = begin_write(db).await?;
+    lock_programme(&txn, &p.id).await?;
     expire_proposals(&txn, Some(&p.id)).await?;
     let a = waiting_request(&txn, p, "request_id", &input.request_id).await?;
     let previous = previous_pairs(&txn, &p.id).await?;
@@ -1727,11 +1729,7 @@ pub async fn run(
     let kind = kind_of(p);
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    let p = programme::Entity::find_by_id(p.id.clone())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("programme"))?;
+    let p = lock_programme(&txn, &p.id).await?;
     expire_proposals(&txn, Some(&p.id)).await?;
     let requests = match_request::Entity::find()
         .filter(match_request::Column::ProgrammeId.eq(&p.id))
@@ -1943,6 +1941,22 @@ fn stored_reason(r: &Reason) -> StoredReason {
         text: r.text.clone(),
         private_to: r.private_to.clone(),
     }
+}
+
+/// Locks a programme's row: runs, manual pairs, answers and withdrawals
+/// take it first, so (on PostgreSQL) a run never proposes a request that a
+/// manual pair or a withdrawal changed after the run read it, and they
+/// always lock in the same order (programme, then requests and matches).
+/// SQLite's single writer already serialises them.
+async fn lock_programme<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+) -> Result<programme::Model, StoreError> {
+    programme::Entity::find_by_id(id.to_owned())
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(StoreError::NotFound("programme"))
 }
 
 /// Loads a run.

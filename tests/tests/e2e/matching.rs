@@ -574,3 +574,38 @@ dual!(
             .expect(422);
     }
 );
+
+dual!(
+    async fn concurrent_runs_and_manual_pairs_never_match_a_request_twice(app) {
+        let w = match_world_proposed(app, "race").await;
+        app.post(&w.match_path("/decline"), Some(&w.peer.token), json!({})).await.expect(200);
+        let pid = mutual_programme(app, &w, json!({})).await;
+        let mut reqs = Vec::new();
+        for i in 0..6 {
+            let p = person(app, &w.network_id, &format!("r{i}.race@nhs.net"), json!({"profession": "PWP"})).await;
+            reqs.push(request(app, &pid, &p, json!({})).await);
+        }
+        let run = format!("/v1/programmes/{pid}/matching-runs");
+        let manual = format!("/v1/programmes/{pid}/matches");
+        let (a, b, c) = tokio::join!(
+            app.post(&run, Some(&w.manager.token), json!({})),
+            app.post(&run, Some(&w.manager.token), json!({})),
+            app.post(&manual, Some(&w.manager.token), json!({"request_id": reqs[0], "other_request_id": reqs[1]})),
+        );
+        assert_eq!(a.status.as_u16(), 201, "{}", a.text);
+        assert_eq!(b.status.as_u16(), 201, "{}", b.text);
+        assert!([201, 409].contains(&c.status.as_u16()), "{}", c.text);
+        let all = app
+            .get(&format!("/v1/matches?programme_id={pid}&limit=200"), Some(&w.manager.token))
+            .await
+            .expect(200);
+        let items = all["items"].as_array().unwrap();
+        assert_eq!(items.len(), 3, "six people make three pairs: {all}");
+        let mut seen = std::collections::HashSet::new();
+        for m in items {
+            for p in m["participants"].as_array().unwrap() {
+                assert!(seen.insert(p["request_id"].as_str().unwrap().to_owned()), "a request twice: {all}");
+            }
+        }
+    }
+);
