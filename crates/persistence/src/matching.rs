@@ -1311,6 +1311,18 @@ pub async fn answer(
     am.version = Set(m.version + 1);
     am.updated_at = Set(now);
     let m = am.update(&txn).await?;
+    let mut messages = vec![
+        Message::event(
+            topic,
+            "match",
+            &m.id,
+            json!({"match_id": m.id, "programme_id": p.id, "status": m.status, "by": user_id}),
+        )
+        .network(&p.network_id),
+    ];
+    if to == MatchStatus::Active {
+        messages.extend(activation_notices(&txn, &p, &m).await?);
+    }
     trail::write(
         &txn,
         ctx,
@@ -1318,19 +1330,45 @@ pub async fn answer(
         Audit::new(topic, "match", &m.id)
             .network(&p.network_id)
             .changed(changed),
-        vec![
-            Message::event(
-                topic,
-                "match",
-                &m.id,
-                json!({"match_id": m.id, "programme_id": p.id, "status": m.status, "by": user_id}),
-            )
-            .network(&p.network_id),
-        ],
+        messages,
     )
     .await?;
     txn.commit().await?;
     Ok(m)
+}
+
+/// Tells both people that their match is active, naming the other person.
+async fn activation_notices<C: ConnectionTrait>(
+    conn: &C,
+    p: &programme::Model,
+    m: &peer_match::Model,
+) -> Result<Vec<Message>, StoreError> {
+    let users = users_by_id(conn, vec![m.user_a_id.clone(), m.user_b_id.clone()]).await?;
+    let (Some(a), Some(b)) = (users.get(&m.user_a_id), users.get(&m.user_b_id)) else {
+        return Ok(Vec::new());
+    };
+    Ok([(a, b), (b, a)]
+        .into_iter()
+        .map(|(me, other)| {
+            Message::email(
+                "match.activated",
+                "match",
+                &m.id,
+                &me.email,
+                json!({
+                    "subject": format!("Your match in {} is active", p.name),
+                    "body": format!(
+                        "You and {} have both accepted, so your match in {} is now active. \
+                         See when they can meet with GET /v1/matches/{}, log your sessions with \
+                         POST /v1/matches/{}/sessions, and either of you can end the match at any \
+                         time with POST /v1/matches/{}/end (no reason needed).",
+                        other.display_name, p.name, m.id, m.id, m.id
+                    ),
+                }),
+            )
+            .network(&p.network_id)
+        })
+        .collect())
 }
 
 /// Matches for a list: a programme's (`programme_id`, for its managers),

@@ -5,13 +5,15 @@
 //!   preferences, left waiting so a manager can try a dry run;
 //! - the PPN's **staff peer support** (`supporter`): five trained,
 //!   supervised supporters (capacity 2–3), a sixth registered without a
-//!   supervisor (so not matchable), twelve peers waiting, and two matches
-//!   already active (Sam Patel's among them).
+//!   supervisor (so not matchable), twelve peers waiting, two matches
+//!   already active (Sam Patel's among them), and one completed dry run in
+//!   its run history.
 //!
 //! Idempotent: people are created only when their email is unknown (their
 //! profile is set then), a programme only when the network has none of its
 //! name, a supporter or a request only when that person has none in the
-//! programme; the active matches are made only together with their request.
+//! programme; the active matches are made only together with their request;
+//! the dry run only when the programme has no run yet.
 use chrono::NaiveDate;
 use peerhub_domain::access::Principal;
 use peerhub_domain::account::{Email, NetworkRole, UserStatus};
@@ -1026,6 +1028,14 @@ async fn load_ppn(db: &Db, network_id: &str) -> anyhow::Result<()> {
             )
             .await?;
         }
+    }
+    // One completed dry run, so the programme's run history is not empty.
+    if matching::list_runs(db, &p.id, &PageRequest::default())
+        .await?
+        .items
+        .is_empty()
+    {
+        matching::run(db, &ctx, &p, true).await?;
     }
     Ok(())
 }

@@ -431,6 +431,11 @@ dual!(
         assert!(m["activated_at"].is_string());
         assert_eq!(m["participants"][1]["role"], "supporter");
         assert_eq!(m["participants"][0]["availability"], "Tuesday evenings");
+        // Both are told, each naming the other.
+        let notice = app.outbox_payload("peer.life@nhs.net", "match.activated").await.expect("peer notice");
+        assert!(notice["subject"].as_str().unwrap().contains("is active"));
+        assert!(notice["body"].as_str().unwrap().contains("supporter.life"));
+        assert!(app.outbox_payload("supporter.life@nhs.net", "match.activated").await.is_some());
         app.post(&w.match_path("/decline"), Some(&w.peer.token), json!({})).await.problem(409, "match-not-pending");
         // Managers see it; other members do not.
         app.get(&w.match_path(""), Some(&w.manager.token)).await.expect(200);
