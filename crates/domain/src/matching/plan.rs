@@ -24,6 +24,11 @@
 //! In supporter programmes only requests are listed as unmatched; supporters
 //! with places left after the plan are listed in [`Plan::free_places`].
 //!
+//! Every pair is scored on copies of the participants whose compared texts
+//! are trimmed and lower-cased once (`Keyed`: the same points as
+//! [`super::score::points`], compared more quickly); proposals are explained
+//! from the participants as given, so their reasons keep the first spelling.
+//!
 //! Deterministic: participants are sorted by id (then user id) first, so the
 //! same people in any order give the same plan; ties are resolved by the
 //! engines deterministically.
@@ -34,7 +39,7 @@ use serde::Serialize;
 use super::assignment::max_weight_assignment;
 use super::blossom::max_weight_matching;
 use super::score::{
-    Constraints, Exclusion, Kind, Participant, Reason, Weights, excluded, points, score,
+    Constraints, Exclusion, Keyed, Kind, Participant, Reason, Weights, excluded, score,
 };
 
 /// Everything a run needs.
@@ -116,12 +121,30 @@ pub fn check_pair(
     }
 }
 
-/// The engine weight of a pair, or why it is not given to the engine.
-fn weight(kind: Kind, a: &Participant, b: &Participant, input: &Input) -> Result<i64, Exclusion> {
-    if let Some(e) = excluded(a, b, &input.constraints, &input.previous) {
+/// One person as the engine weighs them: as given, and [`Keyed`] for quicker
+/// scoring.
+struct Weighed<'a> {
+    person: &'a Participant,
+    keyed: Keyed,
+}
+
+impl<'a> Weighed<'a> {
+    fn new(person: &'a Participant) -> Self {
+        Self {
+            person,
+            keyed: Keyed::new(person),
+        }
+    }
+}
+
+/// The engine weight of a pair, or why it is not given to the engine: the
+/// same as [`excluded`] and [`super::score::points`] would tell of the people
+/// as given.
+fn weight(kind: Kind, a: &Weighed, b: &Weighed, input: &Input) -> Result<i64, Exclusion> {
+    if let Some(e) = excluded(a.person, b.person, &input.constraints, &input.previous) {
         return Err(e);
     }
-    let s = points(kind, a, b, &input.weights);
+    let s = Keyed::points(kind, &a.keyed, &b.keyed, &input.weights);
     if s <= 0 || s < input.constraints.min_score {
         Err(Exclusion::BelowMinimum)
     } else {
@@ -214,21 +237,26 @@ pub fn plan(input: &Input) -> Plan {
 fn plan_mutual(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>) {
     let kind = Kind::Mutual;
     let people = sorted(&input.requests);
+    let weighed: Vec<Weighed> = people.iter().map(|p| Weighed::new(p)).collect();
     let n = people.len();
     let mut candidates = vec![Candidates::default(); n];
+    // In (i, j) order: the allowed pairs, found again by binary search.
     let mut edges = Vec::new();
-    let mut allowed = BTreeSet::new();
     for i in 0..n {
         for j in i + 1..n {
-            let w = weight(kind, people[i], people[j], input);
+            let w = weight(kind, &weighed[i], &weighed[j], input);
             candidates[i].note(&w);
             candidates[j].note(&w);
             if let Ok(w) = w {
                 edges.push((i, j, w));
-                allowed.insert((i, j));
             }
         }
     }
+    let allowed = |i: usize, j: usize| {
+        edges
+            .binary_search_by(|&(x, y, _)| (x, y).cmp(&(i, j)))
+            .is_ok()
+    };
     let mate = max_weight_matching(n, &edges);
     let mut paired = vec![false; n];
     let mut pairs = Vec::new();
@@ -240,7 +268,7 @@ fn plan_mutual(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>) {
         if i < j
             && j < n
             && mate.get(j).copied().flatten() == Some(i)
-            && allowed.contains(&(i, j))
+            && allowed(i, j)
             && !paired[i]
             && !paired[j]
         {
@@ -270,15 +298,21 @@ fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<Free
         input.supporters.iter().map(|(p, c)| (p, *c)).collect();
     supporters.sort_by(|(x, _), (y, _)| (&x.id, &x.user_id).cmp(&(&y.id, &y.user_id)));
     let capacities: Vec<usize> = supporters.iter().map(|(_, c)| *c).collect();
+    let weighed_requests: Vec<Weighed> = requests.iter().map(|p| Weighed::new(p)).collect();
+    // Supporters without a free place are never weighed.
+    let weighed_supporters: Vec<Option<Weighed>> = supporters
+        .iter()
+        .map(|(p, c)| (*c > 0).then(|| Weighed::new(p)))
+        .collect();
 
     let mut candidates = vec![Candidates::default(); requests.len()];
     // weights[s][r]
     let mut weights = vec![vec![None; requests.len()]; supporters.len()];
-    for (r, request) in requests.iter().enumerate() {
-        for (s, (supporter, capacity)) in supporters.iter().enumerate() {
-            if *capacity == 0 {
+    for (r, request) in weighed_requests.iter().enumerate() {
+        for (s, supporter) in weighed_supporters.iter().enumerate() {
+            let Some(supporter) = supporter else {
                 continue;
-            }
+            };
             let w = weight(kind, request, supporter, input);
             candidates[r].note(&w);
             weights[s][r] = w.ok();
@@ -329,7 +363,7 @@ fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<Free
 mod tests {
     use super::*;
     use crate::matching::score::test_support::*;
-    use crate::matching::score::{MeetingMode, Preferences};
+    use crate::matching::score::{MeetingMode, Preferences, points};
     use proptest::prelude::*;
 
     fn weights_only_profession() -> Weights {
@@ -376,6 +410,13 @@ mod tests {
             .collect()
     }
 
+    /// What [`weight`] must give, from the people as given, without [`Keyed`].
+    fn plain_weight(kind: Kind, a: &Participant, b: &Participant, input: &Input) -> Option<i64> {
+        let s = points(kind, a, b, &input.weights);
+        let c = &input.constraints;
+        (excluded(a, b, c, &input.previous).is_none() && s > 0 && s >= c.min_score).then_some(s)
+    }
+
     /// Best total over every matching of the allowed pairs (tiny inputs).
     fn brute_mutual(input: &Input) -> i64 {
         let people = sorted(&input.requests);
@@ -384,7 +425,7 @@ mod tests {
         for i in 0..n {
             for j in 0..n {
                 if i != j {
-                    w[i][j] = weight(Kind::Mutual, people[i], people[j], input).ok();
+                    w[i][j] = plain_weight(Kind::Mutual, people[i], people[j], input);
                 }
             }
         }
@@ -418,7 +459,7 @@ mod tests {
                 input
                     .supporters
                     .iter()
-                    .map(|(s, _)| weight(Kind::Supporter, r, s, input).ok())
+                    .map(|(s, _)| plain_weight(Kind::Supporter, r, s, input))
                     .collect()
             })
             .collect();
@@ -1008,6 +1049,26 @@ mod tests {
                 ..input.clone()
             };
             prop_assert_eq!(plan(&reordered), p);
+        }
+
+        #[test]
+        fn the_engine_weighs_the_people_as_given(
+            input in any_input(false).prop_union(any_input(true)),
+        ) {
+            let people: Vec<&Participant> = input
+                .requests
+                .iter()
+                .chain(input.supporters.iter().map(|(s, _)| s))
+                .collect();
+            for a in &people {
+                for b in &people {
+                    let (wa, wb) = (Weighed::new(a), Weighed::new(b));
+                    prop_assert_eq!(
+                        weight(input.kind, &wa, &wb, &input).ok(),
+                        plain_weight(input.kind, a, b, &input)
+                    );
+                }
+            }
         }
 
         #[test]

@@ -397,29 +397,81 @@ pub fn visible(reasons: &[Reason], viewer: Option<&str>) -> (i64, Vec<Reason>) {
     (shown.iter().map(|r| r.points).sum(), shown)
 }
 
-/// Whether two texts or codes are the same, trimmed and case-insensitively.
+/// `s` without leading and trailing white space, like [`str::trim`]; quick
+/// when it starts and ends with a visible ASCII character, as most texts do.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// Whether two texts or codes are the same, trimmed and case-insensitively:
+/// whether their [`key`]s are equal, without building them.
 fn same_key(a: &str, b: &str) -> bool {
-    let lower = |s: &str| {
-        s.trim()
-            .chars()
-            .flat_map(char::to_lowercase)
-            .collect::<Vec<_>>()
-    };
-    let (a, b) = (a.trim(), b.trim());
+    if equal(a, b) {
+        return true;
+    }
+    let (a, b) = (trim(a), trim(b));
+    // Most texts differ from the first character: two ASCII characters that
+    // are not the same letter whatever the case lower-case differently.
+    if let (Some(x), Some(y)) = (a.as_bytes().first(), b.as_bytes().first())
+        && x.is_ascii()
+        && y.is_ascii()
+        && !x.eq_ignore_ascii_case(y)
+    {
+        return false;
+    }
+    // Equal up to the case of ASCII letters (other bytes equal): the same
+    // characters up to case.
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
     if a.is_ascii() && b.is_ascii() {
-        a.eq_ignore_ascii_case(b)
+        return false;
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// `a == b`, quicker when they differ in length or first byte, as most
+/// short texts that differ do.
+fn equal(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
+/// `s` trimmed and lower-cased: `same_key(a, b)` is `key(a) == key(b)`, and
+/// a key is its own key.
+fn key(s: &str) -> String {
+    let s = trim(s);
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
     } else {
-        lower(a) == lower(b)
+        s.chars().flat_map(char::to_lowercase).collect()
     }
 }
 
 /// A non-empty trimmed value.
 fn value(s: &Option<String>) -> Option<&str> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    s.as_deref().map(trim).filter(|s| !s.is_empty())
 }
 
-fn same(a: &Option<String>, b: &Option<String>) -> bool {
-    matches!((value(a), value(b)), (Some(x), Some(y)) if same_key(x, y))
+/// Whether `a` and `b` are the same key: [`same_key`], or plain equality
+/// when both are [`key`]s already (`KEYED`: texts of [`Keyed`] participants).
+fn same_as<const KEYED: bool>(a: &str, b: &str) -> bool {
+    if KEYED { equal(a, b) } else { same_key(a, b) }
+}
+
+fn same<const KEYED: bool>(a: &Option<String>, b: &Option<String>) -> bool {
+    matches!((value(a), value(b)), (Some(x), Some(y)) if same_as::<KEYED>(x, y))
+}
+
+/// Whether `s` is in one of the lists of `theirs`.
+fn in_any<const KEYED: bool>(s: &str, theirs: &[&[String]]) -> bool {
+    theirs
+        .iter()
+        .any(|l| l.iter().any(|t| same_as::<KEYED>(s, t)))
 }
 
 /// Items of `mine` (trimmed, in order, first spelling kept) also in one of
@@ -427,18 +479,52 @@ fn same(a: &Option<String>, b: &Option<String>) -> bool {
 /// Lists are short (at most 30 items), so pairwise comparison is cheapest.
 fn common<'a>(mine: &'a [String], theirs: &[&[String]]) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
-    for s in mine.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let in_theirs = theirs.iter().any(|l| l.iter().any(|t| same_key(s, t)));
-        if in_theirs && !out.iter().any(|o| same_key(o, s)) {
+    for s in mine.iter().map(|s| trim(s)).filter(|s| !s.is_empty()) {
+        if in_any::<false>(s, theirs) && !out.iter().any(|o| same_key(o, s)) {
             out.push(s);
         }
     }
     out
 }
 
+/// `common(mine, theirs).len().min(cap)` for `cap` 1 or 2, allocating
+/// nothing: it is enough to know the first item in common.
+fn count_common<const KEYED: bool>(mine: &[String], theirs: &[&[String]], cap: usize) -> usize {
+    let mut first: Option<&str> = None;
+    for s in mine.iter().map(|s| trim(s)).filter(|s| !s.is_empty()) {
+        match first {
+            Some(f) if same_as::<KEYED>(f, s) => {}
+            _ if !in_any::<KEYED>(s, theirs) => {}
+            Some(_) => return 2.min(cap),
+            None if cap <= 1 => return 1,
+            None => first = Some(s),
+        }
+    }
+    usize::from(first.is_some())
+}
+
+/// The number of items in common for [`graded`] (exact when explaining,
+/// else at most 2, which [`graded`] does not tell from more), and the items
+/// when explaining.
+fn shared<'a, const KEYED: bool>(
+    mine: &'a [String],
+    theirs: &[String],
+    explain: bool,
+) -> (usize, Vec<&'a str>) {
+    if explain {
+        let items = common(mine, &[theirs]);
+        (items.len(), items)
+    } else {
+        (count_common::<KEYED>(mine, &[theirs], 2), Vec::new())
+    }
+}
+
 /// Rank of a level (0 = trainee), whatever its case.
-fn rank(level: &str) -> Option<usize> {
-    LEVELS.iter().position(|(code, _)| same_key(code, level))
+fn rank<const KEYED: bool>(level: &str) -> Option<usize> {
+    // The codes are keys.
+    LEVELS
+        .iter()
+        .position(|(code, _)| same_as::<KEYED>(code, level))
 }
 
 /// Half the points, rounded up.
@@ -497,11 +583,6 @@ impl Reasons {
     }
 }
 
-/// `what()` when explaining, else nothing.
-fn text(explain: bool, what: impl FnOnce() -> String) -> String {
-    if explain { what() } else { String::new() }
-}
-
 /// One stated preference of a requester about the other person.
 struct Item {
     met: bool,
@@ -509,62 +590,110 @@ struct Item {
     private: bool,
 }
 
+/// The preference items of one requester about the other person, in order:
+/// listed when explaining, else only counted with which are met (allocating
+/// nothing up to 64 items).
+struct Items {
+    explain: bool,
+    list: Vec<Item>,
+    count: usize,
+    /// Bit `i`: whether item `i` is met, for the first 64 items...
+    met: u64,
+    /// ...and for the others.
+    more: Vec<bool>,
+}
+
+impl Items {
+    fn new(explain: bool) -> Self {
+        Self {
+            explain,
+            list: Vec::new(),
+            count: 0,
+            met: 0,
+            more: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, met: bool, what: impl FnOnce() -> String, private: bool) {
+        if self.explain {
+            self.list.push(Item {
+                met,
+                what: what(),
+                private,
+            });
+        } else if self.count < 64 {
+            self.met |= u64::from(met) << self.count;
+        } else {
+            self.more.push(met);
+        }
+        self.count += 1;
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
 /// The preference items `r` stated that apply to `o` (see the module docs).
-fn items(r: &Participant, o: &Participant, explain: bool) -> Vec<Item> {
+fn items<const KEYED: bool>(r: &Participant, o: &Participant, explain: bool) -> Items {
     let p = &r.preferences;
-    let mut out = Vec::new();
-    if p.areas.iter().any(|a| !a.trim().is_empty()) {
-        let met = common(&p.areas, &[&o.specialties, &o.interests]);
-        out.push(Item {
-            met: !met.is_empty(),
-            what: text(explain, || {
-                format!("preferred areas to talk about met ({})", met.join(", "))
-            }),
-            private: false,
-        });
+    let mut out = Items::new(explain);
+    if p.areas.iter().any(|a| !trim(a).is_empty()) {
+        let theirs: [&[String]; 2] = [&o.specialties, &o.interests];
+        if explain {
+            let met = common(&p.areas, &theirs);
+            out.push(
+                !met.is_empty(),
+                || format!("preferred areas to talk about met ({})", met.join(", ")),
+                false,
+            );
+        } else {
+            let met = count_common::<KEYED>(&p.areas, &theirs, 1) > 0;
+            out.push(met, String::new, false);
+        }
     }
     if value(&p.profession).is_some() {
-        out.push(Item {
-            met: same(&p.profession, &o.profession),
-            what: "preferred profession met".to_owned(),
-            private: false,
-        });
+        out.push(
+            same::<KEYED>(&p.profession, &o.profession),
+            || "preferred profession met".to_owned(),
+            false,
+        );
     }
     if value(&p.level).is_some() {
-        out.push(Item {
-            met: same(&p.level, &o.level),
-            what: "preferred level met".to_owned(),
-            private: false,
-        });
+        out.push(
+            same::<KEYED>(&p.level, &o.level),
+            || "preferred level met".to_owned(),
+            false,
+        );
     }
     let wanted_region = value(&p.region).or(value(&r.region));
     match mode(r) {
-        MeetingMode::Online => out.push(Item {
-            met: mode(o) != MeetingMode::InPerson,
-            what: "both can meet online".to_owned(),
-            private: false,
-        }),
+        MeetingMode::Online => out.push(
+            mode(o) != MeetingMode::InPerson,
+            || "both can meet online".to_owned(),
+            false,
+        ),
         MeetingMode::InPerson => {
             let in_region = match wanted_region {
-                Some(wr) => value(&o.region).is_some_and(|or| same_key(or, wr)),
+                Some(wr) => value(&o.region).is_some_and(|or| same_as::<KEYED>(or, wr)),
                 None => true,
             };
-            out.push(Item {
-                met: mode(o) != MeetingMode::Online && in_region,
-                what: text(explain, || match wanted_region {
+            out.push(
+                mode(o) != MeetingMode::Online && in_region,
+                || match wanted_region {
                     Some(wr) => format!("preferred in-person meeting in {wr} met"),
                     None => "preferred in-person meeting met".to_owned(),
-                }),
-                private: false,
-            });
+                },
+                false,
+            );
         }
         MeetingMode::Either => {
             if let Some(wr) = value(&p.region) {
-                out.push(Item {
-                    met: value(&o.region).is_some_and(|or| same_key(or, wr)),
-                    what: text(explain, || format!("preferred region ({wr}) met")),
-                    private: false,
-                });
+                out.push(
+                    value(&o.region).is_some_and(|or| same_as::<KEYED>(or, wr)),
+                    || format!("preferred region ({wr}) met"),
+                    false,
+                );
             }
         }
     }
@@ -572,31 +701,38 @@ fn items(r: &Participant, o: &Participant, explain: bool) -> Vec<Item> {
         let declared = o
             .sensitive
             .get(attribute)
-            .map(|s| s.trim())
+            .map(|s| trim(s))
             .filter(|s| !s.is_empty());
         if let Some(declared) = declared
-            && !wanted.trim().is_empty()
+            && !trim(wanted).is_empty()
         {
-            out.push(Item {
-                met: same_key(declared, wanted),
-                what: text(explain, || {
-                    format!("your preference on {} met", humanise(attribute))
-                }),
-                private: true,
-            });
+            out.push(
+                same_as::<KEYED>(declared, wanted),
+                || format!("your preference on {} met", humanise(attribute)),
+                true,
+            );
         }
     }
     out
 }
 
 /// Shares `budget` points out over `r`'s items about `o`; adds the met ones.
-fn preference_reasons(out: &mut Reasons, r: &Participant, items: Vec<Item>, budget: i64) {
-    let n = items.len() as i64;
-    for (i, item) in (0..).zip(items) {
-        let share = budget * (i + 1) / n - budget * i / n;
-        if item.met {
-            let private_to = item.private.then_some(r.user_id.as_str());
-            out.add("preferences", share, || item.what, private_to);
+fn preference_reasons(out: &mut Reasons, r: &Participant, items: Items, budget: i64) {
+    let n = items.count as i64;
+    let share = |i: i64| budget * (i + 1) / n - budget * i / n;
+    if items.explain {
+        for (i, item) in (0..).zip(items.list) {
+            if item.met {
+                let private_to = item.private.then_some(r.user_id.as_str());
+                out.add("preferences", share(i), || item.what, private_to);
+            }
+        }
+    } else {
+        let met = (0..64).map(|i| items.met >> i & 1 == 1).chain(items.more);
+        for (i, met) in (0..n).zip(met) {
+            if met {
+                out.add("preferences", share(i), String::new, None);
+            }
         }
     }
 }
@@ -607,16 +743,77 @@ fn preference_reasons(out: &mut Reasons, r: &Participant, items: Vec<Item>, budg
 /// the rules. The score is the sum of the reasons' points; reasons come in
 /// feature order and only for features that earn points.
 pub fn score(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> (i64, Vec<Reason>) {
-    let out = evaluate(kind, a, b, w, true);
+    let out = evaluate::<false>(kind, a, b, w, true);
     (out.total, out.list)
 }
 
 /// `score(kind, a, b, w).0` without building the reasons.
 pub fn points(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> i64 {
-    evaluate(kind, a, b, w, false).total
+    evaluate::<false>(kind, a, b, w, false).total
 }
 
-fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: bool) -> Reasons {
+/// A participant with every compared text a [`key`] (trimmed and
+/// lower-cased): profession, level, region, specialties, interests, team,
+/// the values of sensitive attributes, and the preferred areas, profession,
+/// level, region and sensitive values. Ids, the user id, the line manager and
+/// the names of sensitive attributes are kept as they are. Scoring keys
+/// compares them exactly, which is quicker: [`Keyed::points`] is always
+/// [`points`] of the originals, but reasons must be built from the
+/// originals (they keep the first spelling).
+pub(crate) struct Keyed(Participant);
+
+impl Keyed {
+    pub(crate) fn new(p: &Participant) -> Self {
+        Self(keyed(p))
+    }
+
+    /// `points(kind, a, b, w)` of the originals of `a` and `b`.
+    pub(crate) fn points(kind: Kind, a: &Keyed, b: &Keyed, w: &Weights) -> i64 {
+        evaluate::<true>(kind, &a.0, &b.0, w, false).total
+    }
+}
+
+/// A copy of `p` with every compared text a [`key`] (see [`Keyed`]).
+fn keyed(p: &Participant) -> Participant {
+    let one = |s: &Option<String>| s.as_deref().map(key);
+    let list = |l: &[String]| l.iter().map(|s| key(s)).collect();
+    let values = |m: &BTreeMap<String, String>| {
+        m.iter()
+            .map(|(attribute, v)| (attribute.clone(), key(v)))
+            .collect()
+    };
+    let r = &p.preferences;
+    Participant {
+        id: p.id.clone(),
+        user_id: p.user_id.clone(),
+        profession: one(&p.profession),
+        level: one(&p.level),
+        region: one(&p.region),
+        specialties: list(&p.specialties),
+        interests: list(&p.interests),
+        team: one(&p.team),
+        line_manager_id: p.line_manager_id.clone(),
+        sensitive: values(&p.sensitive),
+        preferences: Preferences {
+            areas: list(&r.areas),
+            profession: one(&r.profession),
+            level: one(&r.level),
+            mode: r.mode,
+            region: one(&r.region),
+            sensitive: values(&r.sensitive),
+        },
+    }
+}
+
+/// The score of `a` and `b` (see [`score`]), the reasons only when
+/// `explain`. `KEYED`: both are [`Keyed`] participants (never explained).
+fn evaluate<const KEYED: bool>(
+    kind: Kind,
+    a: &Participant,
+    b: &Participant,
+    w: &Weights,
+    explain: bool,
+) -> Reasons {
     let (p, q) = match kind {
         Kind::Mutual if (&b.user_id, &b.id) < (&a.user_id, &a.id) => (b, a),
         _ => (a, b),
@@ -627,7 +824,7 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
         list: Vec::new(),
     };
 
-    if same(&p.profession, &q.profession) {
+    if same::<KEYED>(&p.profession, &q.profession) {
         let code = value(&p.profession).unwrap_or_default();
         out.add(
             "profession",
@@ -637,15 +834,15 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
         );
     }
 
-    let shared = common(&p.specialties, &[&q.specialties]);
+    let (n, specialties) = shared::<KEYED>(&p.specialties, &q.specialties, explain);
     out.add(
         "specialties",
-        graded(shared.len(), w.specialties),
+        graded(n, w.specialties),
         || {
             format!(
                 "{} ({})",
-                plural(shared.len(), "shared specialty", "shared specialties"),
-                shared.join(", ")
+                plural(n, "shared specialty", "shared specialties"),
+                specialties.join(", ")
             )
         },
         None,
@@ -653,7 +850,7 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
 
     let levels = value(&p.level).zip(value(&q.level));
     if let Some((lp, lq)) = levels
-        && let (Some(rp), Some(rq)) = (rank(lp), rank(lq))
+        && let (Some(rp), Some(rq)) = (rank::<KEYED>(lp), rank::<KEYED>(lq))
     {
         let (lp, lq) = (LEVELS[rp].0, LEVELS[rq].0);
         match kind {
@@ -680,7 +877,7 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
         }
     }
 
-    if same(&p.region, &q.region)
+    if same::<KEYED>(&p.region, &q.region)
         && mode(p) != MeetingMode::Online
         && mode(q) != MeetingMode::Online
     {
@@ -698,15 +895,15 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
         );
     }
 
-    let shared = common(&p.interests, &[&q.interests]);
+    let (n, interests) = shared::<KEYED>(&p.interests, &q.interests, explain);
     out.add(
         "interests",
-        graded(shared.len(), w.interests),
+        graded(n, w.interests),
         || {
             format!(
                 "{} ({})",
-                plural(shared.len(), "shared interest", "shared interests"),
-                shared.join(", ")
+                plural(n, "shared interest", "shared interests"),
+                interests.join(", ")
             )
         },
         None,
@@ -714,11 +911,11 @@ fn evaluate(kind: Kind, a: &Participant, b: &Participant, w: &Weights, explain: 
 
     match kind {
         Kind::Supporter => {
-            let it = items(p, q, explain);
+            let it = items::<KEYED>(p, q, explain);
             preference_reasons(&mut out, p, it, w.preferences);
         }
         Kind::Mutual => {
-            let (ip, iq) = (items(p, q, explain), items(q, p, explain));
+            let (ip, iq) = (items::<KEYED>(p, q, explain), items::<KEYED>(q, p, explain));
             let (bp, bq) = match (ip.is_empty(), iq.is_empty()) {
                 (false, false) => (half(w.preferences), w.preferences / 2),
                 _ => (w.preferences, w.preferences),
@@ -785,11 +982,13 @@ pub fn excluded(
     if a.user_id == b.user_id || a.id == b.id {
         return Some(Exclusion::SamePerson);
     }
-    if c.exclude_same_team && same(&a.team, &b.team) {
+    if c.exclude_same_team && same::<false>(&a.team, &b.team) {
         return Some(Exclusion::SameTeam);
     }
     let manages = |m: &Participant, x: &Participant| {
-        x.line_manager_id.as_deref().map(str::trim) == Some(m.user_id.trim())
+        x.line_manager_id
+            .as_deref()
+            .is_some_and(|l| trim(l) == trim(&m.user_id))
     };
     if c.exclude_line_manager && (manages(a, b) || manages(b, a)) {
         return Some(Exclusion::LineManager);
@@ -825,30 +1024,59 @@ pub(crate) mod test_support {
         }
     }
 
-    fn opt(values: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
-        prop::option::of(select(values).prop_map(str::to_owned))
+    /// `value` as someone might type it: as is, upper- or lower-cased (in
+    /// full Unicode: `Straße` becomes `STRASSE`, another key), or with
+    /// spaces around (plain or no-break; never control characters, which
+    /// [`Preferences::check`] refuses).
+    fn typed(value: &'static str) -> impl Strategy<Value = String> {
+        (0..6usize).prop_map(move |how| match how {
+            0 => value.to_uppercase(),
+            1 => value.to_lowercase(),
+            2 => format!(" {value}"),
+            3 => format!("{value}\u{a0} "),
+            _ => value.to_owned(),
+        })
     }
 
+    /// One of `values`, [`typed`].
+    fn spelt(values: &'static [&'static str]) -> impl Strategy<Value = String> {
+        select(values).prop_flat_map(typed)
+    }
+
+    fn opt(values: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+        prop::option::of(spelt(values))
+    }
+
+    /// Some of `values` in order, each [`typed`].
     fn some_of(values: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
         prop::sample::subsequence(values, 0..=values.len())
-            .prop_map(|v| v.into_iter().map(str::to_owned).collect())
+            .prop_flat_map(|v| v.into_iter().map(typed).collect::<Vec<_>>())
     }
 
     fn sensitive() -> impl Strategy<Value = BTreeMap<String, String>> {
         btree_map(
             select(&["gender", "ethnicity", "age_band"][..]).prop_map(str::to_owned),
-            select(&["a", "b"][..]).prop_map(str::to_owned),
+            spelt(&["a", "b", "é", "É"]),
             0..=3,
         )
     }
 
+    /// Regions: one spelt two ways, and non-ASCII ones.
+    const REGIONS: &[&str] = &[
+        "West Midlands",
+        "east midlands",
+        "East Midlands",
+        "Île-de-France",
+        "ÎLE-DE-FRANCE",
+    ];
+
     pub fn preferences() -> impl Strategy<Value = Preferences> {
         (
-            some_of(&["anxiety", "Burnout", "trauma"]),
+            some_of(&["anxiety", "Burnout", "trauma", "Straße", "\u{212a}-pop"]),
             opt(&["PWP", "CAP", "pwp"]),
             opt(&["trainee", "qualified", "senior", "lead"]),
             prop::option::of(select(MeetingMode::ALL)),
-            opt(&["West Midlands", "East Midlands"]),
+            opt(REGIONS),
             sensitive(),
         )
             .prop_map(
@@ -864,16 +1092,17 @@ pub(crate) mod test_support {
     }
 
     /// A participant with request id `r<n>` and user id `u<n>`, other fields
-    /// drawn from small pools so that features often match; line managers
+    /// drawn from small pools so that features often match, in mixed case,
+    /// with spaces around and non-ASCII texts ([`typed`]); line managers
     /// are among `u0`..`u5`.
     pub fn participant(n: usize) -> impl Strategy<Value = Participant> {
         (
             (
                 opt(&["PWP", "CAP", "pwp"]),
                 opt(&["trainee", "qualified", "senior", "lead"]),
-                opt(&["West Midlands", "east midlands", "East Midlands"]),
-                some_of(&["anxiety", "burnout", "Trauma", "grief"]),
-                some_of(&["running", "music", "Reading"]),
+                opt(REGIONS),
+                some_of(&["anxiety", "burnout", "Trauma", "grief", "straße", "K-pop"]),
+                some_of(&["running", "music", "Reading", "Σίσυφος", "ΣΊΣΥΦΟΣ"]),
             ),
             (
                 opt(&["t1", "T1", "t2"]),
@@ -1716,7 +1945,161 @@ mod tests {
         );
     }
 
+    /// [`same_key`] as it was first written: both trimmed, then compared
+    /// character by character in lower case.
+    fn reference_same_key(a: &str, b: &str) -> bool {
+        let lower = |s: &str| {
+            s.trim()
+                .chars()
+                .flat_map(char::to_lowercase)
+                .collect::<Vec<_>>()
+        };
+        lower(a) == lower(b)
+    }
+
+    #[test]
+    fn same_key_in_any_script() {
+        let cases = [
+            ("PWP", " pwp\u{a0}", true),
+            ("K-pop", "\u{212a}-POP", true),
+            ("İstanbul", "i\u{307}stanbul", true),
+            ("Straße", "STRASSE", false),
+            ("ΣΊΣΥΦΟΣ", "σίσυφοσ", true),
+            ("ΣΊΣΥΦΟΣ", "σίσυφος", false),
+            ("Île-de-France", "ÎLE-DE-FRANCE ", true),
+            ("", " ", true),
+            ("a", "", false),
+            ("anxiety", "burnout", false),
+        ];
+        for (a, b, same) in cases {
+            assert_eq!(same_key(a, b), same, "{a:?} {b:?}");
+            assert_eq!(same_key(b, a), same, "{b:?} {a:?}");
+            assert_eq!(reference_same_key(a, b), same, "{a:?} {b:?}");
+            assert_eq!(key(a) == key(b), same, "{a:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn every_character_is_trimmed_and_keyed_like_the_standard_library() {
+        // So that keys are trimmed and their own keys: comparing keys
+        // exactly is comparing the originals with `same_key`.
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let k = key(&c.to_string());
+            assert_eq!(key(&k), k, "{c:?}");
+            assert_eq!(k.is_empty(), c.is_whitespace(), "{c:?}");
+            for s in [format!("{c}"), format!("a{c}"), format!("{c}a")] {
+                assert_eq!(trim(&s), s.trim(), "{s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn more_than_64_preference_items_are_shared_out() {
+        let w = Weights {
+            preferences: 100,
+            ..zero()
+        };
+        let attributes: Vec<String> = (0..70).map(|i| format!("a{i:02}")).collect();
+        let peer = Participant {
+            preferences: Preferences {
+                sensitive: attributes.iter().map(|a| (a.clone(), "x".into())).collect(),
+                ..Default::default()
+            },
+            ..person(1)
+        };
+        // 100 points shared over 70 items, 1 or 2 each; only the last one,
+        // a69, is met.
+        let other = Participant {
+            sensitive: attributes
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.clone(), if i == 69 { "X " } else { "y" }.into()))
+                .collect(),
+            ..person(2)
+        };
+        let (s, r) = score(Kind::Supporter, &peer, &other, &w);
+        assert_eq!((s, texts(&r)), (2, vec!["your preference on a69 met: +2"]));
+        assert_eq!(points(Kind::Supporter, &peer, &other, &w), 2);
+        let keyed = (Keyed::new(&peer), Keyed::new(&other));
+        assert_eq!(Keyed::points(Kind::Supporter, &keyed.0, &keyed.1, &w), 2);
+    }
+
+    /// Texts that are often the same key in another spelling, and any text.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (
+                prop::sample::select(
+                    &[
+                        "", " ", "a", "Straße", "strasse", "\u{212a}", "k", "İ", "i\u{307}", "ΣΣ",
+                        "σς"
+                    ][..]
+                ),
+                prop::sample::select(&["", " ", "\u{a0}", "\t", "\u{3000}"][..]),
+                any::<bool>(),
+            )
+                .prop_map(|(t, space, upper)| {
+                    let t = if upper {
+                        t.to_uppercase()
+                    } else {
+                        t.to_owned()
+                    };
+                    format!("{space}{t}{space}")
+                }),
+            "\\s?\\PC{0,4}\\s?",
+            any::<String>(),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn same_key_is_the_equality_of_keys(a in text(), b in text()) {
+            let same = reference_same_key(&a, &b);
+            prop_assert_eq!(same_key(&a, &b), same);
+            prop_assert_eq!(key(&a) == key(&b), same);
+            prop_assert_eq!(key(&key(&a)), key(&a));
+            prop_assert_eq!(trim(&a), a.trim());
+        }
+
+        #[test]
+        fn counting_items_in_common_allocates_nothing_and_agrees(
+            mine in proptest::collection::vec(text(), 0..5),
+            theirs in proptest::collection::vec(text(), 0..5),
+            more in proptest::collection::vec(text(), 0..3),
+        ) {
+            let all = common(&mine, &[&theirs, &more]).len();
+            let keys = |l: &[String]| l.iter().map(|s| key(s)).collect::<Vec<_>>();
+            let (kmine, ktheirs, kmore) = (keys(&mine), keys(&theirs), keys(&more));
+            for cap in 1..=2 {
+                prop_assert_eq!(count_common::<false>(&mine, &[&theirs, &more], cap), all.min(cap));
+                prop_assert_eq!(
+                    count_common::<true>(&kmine, &[&ktheirs, &kmore], cap),
+                    all.min(cap)
+                );
+            }
+        }
+
+        #[test]
+        fn keyed_participants_score_and_are_excluded_the_same(
+            a in participant(1),
+            b in participant(2),
+            w in weights(),
+            c in constraints(),
+            previous in previous(),
+            supporter in any::<bool>(),
+        ) {
+            let kind = if supporter { Kind::Supporter } else { Kind::Mutual };
+            let expected = points(kind, &a, &b, &w);
+            let (ka, kb) = (keyed(&a), keyed(&b));
+            // The keyed copies score the same with any comparison...
+            prop_assert_eq!(points(kind, &ka, &kb, &w), expected);
+            prop_assert_eq!(score(kind, &ka, &kb, &w).0, expected);
+            prop_assert_eq!(excluded(&ka, &kb, &c, &previous), excluded(&a, &b, &c, &previous));
+            // ...and with the exact comparison of keys.
+            let (ka, kb) = (Keyed::new(&a), Keyed::new(&b));
+            prop_assert_eq!(Keyed::points(kind, &ka, &kb, &w), expected);
+            prop_assert_eq!(keyed(&ka.0), ka.0);
+        }
+
         #[test]
         fn mutual_score_is_symmetric(
             a in participant(1),
