@@ -646,8 +646,10 @@ dual! {
         ] {
             r.expect(200);
             assert!(r.text.contains("sam@nhs.net"), "{}", r.text);
+            // As JSON strings: a bare "35-44" can occur inside a random UUID.
             for secret in ["Zyxwoman", "Quuxism", "sensitive", "35-44"] {
-                assert!(!r.text.contains(secret), "{secret} leaked: {}", r.text);
+                let quoted = format!("\"{secret}\"");
+                assert!(!r.text.contains(&quoted), "{secret} leaked: {}", r.text);
             }
         }
 
