@@ -400,6 +400,20 @@ impl TestApp {
     }
 
     /// Runs a SELECT and returns rows of string/number cells.
+    /// The number a `SELECT COUNT(*) …` returns (an integer or, on some
+    /// drivers, a string).
+    pub async fn count(&self, sql: &str) -> i64 {
+        let rows = self.query(sql).await;
+        let cell = rows
+            .first()
+            .and_then(|r| r.first())
+            .cloned()
+            .unwrap_or(Value::Null);
+        cell.as_i64()
+            .or_else(|| cell.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or_else(|| panic!("not a count: {cell:?} from {sql}"))
+    }
+
     pub async fn query(&self, sql: &str) -> Vec<Vec<Value>> {
         let rows = self
             .db
@@ -534,6 +548,44 @@ impl TestApp {
             .as_ref()
             .map(|b| format!("http://{b}"))
     }
+}
+
+/// The `(field, code)` of every violation in a 422 problem.
+pub fn violations(p: &Value) -> Vec<(String, String)> {
+    p["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or_default().to_owned(),
+                        e["code"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Asserts a 422 `validation-failed` naming `field` with `code`.
+#[track_caller]
+pub fn assert_violation(r: &Resp, field: &str, code: &str) {
+    let p = r.problem(422, "validation-failed");
+    assert!(
+        violations(&p).contains(&(field.to_owned(), code.to_owned())),
+        "expected {field}/{code}: {}",
+        r.text
+    );
+}
+
+/// The ids of a page's items, in order.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// The user id inside a JWT access token (no verification; tests only).

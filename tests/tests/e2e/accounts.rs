@@ -34,18 +34,6 @@ fn assert_field_error(r: &Resp, field: &str, code: Option<&str>) -> Value {
 }
 
 /// A single integer from `sql` (counts come back as i64).
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows = app.query(sql).await;
-    let cell = rows
-        .first()
-        .and_then(|r| r.first())
-        .cloned()
-        .unwrap_or(Value::Null);
-    cell.as_i64()
-        .or_else(|| cell.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or_else(|| panic!("{sql}: not a number: {cell}"))
-}
-
 async fn register(app: &TestApp, email: &str, network_id: &str) -> Resp {
     app.post(
         "/v1/auth/register",
@@ -177,12 +165,12 @@ dual! {
 dual! {
     async fn register_domain_rules_subdomain_lookalike_foreign_and_case(app) {
         let (_admin, net_id) = setup(app, "ppn-domains").await;
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, 1, "only the admin");
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1, "only the admin");
 
         // Subdomain of an allowed domain.
         register(app, "x@trust.nhs.net", &net_id).await.expect(202);
         assert!(app.outbox_payload("x@trust.nhs.net", "account.verification_requested").await.is_some());
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 2);
 
         // Look-alike and foreign domains need an invitation; nothing is created.
         for email in ["x@evilnhs.net", "x@gmail.com", "x@nhs.net.evil.com"] {
@@ -190,13 +178,13 @@ dual! {
             r.problem(403, "invitation-required");
             assert!(app.outbox_payload(email, "account.verification_requested").await.is_none(), "{email}");
         }
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, 2, "no user row for refused domains");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users WHERE email LIKE '%evil%' OR email LIKE '%gmail%'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 2, "no user row for refused domains");
+        assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email LIKE '%evil%' OR email LIKE '%gmail%'").await, 0);
 
         // The domain match ignores case; the address is stored lower-cased.
         register(app, "X@NHS.NET", &net_id).await.expect(202);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, 3);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users WHERE email = 'x@nhs.net'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 3);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'x@nhs.net'").await, 1);
         let p = app.outbox_payload("x@nhs.net", "account.verification_requested").await.expect("verification email to the lower-cased address");
         app.post("/v1/auth/verify", None, json!({"token": p["token"]})).await.expect(200);
         // And login is case-insensitive on the email too.
@@ -210,16 +198,16 @@ dual! {
     async fn register_existing_email_answers_202_and_notifies_owner(app) {
         let (_admin, net_id) = setup(app, "ppn-existing").await;
         app.member(&net_id, "sam@nhs.net").await;
-        let users = count(app, "SELECT COUNT(*) FROM users").await;
-        let verifications = count(app, "SELECT COUNT(*) FROM outbox WHERE topic = 'account.verification_requested'").await;
+        let users = app.count("SELECT COUNT(*) FROM users").await;
+        let verifications = app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'account.verification_requested'").await;
 
         let first = register(app, "other@nhs.net", &net_id).await.expect(202);
         let again = register(app, "Sam@NHS.net", &net_id).await;
         let v = again.expect(202);
         assert_eq!(v, first, "the answer must not reveal that the address is registered");
 
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users + 1, "only other@ was added");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users WHERE email = 'sam@nhs.net'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users + 1, "only other@ was added");
+        assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'sam@nhs.net'").await, 1);
         let p = app
             .outbox_payload("sam@nhs.net", "account.registration_attempted")
             .await
@@ -227,7 +215,7 @@ dual! {
         assert!(p["subject"].as_str().is_some_and(|s| !s.is_empty()));
         assert!(p.get("token").is_none(), "no verification token for an existing account: {p}");
         assert_eq!(
-            count(app, "SELECT COUNT(*) FROM outbox WHERE topic = 'account.verification_requested'").await,
+            app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'account.verification_requested'").await,
             verifications + 1,
             "no new verification token for the existing account"
         );
@@ -291,7 +279,7 @@ dual! {
         assert_field_error(&r, "password", None);
         assert_field_error(&r, "network_id", None);
 
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, 1, "no user was created by invalid requests");
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1, "no user was created by invalid requests");
     }
 }
 
@@ -390,7 +378,7 @@ dual! {
             .await
             .problem(401, "invalid-refresh-token");
         assert!(
-            count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'session.reuse_detected'").await >= 1,
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'session.reuse_detected'").await >= 1,
             "reuse is audited"
         );
 
@@ -866,8 +854,8 @@ dual! {
         .await
         .expect(200);
 
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'user.profile_updated'").await, 1);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'user.registered'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.profile_updated'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.registered'").await, 1);
 
         let values = [PASSWORD, wrong_password, "Quokka", "Xanadu", "Plumbus", "Zyxwoman"];
         let rows = app.query("SELECT changed_fields FROM audit_events").await;

@@ -28,14 +28,6 @@ async fn exec(app: &TestApp, sql: &str) {
 }
 
 /// A single number from a `SELECT COUNT(*) ...`.
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows = app.query(sql).await;
-    let cell = &rows[0][0];
-    cell.as_i64()
-        .or_else(|| cell.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or_else(|| panic!("not a count: {cell:?} from {sql}"))
-}
-
 /// The stored status of an application.
 async fn status(app: &TestApp, application_id: &str) -> String {
     let rows = app
@@ -47,8 +39,7 @@ async fn status(app: &TestApp, application_id: &str) -> String {
 }
 
 async fn active_members(app: &TestApp, community_id: &str) -> i64 {
-    count(
-        app,
+    app.count(
         &format!(
             "SELECT COUNT(*) FROM community_members WHERE community_id = '{community_id}' AND status = 'active'"
         ),
@@ -300,7 +291,7 @@ dual! {
         assert!(d["decided_at"].is_string());
         let mid = s(&d, "membership_id");
         assert_eq!(
-            count(app, &format!(
+            app.count(&format!(
                 "SELECT COUNT(*) FROM community_members WHERE id = '{mid}' AND community_id = '{cop}' AND user_id = '{uid}' AND status = 'active' AND role = 'member' AND application_id = '{aid}'"
             )).await,
             1
@@ -341,7 +332,7 @@ dual! {
         let topics: Vec<&str> = events.iter().map(|r| r[0].as_str().unwrap()).collect();
         assert_eq!(topics, vec!["application.submitted", "application.decided"]);
         assert_eq!(
-            count(app, &format!(
+            app.count(&format!(
                 "SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{cop}' AND topic = 'membership.approved'"
             )).await,
             1
@@ -357,7 +348,7 @@ dual! {
         assert_eq!(audit[1][0], "application.decided");
         assert_eq!(audit[1][1], user_id_of(&n.manager).as_str());
         assert_eq!(
-            count(app, &format!(
+            app.count(&format!(
                 "SELECT COUNT(*) FROM audit_events WHERE entity_id = '{mid}' AND action = 'membership.created'"
             )).await,
             1
@@ -487,8 +478,8 @@ dual! {
         app.post("/v1/communities/nope/applications", Some(&t), json!({}))
             .await
             .problem(400, "invalid-parameter");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM applications").await, 0);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action LIKE 'application.%'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM applications").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'application.%'").await, 0);
 
         // 4000 characters are fine; a blank statement is no statement
         let a = app.post(&path, Some(&t), json!({"statement": "x".repeat(4000)})).await.expect(201);
@@ -518,7 +509,7 @@ dual! {
             .await
             .problem(400, "invalid-parameter");
         assert_eq!(status(app, &aid).await, "pending");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'application.decided'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'application.decided'").await, 0);
 
         // list and queue parameters
         let r = app.get(&format!("{path}?status=maybe"), Some(&n.manager)).await;
@@ -654,7 +645,7 @@ dual! {
         assert!(body.contains("This group is for PWPs") && body.contains("profession CAP is not one of PWP, CYWP"), "{body}");
         assert!(mail["subject"].as_str().unwrap().contains("Practitioners"));
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{aid}' AND kind = 'email' AND recipient = '{email}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{aid}' AND kind = 'email' AND recipient = '{email}'")).await,
             1
         );
 
@@ -750,7 +741,7 @@ dual! {
             .await
             .problem(409, "application-not-offered");
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{aid}' AND topic = 'application.withdrawn'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{aid}' AND topic = 'application.withdrawn'")).await,
             1
         );
         // after withdrawing, applying again is fine
@@ -768,7 +759,7 @@ dual! {
             r.problem(409, "application-open");
         }
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM applications WHERE community_id = '{cop3}' AND user_id = '{uid3}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM applications WHERE community_id = '{cop3}' AND user_id = '{uid3}'")).await,
             1
         );
     }
@@ -944,7 +935,7 @@ dual! {
         let (ta, a_id, _) = &people[0];
         app.delete(&format!("/v1/communities/{cop}/members/{a_id}"), Some(ta)).await.expect(204);
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM community_members WHERE user_id = '{a_id}' AND status = 'left' AND ended_at IS NOT NULL")).await,
+            app.count(&format!("SELECT COUNT(*) FROM community_members WHERE user_id = '{a_id}' AND status = 'left' AND ended_at IS NOT NULL")).await,
             1
         );
         let ended = app
@@ -955,7 +946,7 @@ dual! {
         assert_eq!(ended["user_id"], a_id.as_str());
         assert_eq!(ended["status"], "left");
         assert_eq!(
-            count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'membership.left'").await,
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'membership.left'").await,
             1
         );
         let (tc, c_id, c_email) = &people[2];
@@ -979,7 +970,7 @@ dual! {
         assert_eq!(acc["offer_expires_at"].as_str(), offered["offer_expires_at"].as_str());
         assert_eq!(active_members(app, &cop).await, 2);
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM community_members WHERE user_id = '{c_id}' AND status = 'active' AND application_id = '{cc}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM community_members WHERE user_id = '{c_id}' AND status = 'active' AND application_id = '{cc}'")).await,
             1
         );
         assert!(app.outbox_payload(c_email, "application.approved").await.is_some());
@@ -1028,8 +1019,8 @@ dual! {
             .await;
         let actions: Vec<&str> = audit.iter().map(|r| r[0].as_str().unwrap()).collect();
         assert_eq!(actions, vec!["application.submitted", "application.decided", "application.offered", "application.offer_accepted"]);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'membership.removed'").await, 1);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'application.lapsed'").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'membership.removed'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'application.lapsed'").await, 2);
 
         // open groups never exceed their capacity either
         let open = community(app, &n, "Open group", "open", 1, json!({})).await;
@@ -1112,11 +1103,14 @@ async fn fifty_approvals(app: &TestApp, bases: &[String]) {
     assert_eq!(outcomes.get("waitlisted_full"), Some(&40), "{outcomes:?}");
     assert_eq!(active_members(app, &cop).await, 10);
     assert_eq!(
-        count(app, &format!("SELECT COUNT(*) FROM applications WHERE community_id = '{cop}' AND status = 'waitlisted'")).await,
+        app.count(&format!("SELECT COUNT(*) FROM applications WHERE community_id = '{cop}' AND status = 'waitlisted'")).await,
         40
     );
     assert_eq!(
-        count(app, &format!("SELECT COUNT(*) FROM applications WHERE community_id = '{cop}' AND status = 'approved'")).await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM applications WHERE community_id = '{cop}' AND status = 'approved'"
+        ))
+        .await,
         10
     );
 }

@@ -14,47 +14,6 @@ use serde_json::{Value, json};
 
 const SUMMARY: &str = "My supporter cancelled four sessions in a row without notice.";
 
-fn violations(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_violation(r: &Resp, field: &str, code: &str) {
-    let p = r.problem(422, "validation-failed");
-    assert!(
-        violations(&p).contains(&(field.to_owned(), code.to_owned())),
-        "expected {field}/{code}: {}",
-        r.text
-    );
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a page: {page}"))
-        .iter()
-        .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.query(sql).await[0][0]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no count from {sql}"))
-}
-
 fn about_match(w: &MatchWorld) -> Value {
     json!({"network_id": w.network_id, "match_id": w.match_id, "summary": SUMMARY})
 }
@@ -219,7 +178,7 @@ dual! {
         other["network_id"] = json!(uuid::Uuid::now_v7().to_string());
         app.post("/v1/complaints", peer, other).await.problem(404, "not-found");
         app.post("/v1/complaints", None, about_match(&w)).await.problem(401, "authentication-required");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM complaints").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM complaints").await, 1);
 
         // An ended match can still be complained about.
         w.end(app).await;

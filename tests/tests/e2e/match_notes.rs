@@ -57,21 +57,6 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.query(sql).await[0][0]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no count from {sql}"))
-}
-
-#[track_caller]
-fn assert_violation(r: &Resp, field: &str, code: &str) {
-    let p = r.problem(422, "validation-failed");
-    let found = p["errors"]
-        .as_array()
-        .is_some_and(|a| a.iter().any(|e| e["field"] == field && e["code"] == code));
-    assert!(found, "expected {field}/{code}: {}", r.text);
-}
-
 /// Every cell of every row of a SELECT (name text columns only: the query
 /// helper stops at the first column it cannot read), as one string.
 async fn dump(app: &TestApp, sql: &str) -> String {
@@ -151,7 +136,7 @@ dual! {
 
         delete_note(app, &id, &w.peer.token, Some("\"2\"")).await.expect(204);
         app.get(&note_path(&id), Some(&w.peer.token)).await.problem(404, "not-found");
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM match_notes WHERE id = '{id}'")).await, 0, "the row is gone");
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM match_notes WHERE id = '{id}'")).await, 0, "the row is gone");
         assert_eq!(app.get(&w.match_path("/notes"), Some(&w.peer.token)).await.expect(200)["items"], json!([]));
         delete_note(app, &id, &w.peer.token, None).await.problem(404, "not-found");
     }
@@ -287,7 +272,7 @@ dual! {
                 .await
                 .problem(404, "not-found");
         }
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_notes WHERE body = 'manager note'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_notes WHERE body = 'manager note'").await, 0);
     }
 }
 
@@ -382,7 +367,7 @@ dual! {
         let again = send().await;
         assert_eq!(again.expect(201), n);
         assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_notes").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_notes").await, 1);
         let stored = dump(app, "SELECT id, scope_hash, request_hash, status, response_headers, response_body FROM idempotency_keys").await;
         assert!(!stored.contains("IDEM-CANARY"), "note text stored in the clear");
     }
@@ -425,7 +410,7 @@ dual! {
         assert_violation(&post(json!({})).await, "body", "required");
         assert_violation(&post(json!({"body": "ok", "shared": true})).await, "shared", "unknown_field");
         assert_violation(&post(json!({"body": 5})).await, "body", "invalid_type");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_notes").await, 0, "nothing written");
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_notes").await, 0, "nothing written");
         let n = post(json!({"body": "é".repeat(10_000)})).await.expect(201);
         let id = id_of(&n);
         assert_violation(&patch_note(app, &id, &w.peer.token, json!({"body": " "}), None).await, "body", "required");
@@ -541,7 +526,7 @@ dual! {
         w.end(app).await;
         let c = raise(app, &w, &w.supporter.token, concern_body("risk_to_others", "After it ended.")).await.expect(201);
         assert_eq!(c["category"], "risk_to_others");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM safeguarding_concerns").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM safeguarding_concerns").await, 2);
     }
 }
 
@@ -558,7 +543,7 @@ dual! {
         assert_violation(&both, "summary", "required");
         assert_violation(&raise(app, &w, t, json!({"summary": "x"})).await, "category", "required");
         assert_violation(&raise(app, &w, t, json!({"category": "other", "summary": "x", "note_id": "y"})).await, "note_id", "unknown_field");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM safeguarding_concerns").await, 0, "nothing written");
+        assert_eq!(app.count("SELECT COUNT(*) FROM safeguarding_concerns").await, 0, "nothing written");
         assert!(concern_rows(app).await.is_empty(), "nothing sent");
         raise(app, &w, t, concern_body("other", &"x".repeat(4_000))).await.expect(201);
     }
@@ -577,7 +562,7 @@ dual! {
         app.post("/v1/matches/nope/concerns", Some(&w.peer.token), concern_body("other", "x"))
             .await
             .problem(400, "invalid-parameter");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM safeguarding_concerns").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM safeguarding_concerns").await, 0);
     }
 }
 

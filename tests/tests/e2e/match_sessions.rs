@@ -30,47 +30,6 @@ fn ratings(overall: i64, felt_safe: i64, helpfulness: i64, would_recommend: bool
     json!({"overall": overall, "felt_safe": felt_safe, "helpfulness": helpfulness, "would_recommend": would_recommend})
 }
 
-fn violations(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_violation(r: &Resp, field: &str, code: &str) {
-    let p = r.problem(422, "validation-failed");
-    assert!(
-        violations(&p).contains(&(field.to_owned(), code.to_owned())),
-        "expected {field}/{code}: {}",
-        r.text
-    );
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap_or_else(|| panic!("not a page: {page}"))
-        .iter()
-        .map(|x| x["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.query(sql).await[0][0]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no count from {sql}"))
-}
-
 /// A new member of the world's network with a waiting request in its
 /// programme.
 async fn requester(app: &TestApp, w: &MatchWorld, name: &str) -> (Person, String) {
@@ -235,7 +194,7 @@ dual! {
         app.post("/v1/matches/not-a-uuid/sessions", Some(&w.peer.token), body.clone())
             .await
             .problem(400, "invalid-parameter");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_sessions").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_sessions").await, 0);
     }
 }
 
@@ -261,7 +220,7 @@ dual! {
             "notes",
             "unknown_field",
         );
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_sessions").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_sessions").await, 0);
 
         // A match activated a week ago takes sessions from then on.
         app.post(&path, peer, session(&day(0), 30)).await.expect(201);
@@ -335,7 +294,7 @@ dual! {
         // The other participant gives their own.
         app.post(&path, Some(&w.supporter.token), ratings(3, 4, 2, false)).await.expect(201);
         app.post(&path, Some(&w.supporter.token), ratings(3, 4, 2, false)).await.problem(409, "feedback-exists");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_feedback").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_feedback").await, 2);
         let stored = app.query(&format!("SELECT overall, would_recommend FROM match_feedback WHERE id = '{feedback_id}'")).await;
         assert_eq!(stored[0][0], json!(5));
 
@@ -395,7 +354,7 @@ dual! {
             "comment",
             "unknown_field",
         );
-        assert_eq!(count(app, "SELECT COUNT(*) FROM match_feedback").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM match_feedback").await, 0);
         app.post(&path, peer, ratings(1, 5, 3, false)).await.expect(201);
     }
 }

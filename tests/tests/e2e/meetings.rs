@@ -121,16 +121,8 @@ async fn schedule(app: &TestApp, w: &CopWorld, title: &str, local: &str) -> Valu
     .expect(201)
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows = app.query(sql).await;
-    rows.first()
-        .and_then(|r| r.first())
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("{sql}: {rows:?}"))
-}
-
 async fn meeting_count(app: &TestApp) -> i64 {
-    count(app, "SELECT COUNT(*) FROM meetings").await
+    app.count("SELECT COUNT(*) FROM meetings").await
 }
 
 /// Payloads of the outbox events with `topic` about meeting `id`, oldest
@@ -383,8 +375,8 @@ dual! {
             assert_eq!(meeting_count(app).await, 0, "{patch}: a meeting was written");
         }
         // Nothing was written anywhere: no meeting, no event, no audit entry.
-        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE topic LIKE 'meeting.%'").await, 0);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE entity_type = 'meeting'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE topic LIKE 'meeting.%'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE entity_type = 'meeting'").await, 0);
         // The same body with the problems fixed is accepted.
         app.post(&path, Some(&w.chair.token), base).await.expect(201);
         assert_eq!(meeting_count(app).await, 1);
@@ -521,7 +513,7 @@ dual! {
             assert_eq!(m["agenda"], json!([]));
             assert_eq!((m["status"].clone(), m["sequence"].clone(), m["version"].clone()), (json!("scheduled"), json!(0), json!(1)));
         }
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM meetings WHERE series_id = '{sid}'")).await, 4);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM meetings WHERE series_id = '{sid}'")).await, 4);
 
         // Reading it back: members and managers; nobody else.
         let spath = format!("/v1/meeting-series/{sid}");
@@ -571,7 +563,7 @@ dual! {
             .await
             .expect(201);
         assert_eq!(s["occurrences"], 1);
-        let (series_before, meetings_before) = (count(app, "SELECT COUNT(*) FROM meeting_series").await, meeting_count(app).await);
+        let (series_before, meetings_before) = (app.count("SELECT COUNT(*) FROM meeting_series").await, meeting_count(app).await);
         assert_eq!((series_before, meetings_before), (4, 10));
 
         // Refused, with nothing written.
@@ -608,7 +600,7 @@ dual! {
         for (patch, remove, expected) in cases {
             let r = app.post(&path, Some(&w.chair.token), merged(&base, patch.clone(), &remove)).await;
             assert_invalid(&r, &expected, &format!("{patch} without {remove:?}"));
-            assert_eq!(count(app, "SELECT COUNT(*) FROM meeting_series").await, series_before, "{patch}");
+            assert_eq!(app.count("SELECT COUNT(*) FROM meeting_series").await, series_before, "{patch}");
             assert_eq!(meeting_count(app).await, meetings_before, "{patch}");
         }
         // Who may not.
@@ -665,7 +657,7 @@ dual! {
         app.post(&format!("/v1/meeting-series/{NO_SUCH_ID}/cancel"), Some(&w.chair.token), reason.clone()).await.problem(404, "not-found");
         assert_invalid(&app.post(&cpath, Some(&w.chair.token), json!({})).await, &[("reason", "required")], "no reason");
         assert_invalid(&app.post(&cpath, Some(&w.chair.token), json!({"reason": "  "})).await, &[("reason", "required")], "blank reason");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM meetings WHERE status = 'cancelled'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM meetings WHERE status = 'cancelled'").await, 1);
 
         let c = app.post(&cpath, Some(&w.chair.token), reason.clone()).await.expect(200);
         assert_eq!(c["status"], "cancelled");
@@ -697,7 +689,7 @@ dual! {
         app.post(&cpath, Some(&w.chair.token), reason.clone()).await.problem(409, "series-cancelled");
         let g = app.get(&spath, Some(&w.members[0].token)).await.expect(200);
         assert_eq!((g["status"].clone(), g["cancel_reason"].clone()), (json!("cancelled"), why));
-        assert_eq!(count(app, "SELECT COUNT(*) FROM meetings WHERE status = 'cancelled'").await, 3);
+        assert_eq!(app.count("SELECT COUNT(*) FROM meetings WHERE status = 'cancelled'").await, 3);
     }
 }
 
@@ -1282,7 +1274,7 @@ dual! {
         let d = app.get(&mpath(&id, ""), Some(&me.token)).await.expect(200);
         assert_eq!(d["my_rsvp"], "declined");
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND user_id = '{}'", me.id)).await,
+            app.count(&format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND user_id = '{}'", me.id)).await,
             1
         );
         // The core team are invited too.
@@ -1303,7 +1295,7 @@ dual! {
         rsvp(app, &id, &w.manager.token, "attending").await.problem(403, "not-invited");
         put(app, &path, None, json!({"response": "attending"})).await.problem(401, "authentication-required");
         rsvp(app, NO_SUCH_ID, &me.token, "attending").await.problem(404, "not-found");
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}'")).await, 2);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}'")).await, 2);
 
         // Answers show in the attendance list.
         let a = app.get(&mpath(&id, "/attendance"), Some(&w.chair.token)).await.expect(200);
@@ -1381,7 +1373,7 @@ dual! {
             let r = put(app, &path, Some(&w.chair.token), b.clone()).await;
             assert_invalid(&r, &expected, &b.to_string());
         }
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND attendance IS NOT NULL")).await, 0);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND attendance IS NOT NULL")).await, 0);
         let d = app.get(&mpath(&id, ""), Some(&w.chair.token)).await.expect(200);
         assert_eq!((d["status"].clone(), d["version"].clone()), (json!("scheduled"), json!(1)));
 
@@ -1402,7 +1394,7 @@ dual! {
         let d = app.get(&mpath(&id, ""), Some(&w.chair.token)).await.expect(200);
         assert_eq!(d["status"], "held");
         assert_eq!(d["sequence"], 0, "being held is not a calendar change");
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND attendance_by = '{}'", w.secretary.id)).await, 2);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM meeting_responses WHERE meeting_id = '{id}' AND attendance_by = '{}'", w.secretary.id)).await, 2);
         // People not listed keep what they had; a manager may record.
         let a = put(app, &path, Some(&w.manager.token), json!([{"user_id": m2.id, "status": "apologies"}, {"user_id": w.co_chair.id, "status": "present"}]))
             .await
@@ -1441,7 +1433,7 @@ dual! {
         app.patch(&mpath(&id, ""), Some(&w.chair.token), json!({"title": "Renamed"})).await.problem(409, "community-archived");
         put(app, &mpath(&id, "/agenda"), Some(&w.chair.token), json!({"items": []})).await.problem(409, "community-archived");
         assert_eq!(meeting_count(app).await, 1);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM meeting_series").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM meeting_series").await, 0);
         // Its records stay readable.
         let d = app.get(&mpath(&id, ""), Some(&w.members[0].token)).await.expect(200);
         assert_eq!((d["title"].clone(), d["version"].clone()), (json!("Before archiving"), json!(1)));
@@ -1520,7 +1512,7 @@ dual! {
         assert_eq!(c[0]["ical_sequence"], 3);
         assert_eq!(c[0]["starts_at"], "2030-04-02T13:00:00Z");
         assert_eq!(c[0]["join_url"], "https://teams.microsoft.com/l/meetup-join/new");
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{id}' AND topic LIKE 'meeting.%'")).await, 4);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE aggregate_id = '{id}' AND topic LIKE 'meeting.%'")).await, 4);
 
         // A series: one scheduled event per occurrence, each naming the series.
         let s = app

@@ -166,32 +166,6 @@ async fn mark(app: &TestApp, action_id: &str, token: &str, status: &str) -> Valu
         .expect(200)
 }
 
-fn violations(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_violation(r: &Resp, field: &str, code: &str) {
-    let p = r.problem(422, "validation-failed");
-    assert!(
-        violations(&p).contains(&(field.to_owned(), code.to_owned())),
-        "expected {field}/{code}: {}",
-        r.text
-    );
-}
-
 fn strs(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap_or_else(|| panic!("not an array: {v}"))
@@ -220,12 +194,6 @@ fn each(v: &Value, key: &str) -> Vec<String> {
         .iter()
         .map(|x| x[key].as_str().unwrap_or_default().to_owned())
         .collect()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    app.query(sql).await[0][0]
-        .as_i64()
-        .unwrap_or_else(|| panic!("no count from {sql}"))
 }
 
 async fn meeting_status(app: &TestApp, meeting_id: &str, token: &str) -> String {
@@ -363,7 +331,7 @@ dual! {
         assert_eq!(v["items"].as_array().unwrap().len(), 2);
         assert_eq!(v["actions"], json!([]));
         assert_eq!(v["version"], 3);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM minutes").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 1);
     }
 }
 
@@ -376,7 +344,7 @@ dual! {
         }
         put_minutes(app, &id, &w.outsider.token, json!({})).await.problem(403, "forbidden");
         put_minutes(app, &id, &w.stranger.token, json!({})).await.problem(404, "not-found");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM minutes").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 0);
         assert_eq!(meeting_status(app, &id, &w.chair.token).await, "scheduled");
 
         // The secretary drafts; that marks the meeting held.
@@ -426,7 +394,7 @@ dual! {
         let missing = "0193a6f2-0000-7b3a-9d4e-2f1a0b9c8d7e";
         put_minutes(app, missing, &w.secretary.token, json!({})).await.problem(404, "not-found");
         put_minutes(app, "not-a-uuid", &w.secretary.token, json!({})).await.problem(400, "invalid-parameter");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM minutes").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 0);
     }
 }
 
@@ -473,7 +441,7 @@ dual! {
         assert!(v.contains(&("actions[0].owner_id".into(), "not_a_member".into())), "{}", r.text);
 
         // Nothing was saved and the meeting was not marked held.
-        assert_eq!(count(app, "SELECT COUNT(*) FROM minutes").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 0);
         assert_eq!(meeting_status(app, &id, &w.chair.token).await, "scheduled");
         app.get(&minutes_path(&id), Some(&w.chair.token)).await.problem(404, "not-found");
 
@@ -485,7 +453,7 @@ dual! {
         assert_violation(&r, "attendees[0]", "not_invited");
         let v = put_minutes(app, &id, &w.secretary.token, json!({"actions": [act("Welcome pack", &late, "2031-06-01")]})).await.expect(200);
         assert_eq!(v["actions"][0]["owner_id"], late.id.as_str());
-        assert_eq!(count(app, "SELECT COUNT(*) FROM minutes").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 1);
 
         // Ids are compared in lower case, as attendance does.
         let v = put_minutes(app, &id, &w.secretary.token, json!({
@@ -679,7 +647,7 @@ dual! {
             "actions": [act("Circulate slides", m0, "2099-04-12"), act("Book a room", m1, "2099-05-01")]
         })).await.expect(200);
         submit(app, &id, &w.secretary.token).await.expect(200);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM actions").await, 0, "drafts track nothing");
+        assert_eq!(app.count("SELECT COUNT(*) FROM actions").await, 0, "drafts track nothing");
         assert!(published_events(app).await.is_empty());
 
         let r = approve(app, &id, &w.chair.token).await;
@@ -726,7 +694,7 @@ dual! {
         let mut want = ids.clone();
         want.sort();
         assert_eq!(listed, want);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM actions").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM actions").await, 2);
 
         // The members' copy, the meeting and the revision list agree.
         let mv = app.get(&minutes_path(&id), Some(&m1.token)).await.expect(200);
@@ -831,7 +799,7 @@ dual! {
         app.get(&format!("/v1/actions/{drop}"), Some(&m0.token)).await.problem(404, "not-found");
         let n = app.get(&format!("/v1/actions/{new_id}"), Some(&m0.token)).await.expect(200);
         assert_eq!((n["status"].as_str(), n["owner_id"].as_str()), (Some("open"), Some(m0.id.as_str())));
-        assert_eq!(count(app, "SELECT COUNT(*) FROM actions").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM actions").await, 2);
         let page = actions(app, &m0.token, &format!("?meeting_id={id}")).await;
         assert_eq!(page["items"].as_array().unwrap().len(), 2);
 
@@ -860,7 +828,7 @@ dual! {
         // Leaving out every action and approving again deletes them all.
         let v3 = publish(app, &w, &id, json!({"actions": []})).await;
         assert_eq!(v3["revision"], 3);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM actions").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM actions").await, 0);
         app.get(&format!("/v1/actions/{keep}"), Some(&m0.token)).await.problem(404, "not-found");
     }
 }
@@ -1041,7 +1009,7 @@ dual! {
         let a = mark(app, &aid, &w.chair.token, "open").await;
         assert_eq!((a["status"].as_str(), a["version"].as_i64()), (Some("open"), Some(5)));
         patch_action(app, &aid, &m1.token, done, None).await.problem(403, "forbidden");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE topic = 'action.status_changed'").await, 4);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'action.status_changed'").await, 4);
     }
 }
 

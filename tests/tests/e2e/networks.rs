@@ -8,17 +8,8 @@ use serde_json::{Value, json};
 // Helpers
 // ---------------------------------------------------------------------------
 
-/// A single number from a `SELECT COUNT(*) ...`.
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows = app.query(sql).await;
-    let cell = &rows[0][0];
-    cell.as_i64()
-        .or_else(|| cell.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or_else(|| panic!("not a count: {cell:?} from {sql}"))
-}
-
 async fn network_count(app: &TestApp) -> i64 {
-    count(app, "SELECT COUNT(*) FROM networks").await
+    app.count("SELECT COUNT(*) FROM networks").await
 }
 
 /// The `field`s named in a validation problem's `errors`.
@@ -169,11 +160,11 @@ dual! {
 
         assert_eq!(network_count(app).await, 1);
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM audit_events WHERE action = 'network.created' AND entity_id = '{id}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM audit_events WHERE action = 'network.created' AND entity_id = '{id}'")).await,
             1
         );
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.created' AND aggregate_id = '{id}' AND kind = 'event'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.created' AND aggregate_id = '{id}' AND kind = 'event'")).await,
             1
         );
     }
@@ -462,7 +453,7 @@ dual! {
         let g = app.get(&path, Some(&member)).await.expect(200);
         assert_eq!(g["name"], "Network alpha");
         assert_eq!(g["version"], 1);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'network.updated'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'network.updated'").await, 0);
         // A platform admin may.
         app.patch(&path, Some(&admin), json!({"name": "By admin"})).await.expect(200);
     }
@@ -538,11 +529,11 @@ dual! {
         assert_eq!(same.expect(200)["version"], 2);
 
         assert_eq!(
-            count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'network.member_role_changed'").await,
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'network.member_role_changed'").await,
             1
         );
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.member_role_changed' AND aggregate_id = '{id}' AND kind = 'event'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.member_role_changed' AND aggregate_id = '{id}' AND kind = 'event'")).await,
             1
         );
 
@@ -644,7 +635,7 @@ dual! {
             .await;
         assert_eq!(kinds, vec![vec![json!("email")]]);
         // The token is stored only hashed.
-        let stored = count(app, &format!("SELECT COUNT(*) FROM invitations WHERE token_hash = '{token}'")).await;
+        let stored = app.count(&format!("SELECT COUNT(*) FROM invitations WHERE token_hash = '{token}'")).await;
         assert_eq!(stored, 0);
 
         // Default role is member; community ids are kept.
@@ -664,7 +655,7 @@ dual! {
         let member = app.member(&a, "ann@nhs.net").await;
         let b = id_of(&app.create_network(&admin, "beta", &["nhs.uk"]).await);
         let manager_b = app.invited(&admin, &b, "chief@nhs.uk", "manager").await;
-        let before = count(app, "SELECT COUNT(*) FROM invitations").await;
+        let before = app.count("SELECT COUNT(*) FROM invitations").await;
 
         app.post("/v1/invitations", Some(&member), json!({"network_id": a, "email": "x@gmail.com"}))
             .await
@@ -679,7 +670,7 @@ dual! {
         let anon = app.post("/v1/invitations", None, json!({"network_id": a, "email": "x@gmail.com"})).await;
         assert_eq!(anon.status.as_u16(), 401, "{}", anon.text);
 
-        assert_eq!(count(app, "SELECT COUNT(*) FROM invitations").await, before);
+        assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, before);
         assert!(app.outbox_payload("x@gmail.com", "invitation.created").await.is_none());
     }
 }
@@ -687,7 +678,7 @@ dual! {
 dual! {
     async fn invitation_create_validation(app) {
         let (_admin, id, manager) = managed_network(app, "alpha", "boss@nhs.net").await;
-        let before = count(app, "SELECT COUNT(*) FROM invitations").await;
+        let before = app.count("SELECT COUNT(*) FROM invitations").await;
         let cases: Vec<(Value, &str)> = vec![
             (json!({"network_id": id, "email": "not-an-email"}), "email"),
             (json!({"network_id": id, "email": ""}), "email"),
@@ -715,7 +706,7 @@ dual! {
             &app.post("/v1/invitations", Some(&manager), json!({"network_id": id, "email": "x@gmail.com", "community_ids": many})).await,
             "community_ids",
         );
-        assert_eq!(count(app, "SELECT COUNT(*) FROM invitations").await, before);
+        assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, before);
     }
 }
 
@@ -770,7 +761,7 @@ dual! {
         // The network allows only nhs.net, yet a gmail.com invitee may join.
         let (_admin, id, manager) = managed_network(app, "alpha", "boss@nhs.net").await;
         let (inv, token) = invite(app, &manager, &id, "alex@gmail.com", "manager").await;
-        let users_before = count(app, "SELECT COUNT(*) FROM users").await;
+        let users_before = app.count("SELECT COUNT(*) FROM users").await;
 
         let r = accept(app, &token, PASSWORD).await;
         let v = r.expect(201);
@@ -780,7 +771,7 @@ dual! {
         assert!(v["tokens"]["refresh_token"].is_string());
         let access = v["tokens"]["access_token"].as_str().unwrap().to_owned();
         assert_eq!(user_id_of(&access), user_id);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users_before + 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users_before + 1);
 
         // The returned token works, and so does logging in.
         let me = app.get("/v1/me", Some(&access)).await.expect(200);
@@ -795,7 +786,7 @@ dual! {
         // Single use.
         accept(app, &token, PASSWORD).await.problem(409, "invitation-not-pending");
         accept(app, &token, "another long passphrase").await.problem(409, "invitation-not-pending");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users_before + 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users_before + 1);
 
         let iid = id_of(&inv);
         assert_eq!(invitation_status(app, &iid).await, "accepted");
@@ -808,7 +799,7 @@ dual! {
         assert_eq!(row["accepted_user_id"], user_id.as_str());
         assert!(row["accepted_at"].is_string());
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.member_joined' AND aggregate_id = '{id}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM outbox WHERE topic = 'network.member_joined' AND aggregate_id = '{id}'")).await,
             2,
             "the setup manager and alex joined"
         );
@@ -828,7 +819,7 @@ dual! {
         let (_admin, id, manager) = managed_network(app, "alpha", "boss@nhs.net").await;
         let (inv, token) = invite(app, &manager, &id, "alex@gmail.com", "member").await;
         let iid = id_of(&inv);
-        let users_before = count(app, "SELECT COUNT(*) FROM users").await;
+        let users_before = app.count("SELECT COUNT(*) FROM users").await;
 
         assert_invalid(&accept(app, &token, "short").await, "password");
         assert_invalid(&accept(app, &token, "alex@gmail.com").await, "password");
@@ -838,7 +829,7 @@ dual! {
         assert_invalid(&r, "display_name");
 
         assert_eq!(invitation_status(app, &iid).await, "pending");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users_before);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users_before);
         let pending = app
             .get(&format!("/v1/invitations?network_id={id}&status=pending"), Some(&manager))
             .await
@@ -860,7 +851,7 @@ dual! {
         let (_admin, b, manager_b) = managed_network(app, "beta", "chief@nhs.net").await;
         let (inv, token) = invite(app, &manager_b, &b, "Sam@NHS.net", "member").await;
         let iid = id_of(&inv);
-        let users_before = count(app, "SELECT COUNT(*) FROM users").await;
+        let users_before = app.count("SELECT COUNT(*) FROM users").await;
 
         accept(app, &token, "not the right password").await.problem(401, "invalid-credentials");
         assert_eq!(invitation_status(app, &iid).await, "pending");
@@ -869,8 +860,8 @@ dual! {
         let v = accept(app, &token, PASSWORD).await.expect(201);
         assert_eq!(v["user_id"], sam_id.as_str());
         assert_eq!(v["network_id"], b.as_str());
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users_before, "no second account");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users WHERE email = 'sam@nhs.net'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users").await, users_before, "no second account");
+        assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'sam@nhs.net'").await, 1);
         assert_eq!(invitation_status(app, &iid).await, "accepted");
 
         let token = app.login("sam@nhs.net", PASSWORD).await;
@@ -897,7 +888,7 @@ dual! {
         assert_eq!(my_role(app, &ann, &id).await.as_deref(), Some("manager"));
         let ann_id = user_id_of(&ann);
         assert_eq!(
-            count(app, &format!("SELECT COUNT(*) FROM network_members WHERE network_id = '{id}' AND user_id = '{ann_id}'")).await,
+            app.count(&format!("SELECT COUNT(*) FROM network_members WHERE network_id = '{id}' AND user_id = '{ann_id}'")).await,
             1
         );
     }
@@ -918,7 +909,7 @@ dual! {
             .unwrap();
 
         accept(app, &token, PASSWORD).await.problem(409, "invitation-not-pending");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM users WHERE email = 'alex@gmail.com'").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE email = 'alex@gmail.com'").await, 0);
 
         let expired = app
             .get(&format!("/v1/invitations?network_id={id}&status=expired"), Some(&manager))
@@ -978,7 +969,7 @@ dual! {
             .problem(403, "account-disabled");
         let (inv, token) = invite(app, &manager, &id, "dis@nhs.net", "manager").await;
         let sessions = format!("SELECT COUNT(*) FROM refresh_tokens WHERE user_id = '{dis_id}'");
-        let sessions_before = count(app, &sessions).await;
+        let sessions_before = app.count(&sessions).await;
 
         accept(app, &token, PASSWORD).await.problem(403, "account-disabled");
         assert_eq!(invitation_status(app, &id_of(&inv)).await, "pending");
@@ -986,7 +977,7 @@ dual! {
             .query(&format!("SELECT role FROM network_members WHERE network_id = '{id}' AND user_id = '{dis_id}'"))
             .await;
         assert_eq!(rows, vec![vec![json!("member")]], "role unchanged");
-        assert_eq!(count(app, &sessions).await, sessions_before, "no new session for a disabled account");
+        assert_eq!(app.count(&sessions).await, sessions_before, "no new session for a disabled account");
     }
 }
 
@@ -1087,7 +1078,7 @@ dual! {
         assert_eq!(nbv["allowed_email_domains"], json!(["nhs.uk"]));
         assert_eq!(my_role(app, &member_b, &b).await.as_deref(), Some("member"));
         assert_eq!(my_role(app, &manager_a, &b).await, None);
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM invitations WHERE network_id = '{b}'")).await, 2);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM invitations WHERE network_id = '{b}'")).await, 2);
         assert!(app.outbox_payload("spy@gmail.com", "invitation.created").await.is_none());
         assert_eq!(invitation_status(app, &id_of(&inv_b)).await, "pending");
 

@@ -148,14 +148,6 @@ async fn api_token(app: &TestApp, owner: &str, scopes: &[&str]) -> String {
     r.expect(201)["secret"].as_str().unwrap().to_owned()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let rows = app.query(sql).await;
-    let cell = &rows[0][0];
-    cell.as_i64()
-        .or_else(|| cell.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or_else(|| panic!("not a count: {cell:?} from {sql}"))
-}
-
 /// A strict RFC 4180 parser: CRLF line ends only, quoted fields with
 /// doubled inner quotes; the last record must end with CRLF.
 fn parse_csv(s: &str) -> Vec<Vec<String>> {
@@ -567,7 +559,7 @@ dual! {
         assert_eq!(v["version"], 3);
 
         // A role for someone who is not an active member: 404, no writes.
-        let audits_before = count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'membership.role_changed'").await;
+        let audits_before = app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'membership.role_changed'").await;
         app.patch(&url(&outside_id), Some(&w.mgr), json!({"role": "chair"})).await.problem(404, "not-found");
         app.patch(&url(&uuid::Uuid::now_v7().to_string()), Some(&w.mgr), json!({"role": "chair"})).await.problem(404, "not-found");
         app.db
@@ -576,7 +568,7 @@ dual! {
             .unwrap();
         app.patch(&url(&people[5].1), Some(&w.mgr), json!({"role": "chair"})).await.problem(404, "not-found");
         assert_eq!(
-            count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'membership.role_changed'").await,
+            app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'membership.role_changed'").await,
             audits_before
         );
         // Invalid bodies.
@@ -754,7 +746,7 @@ dual! {
         // Without the register: 403 naming it, nothing stored.
         let p = app.post("/v1/community-proposals", Some(&t1), proposal(&w.net, "Positive")).await.problem(403, "register-required");
         assert!(p["detail"].as_str().unwrap().contains(REGISTER), "{p}");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM community_proposals").await, 0);
+        assert_eq!(app.count("SELECT COUNT(*) FROM community_proposals").await, 0);
         // With it (matched ignoring case): 201.
         app.patch("/v1/me", Some(&t1), json!({"registers": ["HCPC", "register of positive psychology PRACTITIONERS"]}))
             .await
@@ -812,7 +804,7 @@ dual! {
         bad.as_object_mut().unwrap().remove("focus");
         assert_invalid(&app.post("/v1/community-proposals", Some(&t1), bad).await, "focus");
         assert_invalid(&app.post("/v1/community-proposals", Some(&t1), proposal("nope", "X")).await, "network_id");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM community_proposals").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM community_proposals").await, 2);
 
         // Another network (or none): 404. Tokens: 403.
         let admin = app.admin_token().await;
@@ -828,8 +820,8 @@ dual! {
         app.post("/v1/community-proposals", None, proposal(&w.net, "Anon")).await.problem(401, "authentication-required");
 
         // The submission is audited and announced.
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'proposal.submitted'").await, 2);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE topic = 'proposal.submitted'").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'proposal.submitted'").await, 2);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'proposal.submitted'").await, 2);
     }
 }
 
@@ -891,10 +883,10 @@ dual! {
         app.post(&decision(&uuid::Uuid::now_v7().to_string()), Some(&w.mgr), json!({"decision": "approve"}))
             .await
             .problem(404, "not-found");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM community_proposals WHERE status = 'pending'").await, 3);
+        assert_eq!(app.count("SELECT COUNT(*) FROM community_proposals WHERE status = 'pending'").await, 3);
 
         // Approve: community (active) + draft ToR + proposer as chair.
-        let communities_before = count(app, "SELECT COUNT(*) FROM communities").await;
+        let communities_before = app.count("SELECT COUNT(*) FROM communities").await;
         let r = app.post(&decision(&p1), Some(&w.mgr), json!({"decision": "approve"})).await;
         let v = r.expect(200);
         assert_eq!(v["status"], "approved");
@@ -903,7 +895,7 @@ dual! {
         assert_eq!(v["version"], 2);
         assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
         let cid = v["community_id"].as_str().unwrap().to_owned();
-        assert_eq!(count(app, "SELECT COUNT(*) FROM communities").await, communities_before + 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM communities").await, communities_before + 1);
         let roster = app.get(&format!("/v1/communities/{cid}/members"), Some(&t2)).await.expect(200);
         assert_eq!(user_ids(&roster), vec![u1.clone()]);
         assert_eq!(roster["items"][0]["role"], "chair");
@@ -947,19 +939,19 @@ dual! {
         assert!(mail["subject"].as_str().unwrap().contains("approved"));
         for (action, entity) in [("proposal.decided", &p1), ("community.created", &cid), ("terms.drafted", &cid)] {
             let sql = format!("SELECT COUNT(*) FROM audit_events WHERE action = '{action}' AND entity_id = '{entity}'");
-            assert_eq!(count(app, &sql).await, 1, "{action}");
+            assert_eq!(app.count(&sql).await, 1, "{action}");
         }
-        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_events WHERE action = 'membership.created'").await, 1);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE topic = 'proposal.decided' AND kind = 'event'").await, 1);
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM outbox WHERE topic = 'community.created' AND aggregate_id = '{cid}'")).await, 1);
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM outbox WHERE topic = 'membership.approved' AND aggregate_id = '{cid}'")).await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'membership.created'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE topic = 'proposal.decided' AND kind = 'event'").await, 1);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE topic = 'community.created' AND aggregate_id = '{cid}'")).await, 1);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM outbox WHERE topic = 'membership.approved' AND aggregate_id = '{cid}'")).await, 1);
 
         // Deciding twice: 409, nothing more created.
         app.post(&decision(&p1), Some(&w.mgr), json!({"decision": "approve"})).await.problem(409, "proposal-not-pending");
         app.post(&decision(&p1), Some(&w.mgr), json!({"decision": "reject", "reason": "Changed my mind"}))
             .await
             .problem(409, "proposal-not-pending");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM communities").await, communities_before + 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM communities").await, communities_before + 1);
 
         // Reject with a reason: emailed, no community.
         let v = app
@@ -976,7 +968,7 @@ dual! {
         // Approval without terms: no ToR draft.
         let v = app.post(&decision(&p3), Some(&w.mgr), json!({"decision": "approve", "reason": "Welcome"})).await.expect(200);
         let cid3 = v["community_id"].as_str().unwrap().to_owned();
-        assert_eq!(count(app, &format!("SELECT COUNT(*) FROM terms_versions WHERE community_id = '{cid3}'")).await, 0);
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM terms_versions WHERE community_id = '{cid3}'")).await, 0);
         assert_eq!(v["decision_reason"], "Welcome");
 
         // Status filter.
@@ -996,11 +988,11 @@ dual! {
             .execute_unprepared(&format!("DELETE FROM network_members WHERE user_id = '{u1}'"))
             .await
             .unwrap();
-        let communities_before = count(app, "SELECT COUNT(*) FROM communities").await;
+        let communities_before = app.count("SELECT COUNT(*) FROM communities").await;
         app.post(&format!("/v1/community-proposals/{p}/decision"), Some(&w.mgr), json!({"decision": "approve"}))
             .await
             .problem(409, "proposer-not-member");
-        assert_eq!(count(app, "SELECT COUNT(*) FROM communities").await, communities_before);
+        assert_eq!(app.count("SELECT COUNT(*) FROM communities").await, communities_before);
         app.post(&format!("/v1/community-proposals/{p}/decision"), Some(&w.mgr), json!({"decision": "reject", "reason": "Proposer left"}))
             .await
             .expect(200);
