@@ -157,7 +157,9 @@ dual! {
             app.db.execute_unprepared(sql).await.unwrap();
         }
         let removed = peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
-        assert_eq!(removed, 2);
+        // The server's own start-up pass may run late on a loaded machine
+        // and take one of the two rows first; between them, both go.
+        assert!((1..=2).contains(&removed), "removed {removed}");
         assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 0);
         assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 0);
     }
