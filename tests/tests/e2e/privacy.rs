@@ -157,9 +157,10 @@ dual! {
             app.db.execute_unprepared(sql).await.unwrap();
         }
         let removed = peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
-        // The server's own start-up pass may run late on a loaded machine
-        // and take one of the two rows first; between them, both go.
-        assert!((1..=2).contains(&removed), "removed {removed}");
+        // The server's own start-up pass (the same function) may run late on
+        // a loaded machine and take some of the rows first: between them,
+        // both go, and this pass counts only what it removed itself.
+        assert!(removed <= 2, "removed {removed}");
         assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 0);
         assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 0);
     }
