@@ -1372,8 +1372,9 @@ async fn activation_notices<C: ConnectionTrait>(
 }
 
 /// Matches for a list: a programme's (`programme_id`, for its managers),
-/// or `user_id`'s own (optionally within one programme), newest first by
-/// id order reversed is not offered: oldest first, like every list.
+/// or `user_id`'s own (optionally within one programme), oldest first like
+/// every list; `status` is the effective one (a pending match past its
+/// deadline counts as expired).
 pub async fn list_matches(
     db: &Db,
     programme_id: Option<&str>,
