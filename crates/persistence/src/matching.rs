@@ -857,6 +857,23 @@ pub async fn list_requests(
     Ok(page::fetch(db, q, match_request::Column::Id, |r| r.id.clone(), page).await?)
 }
 
+/// Requests by id (for views of many matches at once).
+pub async fn requests_by_id<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<String>,
+) -> Result<HashMap<String, match_request::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(match_request::Entity::find()
+        .filter(match_request::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect())
+}
+
 /// Withdraws a request. A request in a pending proposal declines the
 /// proposal on its owner's behalf; one in an active match is refused (end
 /// the match instead).

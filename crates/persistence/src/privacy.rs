@@ -667,11 +667,15 @@ async fn end_matching_ties(
         .lock_exclusive()
         .all(txn)
         .await?;
+    let programmes: std::collections::HashMap<String, programme::Model> = programme::Entity::find()
+        .filter(programme::Column::Id.is_in(open.iter().map(|m| m.programme_id.clone())))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     for m in open {
-        let Some(p) = programme::Entity::find_by_id(m.programme_id.clone())
-            .one(txn)
-            .await?
-        else {
+        let Some(p) = programmes.get(&m.programme_id) else {
             continue;
         };
         let to = match status_of(&m) {
@@ -685,7 +689,7 @@ async fn end_matching_ties(
             end_reason: None,
             how: Some("erased"),
         };
-        crate::matching::close(txn, ctx, &p, m, c, now).await?;
+        crate::matching::close(txn, ctx, p, m, c, now).await?;
     }
     match_request::Entity::update_many()
         .col_expr(

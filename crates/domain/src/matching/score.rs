@@ -519,6 +519,23 @@ fn shared<'a, const KEYED: bool>(
     }
 }
 
+/// A feature graded by items in common ([`graded`]): specialties or
+/// interests, with its reason naming the items.
+fn graded_lists<const KEYED: bool>(
+    out: &mut Reasons,
+    (feature, weight): (&'static str, i64),
+    (mine, theirs): (&[String], &[String]),
+    (one, many): (&str, &str),
+) {
+    let (n, items) = shared::<KEYED>(mine, theirs, out.explain);
+    out.add(
+        feature,
+        graded(n, weight),
+        || format!("{} ({})", plural(n, one, many), items.join(", ")),
+        None,
+    );
+}
+
 /// Rank of a level (0 = trainee), whatever its case.
 fn rank<const KEYED: bool>(level: &str) -> Option<usize> {
     // The codes are keys.
@@ -834,18 +851,11 @@ fn evaluate<const KEYED: bool>(
         );
     }
 
-    let (n, specialties) = shared::<KEYED>(&p.specialties, &q.specialties, explain);
-    out.add(
-        "specialties",
-        graded(n, w.specialties),
-        || {
-            format!(
-                "{} ({})",
-                plural(n, "shared specialty", "shared specialties"),
-                specialties.join(", ")
-            )
-        },
-        None,
+    graded_lists::<KEYED>(
+        &mut out,
+        ("specialties", w.specialties),
+        (&p.specialties, &q.specialties),
+        ("shared specialty", "shared specialties"),
     );
 
     let levels = value(&p.level).zip(value(&q.level));
@@ -895,18 +905,11 @@ fn evaluate<const KEYED: bool>(
         );
     }
 
-    let (n, interests) = shared::<KEYED>(&p.interests, &q.interests, explain);
-    out.add(
-        "interests",
-        graded(n, w.interests),
-        || {
-            format!(
-                "{} ({})",
-                plural(n, "shared interest", "shared interests"),
-                interests.join(", ")
-            )
-        },
-        None,
+    graded_lists::<KEYED>(
+        &mut out,
+        ("interests", w.interests),
+        (&p.interests, &q.interests),
+        ("shared interest", "shared interests"),
     );
 
     match kind {

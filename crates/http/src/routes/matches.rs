@@ -1,15 +1,12 @@
 //! Matches and their consent lifecycle: proposed → accepted (by one) →
 //! active (both) → ended; declined or expired on the way.
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
 use peerhub_domain::matching::lifecycle::{Answer, MatchStatus};
-use peerhub_persistence::entities::{match_request, peer_match};
+use peerhub_persistence::entities::peer_match;
 use peerhub_persistence::matching::{self, match_access, programme_access};
-use peerhub_persistence::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use peerhub_persistence::{StoreError, meetings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -116,18 +113,7 @@ pub(crate) async fn match_views(
         }
     }
     let names = meetings::display_names(&state.db, users).await?;
-    let requests: HashMap<String, match_request::Model> = if request_ids.is_empty() {
-        HashMap::new()
-    } else {
-        match_request::Entity::find()
-            .filter(match_request::Column::Id.is_in(request_ids))
-            .all(&state.db)
-            .await
-            .map_err(StoreError::from)?
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect()
-    };
+    let requests = matching::requests_by_id(&state.db, request_ids).await?;
     Ok(items
         .into_iter()
         .map(|m| {
