@@ -614,3 +614,44 @@ dual!(
         }
     }
 );
+
+dual!(
+    async fn every_programme_read_and_change_answers_403_and_404_by_role(app) {
+        let w = match_world_proposed(app, "roles").await;
+        let unknown = "0193a6f2-0000-7000-8000-000000000000";
+        let sup = format!("/v1/supporters/{}", w.supporter_id);
+        // Managers only: members 403, strangers and unknown ids 404.
+        app.patch(&sup, Some(&w.member.token), json!({"capacity": 3})).await.problem(403, "forbidden");
+        app.patch(&sup, Some(&w.stranger.token), json!({"capacity": 3})).await.problem(404, "not-found");
+        app.patch(&format!("/v1/supporters/{unknown}"), Some(&w.manager.token), json!({"capacity": 3}))
+            .await
+            .problem(404, "not-found");
+        let runs = w.programme_path("/matching-runs");
+        app.get(&runs, Some(&w.member.token)).await.problem(403, "forbidden");
+        app.get(&runs, Some(&w.stranger.token)).await.problem(404, "not-found");
+        app.get(&format!("/v1/matching-runs/{unknown}"), Some(&w.manager.token)).await.problem(404, "not-found");
+        app.get(&w.programme_path("/supporters"), Some(&w.stranger.token)).await.problem(404, "not-found");
+        app.post(&w.programme_path("/matches"), Some(&w.stranger.token), json!({"request_id": w.peer_request_id, "supporter_id": w.supporter_id}))
+            .await
+            .problem(404, "not-found");
+        // Members read; strangers get 404.
+        let list = format!("/v1/networks/{}/programmes", w.network_id);
+        app.get(&list, Some(&w.stranger.token)).await.problem(404, "not-found");
+        app.get(&w.programme_path("/requests"), Some(&w.stranger.token)).await.problem(404, "not-found");
+        app.get(&format!("/v1/matches?programme_id={}", w.programme_id), Some(&w.stranger.token))
+            .await
+            .problem(404, "not-found");
+        app.get(&format!("/v1/match-requests/{unknown}"), Some(&w.manager.token)).await.problem(404, "not-found");
+        app.delete(&format!("/v1/match-requests/{unknown}"), Some(&w.manager.token)).await.problem(404, "not-found");
+        app.get(&format!("/v1/matches/{unknown}"), Some(&w.manager.token)).await.problem(404, "not-found");
+        // Answers are for the two participants: a manager 403, a member 404.
+        for action in ["/decline", "/end"] {
+            app.post(&w.match_path(action), Some(&w.manager.token), json!({})).await.problem(403, "not-participant");
+            app.post(&w.match_path(action), Some(&w.member.token), json!({})).await.problem(404, "not-found");
+        }
+        // A member who is not in the match lists only their own: none.
+        let mine = app.get(&format!("/v1/matches?programme_id={}", w.programme_id), Some(&w.member.token)).await.expect(200);
+        assert_eq!(mine["items"].as_array().unwrap().len(), 0);
+        app.get("/v1/matches?status=lost", Some(&w.member.token)).await.problem(422, "validation-failed");
+    }
+);
