@@ -44,9 +44,11 @@ openapi:
 		|| { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
 
-## bench: timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings; matching runs over 1,000 waiting) and of the matching engines (vs NetworkX when .ci/.venv has it)
+## bench: server memory under a burst of 500 logins at 100 concurrent (release binary); timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings; matching runs over 1,000 waiting) and of the matching engines (vs NetworkX when .ci/.venv has it)
 bench:
+	$(CARGO) build --release -p peerhub-server
 	if source .ci/pg.sh; then export PEERHUB_TEST_DATABASE_URL; fi; \
+		$(CARGO) bench -p peerhub-tests --bench login_burst && \
 		$(CARGO) bench -p peerhub-tests --bench communities && \
 		$(CARGO) bench -p peerhub-tests --bench meetings && \
 		$(CARGO) bench -p peerhub-tests --bench matching_runs && \

@@ -8,6 +8,7 @@ mod m20261121_000002_communities;
 mod m20261121_000003_meetings;
 mod m20261121_000004_profile_team;
 mod m20261121_000005_matching;
+mod m20261206_000006_account_security;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_meetings::Migration),
             Box::new(m20261121_000004_profile_team::Migration),
             Box::new(m20261121_000005_matching::Migration),
+            Box::new(m20261206_000006_account_security::Migration),
         ]
     }
 }

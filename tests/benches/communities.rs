@@ -59,6 +59,7 @@ async fn seed_users(app: &TestApp, n: usize) -> Vec<String> {
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
+            sessions_valid_after: Set(None),
         });
         user::Entity::insert_many(rows)
             .exec_without_returning(&app.db)

@@ -81,6 +81,7 @@ async fn people(app: &TestApp, network_id: &str, n: usize, tag: &str, g: &mut Lc
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
+            sessions_valid_after: Set(None),
         });
         members.push(network_member::ActiveModel {
             id: Set(uuid::Uuid::now_v7().to_string()),

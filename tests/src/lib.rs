@@ -186,6 +186,16 @@ pub fn test_config(backend_url: String, data_dir: PathBuf) -> Config {
         smtp_url: None,
         smtp_from: "PeerHub <no-reply@peerhub.test>".into(),
         workers: Some(2),
+        // Tests sign many people in from one address, and re-register on
+        // purpose: the limits get their own tests with production values.
+        guards: peerhub_http::state::AuthGuards {
+            auth_rate_per_minute: 100_000,
+            auth_burst: 100_000,
+            notice_interval_secs: 0,
+            // Tests fire dozens of registrations at once on purpose.
+            hash_queue: 1_000,
+            ..Default::default()
+        },
     }
 }
 
@@ -340,6 +350,15 @@ impl TestApp {
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.send(self.req(Method::PATCH, path, token).json(&body))
             .await
+    }
+
+    /// `DELETE /v1/me` with the re-authentication it needs.
+    pub async fn erase_me(&self, token: &str, password: &str) -> Resp {
+        self.send(
+            self.req(Method::DELETE, "/v1/me", Some(token))
+                .json(&json!({"current_password": password})),
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {

@@ -1,6 +1,5 @@
 //! Communities of Practice: their settings, core-team roles, and the
 //! application and membership state machines.
-use serde::{Deserialize, Serialize};
 
 use crate::validation::{Invalid, Violations, bounded_text};
 
@@ -17,35 +16,8 @@ pub const MAX_DURATION_MINUTES: i32 = 12 * 60;
 pub const MAX_CADENCE_WEEKS: i32 = 52;
 pub const MAX_CADENCE_MONTHS: i32 = 12;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($code => Some($name::$variant),)+ _ => None }
-            }
-
-            /// Parses or explains which values are allowed.
-            pub fn parse_field(s: &str) -> Result<Self, Invalid> {
-                Self::parse(s.trim()).ok_or_else(|| Invalid::new(
-                    "invalid_value",
-                    format!("must be one of {}", [$($code),+].join(", ")),
-                ))
-            }
-        }
-    };
-}
-pub(crate) use code_enum;
+// Closed sets are defined with `closed_set!` (see `crate::closed`).
+pub(crate) use crate::closed_set as code_enum;
 
 code_enum!(
     /// Closed groups have a fixed membership; open interest groups are larger.

@@ -6,9 +6,13 @@
 
 pub mod access;
 pub mod account;
+pub mod account_control;
 pub mod calendar;
+pub mod closed;
 pub mod community;
+pub mod csv;
 pub mod eligibility;
+pub mod lockout;
 pub mod matching;
 pub mod meeting;
 pub mod network;

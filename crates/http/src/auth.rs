@@ -26,6 +26,20 @@ pub struct Claims {
     pub jti: String,
 }
 
+/// When a token was issued, to the millisecond: its `jti` is a UUID v7,
+/// which carries that time (`iat` has whole seconds only, too coarse for a
+/// cut-off followed at once by a new session).
+fn issued_at_ms(c: &Claims) -> i64 {
+    uuid::Uuid::parse_str(&c.jti)
+        .ok()
+        .and_then(|u| u.get_timestamp())
+        .map(|t| {
+            let (secs, nanos) = t.to_unix();
+            secs as i64 * 1000 + i64::from(nanos / 1_000_000)
+        })
+        .unwrap_or(c.iat * 1000)
+}
+
 /// Signs an access token for `user_id`.
 pub fn issue_access_token(state: &AppState, user_id: &str) -> Result<String, ApiError> {
     let now = Utc::now().timestamp();
@@ -73,6 +87,7 @@ impl Auth {
         Ctx {
             actor_id: Some(self.0.user_id.clone()),
             request_id: current_request().map(|r| r.id),
+            client_address: None,
         }
     }
 }
@@ -82,6 +97,16 @@ pub fn anonymous_ctx() -> Ctx {
     Ctx {
         actor_id: None,
         request_id: current_request().map(|r| r.id),
+        client_address: None,
+    }
+}
+
+/// Context for an unauthenticated request, with the client address (see
+/// `guard::client_address`) for the audit trail.
+pub fn client_ctx(req: &HttpRequest) -> Ctx {
+    Ctx {
+        client_address: crate::guard::client_address_of(req),
+        ..anonymous_ctx()
     }
 }
 
@@ -116,6 +141,13 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Princi
         Err(e) => return Err(e.into()),
     };
     if u.status != UserStatus::Active.as_str() {
+        return Err(invalid_token());
+    }
+    // Log out everywhere, a password change or a reset ends the sessions
+    // that existed before it, access tokens included.
+    if u.sessions_valid_after
+        .is_some_and(|after| issued_at_ms(&data.claims) < after.timestamp_millis())
+    {
         return Err(invalid_token());
     }
     Ok(Principal {

@@ -299,3 +299,23 @@ pub fn uuid_field(raw: &str, field: &str) -> Result<String, ApiError> {
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| ApiError::field(field, "invalid_uuid", "must be a UUID"))
 }
+
+/// Parses an optional query value of a closed set. The query struct keeps
+/// the raw `Option<String>` (declared in OpenAPI as the enum with
+/// `#[param(value_type = Option<TheEnum>)]`), so an unknown value answers 422
+/// naming the allowed values, not actix's bare 400.
+pub fn closed_query<T: peerhub_domain::closed::ClosedSet>(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(s) => T::parse_field(s).map(Some).map_err(|e| {
+            ApiError::validation(vec![peerhub_domain::FieldViolation {
+                field: field.to_owned(),
+                code: e.code.to_owned(),
+                message: e.message,
+            }])
+        }),
+    }
+}

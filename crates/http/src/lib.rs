@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod context;
 pub mod extract;
+pub mod guard;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
@@ -40,6 +41,10 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
+        .service(auth::logout_all)
+        .service(auth::request_password_reset)
+        .service(auth::confirm_password_reset)
+        .service(me::change_password)
         .service(me::get_me)
         .service(me::update_me)
         .service(me::export_me)
@@ -51,12 +56,15 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(invitations::list)
         .service(invitations::accept)
         .service(users::lookup)
+        .service(users::disable)
+        .service(users::enable)
         .service(networks::create)
         .service(networks::list)
         .service(networks::get)
         .service(networks::update)
         .service(networks::members)
-        .service(networks::update_member);
+        .service(networks::update_member)
+        .service(networks::remove_member);
     // Literal paths before templated ones: each module orders its own.
     communities::register(cfg);
     community_members::register(cfg);
@@ -103,13 +111,18 @@ impl Routes {
         self.0
             .iter()
             .find(|(tpl, _)| {
-                tpl.len() == segs.len()
-                    && tpl
-                        .iter()
-                        .zip(&segs)
-                        .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+                tpl.len() == segs.len() && tpl.iter().zip(&segs).all(|(t, s)| segment_matches(t, s))
             })
             .map(|(_, m)| m.as_slice())
+    }
+}
+
+/// Whether a path segment matches a template segment: a literal, a
+/// `{param}`, or a `{param}` with a literal suffix such as `{secret}.ics`.
+fn segment_matches(template: &str, segment: &str) -> bool {
+    match template.strip_prefix('{').and_then(|t| t.split_once('}')) {
+        Some((_, suffix)) => segment.len() > suffix.len() && segment.ends_with(suffix),
+        None => template == segment,
     }
 }
 

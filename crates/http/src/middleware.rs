@@ -39,17 +39,25 @@ pub async fn observe(
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let method = req.method().clone();
     let path = req.path().to_owned();
+    // The path as the router sees it (percent-decoded), with credentials
+    // replaced; the query string is never logged.
+    let logged_path = loggable_path(req.match_info().as_str());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %method, path = %logged_path);
+    // Problem documents echo the path as `instance`: redacted too, so a
+    // secret never travels further than the request that carried it.
     let info = RequestInfo {
         id: id.clone(),
-        path: path.clone(),
+        path: logged_path.clone(),
     };
     let fut = async move {
         let mut res = match next.call(req).await {
             Ok(r) => r.map_into_boxed_body(),
             Err(e) => return Err(e),
         };
+        // The route template (`/v1/invitations/{token}/accept`), never the
+        // concrete path, labels metrics and the access log line.
         let route = res
             .request()
             .match_pattern()
@@ -77,6 +85,63 @@ pub async fn observe(
         Ok(res)
     };
     context::scope(info, fut.instrument(span)).await
+}
+
+/// What replaces a credential in a logged path.
+pub const REDACTED: &str = "[redacted]";
+
+/// Collections whose next path segment is a credential, whatever follows
+/// it: the calendar-feed secret (`GET /v1/calendar-feeds/{secret}.ics`)
+/// and the invitation token (`POST /v1/invitations/{token}/accept`). The
+/// segment is redacted on every method, so a wrong method or a typo'd
+/// suffix (a 404 or 405) does not log it either.
+const SECRET_COLLECTIONS: [&str; 2] = ["calendar-feeds", "invitations"];
+
+/// The request path as logged: a credential segment (see
+/// [`SECRET_COLLECTIONS`]) becomes `[redacted]` (keeping a short file
+/// extension, so `/v1/calendar-feeds/[redacted].ics`), and so does any
+/// other segment that looks like a token (20+ characters mixing letters
+/// with digits or both letter cases, and not a UUID) — a safety net for
+/// unknown paths and for routes added later. Takes a path without its
+/// query string; query strings are never logged.
+pub fn loggable_path(path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').collect();
+    let secret_at = match segments.as_slice() {
+        ["", "v1", collection, ..] if SECRET_COLLECTIONS.contains(collection) => Some(3),
+        _ => None,
+    };
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, seg)| {
+            if seg.is_empty() || (secret_at != Some(i) && !looks_like_token(seg)) {
+                return (*seg).to_owned();
+            }
+            match seg.rsplit_once('.') {
+                Some((_, ext))
+                    if (1..=4).contains(&ext.len())
+                        && ext.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                {
+                    format!("{REDACTED}.{ext}")
+                }
+                _ => REDACTED.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A segment that is probably a random credential rather than a word, a
+/// number or a UUID (ids are UUIDs and stay, so logs can still be joined
+/// to records).
+fn looks_like_token(seg: &str) -> bool {
+    if seg.len() < 20 || uuid::Uuid::try_parse(seg).is_ok() {
+        return false;
+    }
+    let has = |f: fn(&u8) -> bool| seg.as_bytes().iter().any(f);
+    let letters = has(u8::is_ascii_alphabetic);
+    let digits = has(u8::is_ascii_digit);
+    (letters && digits) || (has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase))
 }
 
 fn security_headers(h: &mut actix_web::http::header::HeaderMap, path: &str) {
@@ -161,14 +226,43 @@ fn open_sealed(principal: &[u8], key: &str, sealed: &str) -> Option<Vec<u8>> {
 
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
+/// Routes that mint or spend credentials, where `Idempotency-Key` is
+/// ignored: every `/v1/auth/*` route (register, verify, login, refresh,
+/// logout, logout-all, password reset and its confirmation, and any added
+/// later) and accepting an invitation (`POST /v1/invitations/{token}/accept`,
+/// which logs the invitee in).
+///
+/// Why: a stored response there is a live credential. Replaying a captured
+/// `POST /v1/auth/refresh` with its Idempotency-Key would hand out the
+/// successor tokens again for the store's 24 hours, without the reuse of a
+/// rotated refresh token revoking its family; a replayed login or
+/// invitation acceptance would mint sessions the same way. These routes
+/// are safe to retry without it: a retried login starts another session,
+/// a retried refresh of a rotated token is the rotation rule's business
+/// (its short grace window aside, refused, and the family revoked), logout
+/// is idempotent by nature, and the one-time tokens of verify, reset and
+/// invitations answer 409/404 once spent. So the header is not validated,
+/// nothing is reserved or stored, and the response never carries
+/// `Idempotent-Replayed`.
+///
+/// Takes the path as the router sees it (percent-decoded), so an encoded
+/// spelling of a path cannot route to these handlers past the check.
+pub fn idempotency_exempt(path: &str) -> bool {
+    path.starts_with("/v1/auth/")
+        || (path.starts_with("/v1/invitations/") && path.ends_with("/accept"))
+}
+
 /// Idempotency-Key handling for POST: the first response for a key is
-/// stored and replayed for repeats by the same caller to the same path.
+/// stored and replayed for repeats by the same caller to the same path,
+/// except on the credential routes of [`idempotency_exempt`].
 pub async fn idempotency(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let key = match req.headers().get(&IDEMPOTENCY_KEY) {
-        Some(k) if req.method() == Method::POST => {
+        Some(k)
+            if req.method() == Method::POST && !idempotency_exempt(req.match_info().as_str()) =>
+        {
             k.to_str().ok().map(str::to_owned).unwrap_or_default()
         }
         _ => return next.call(req).await.map(|r| r.map_into_boxed_body()),
@@ -280,4 +374,82 @@ pub async fn idempotency(
     }
     let response = head.set_body(BoxBody::new(bytes));
     Ok(ServiceResponse::new(http_req, response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_segments_are_redacted() {
+        let secret = "Zk3q9w0mXcV1b2n3m4a5s6d7f8g9h0j1k2l3z4x5c6v";
+        assert_eq!(
+            loggable_path(&format!("/v1/calendar-feeds/{secret}.ics")),
+            "/v1/calendar-feeds/[redacted].ics"
+        );
+        assert_eq!(
+            loggable_path(&format!("/v1/invitations/{secret}/accept")),
+            "/v1/invitations/[redacted]/accept"
+        );
+        // short or odd values in a credential position are redacted too
+        assert_eq!(
+            loggable_path("/v1/invitations/abc/accept"),
+            "/v1/invitations/[redacted]/accept"
+        );
+        assert_eq!(
+            loggable_path("/v1/calendar-feeds/x"),
+            "/v1/calendar-feeds/[redacted]"
+        );
+        assert_eq!(loggable_path("/v1/invitations"), "/v1/invitations");
+        // anything token-like elsewhere
+        assert_eq!(
+            loggable_path(&format!("/v1/nope/phk_{secret}")),
+            "/v1/nope/[redacted]"
+        );
+        assert_eq!(
+            loggable_path(&format!("/v1/{}", "ab12".repeat(16))),
+            "/v1/[redacted]"
+        );
+    }
+
+    #[test]
+    fn ids_and_words_stay() {
+        for p in [
+            "/v1/networks/0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e/members",
+            "/v1/communities/0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e/terms/3/approve",
+            "/v1/auth/password-reset/confirm",
+            "/docs/swagger-ui-standalone-preset.js",
+            "/health/ready",
+            "/",
+        ] {
+            assert_eq!(loggable_path(p), p);
+        }
+    }
+
+    #[test]
+    fn credential_routes_are_exempt_from_idempotency() {
+        for p in [
+            "/v1/auth/register",
+            "/v1/auth/verify",
+            "/v1/auth/login",
+            "/v1/auth/refresh",
+            "/v1/auth/logout",
+            "/v1/auth/logout-all",
+            "/v1/auth/password-reset",
+            "/v1/auth/password-reset/confirm",
+            "/v1/invitations/tok/accept",
+        ] {
+            assert!(idempotency_exempt(p), "{p}");
+        }
+        for p in [
+            "/v1/networks",
+            "/v1/invitations",
+            "/v1/api-tokens",
+            "/v1/me/calendar-feed",
+            "/v1/applications/0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e/accept-offer",
+            "/v1/matches/0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e/accept",
+        ] {
+            assert!(!idempotency_exempt(p), "{p}");
+        }
+    }
 }

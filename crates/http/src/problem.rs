@@ -257,6 +257,12 @@ impl From<StoreError> for ApiError {
                 "Too many failed attempts; wait before trying again (see Retry-After).",
             )
             .with_retry_after(retry_after_secs),
+            StoreError::Busy { retry_after_secs } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The server is handling as many sign-ins as it safely can; retry shortly (see Retry-After).",
+            )
+            .with_retry_after(retry_after_secs),
             StoreError::Stale { current_version } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",

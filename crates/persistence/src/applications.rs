@@ -279,8 +279,8 @@ fn event_payload(a: &application::Model) -> serde_json::Value {
 /// Offers free places to the wait-list, oldest application first, while
 /// places are free. Inside a transaction that holds the community lock.
 /// Returns the applications offered a place.
-pub(crate) async fn fill_places(
-    txn: &DatabaseTransaction,
+pub(crate) async fn fill_places<C: ConnectionTrait>(
+    txn: &C,
     ctx: &Ctx,
     c: &community::Model,
     now: DateTime<Utc>,
@@ -1145,6 +1145,129 @@ pub async fn lapse_expired_offers(db: &Db) -> Result<u64, StoreError> {
 
 // -------------------------------------------------------------- departures
 
+/// How a membership ends, as [`end_membership_in`] records it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ending<'a> {
+    /// Through the community: the member leaves (`left`, audit
+    /// `membership.left`) or a manager removes them (`removed`, audit
+    /// `membership.removed`, and the person is emailed with the reason if
+    /// one was given).
+    Departure {
+        how: Departure,
+        reason: Option<&'a str>,
+    },
+    /// As part of a wider removal (such as from the network): `removed`,
+    /// audit `membership.removed`, the `membership.ended` event carries
+    /// `how`, and nobody is emailed here (the caller sends one notice for
+    /// everything it ended).
+    Wider { how: &'a str },
+}
+
+impl Ending<'_> {
+    fn status(self) -> MembershipStatus {
+        match self {
+            Ending::Departure { how, .. } => how.status(),
+            Ending::Wider { .. } => MembershipStatus::Removed,
+        }
+    }
+
+    fn audit(self) -> &'static str {
+        match self {
+            Ending::Departure {
+                how: Departure::Leave,
+                ..
+            } => "membership.left",
+            _ => "membership.removed",
+        }
+    }
+}
+
+/// Ends `user_id`'s active membership of `c` inside the caller's
+/// transaction, which must hold the community lock: the membership's
+/// status, its audit entry, the `membership.ended` event and any notice
+/// (see [`Ending`]), then the freed place is offered to the wait-list.
+/// Honours `if_match` with the membership's version. Returns `None`, having
+/// changed nothing, when the person has no active membership there.
+pub(crate) async fn end_membership_in<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    c: &community::Model,
+    user_id: &str,
+    ending: Ending<'_>,
+    if_match: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Option<community_member::Model>, StoreError> {
+    let Some(m) = community_member::Entity::find()
+        .filter(community_member::Column::CommunityId.eq(&c.id))
+        .filter(community_member::Column::UserId.eq(user_id))
+        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    StoreError::check_version(if_match, m.version)?;
+    let version = m.version;
+    let mut am = m.into_active_model();
+    am.status = Set(ending.status().as_str().to_owned());
+    am.ended_at = Set(Some(now));
+    am.version = Set(version + 1);
+    am.updated_at = Set(now);
+    let m = am.update(txn).await?;
+    let mut payload = json!({
+        "community_id": c.id,
+        "network_id": c.network_id,
+        "user_id": m.user_id,
+        "membership_id": m.id,
+        "status": m.status,
+        "role": m.role,
+    });
+    if let Ending::Wider { how } = ending {
+        payload["how"] = json!(how);
+    }
+    let mut messages = vec![
+        Message::event("membership.ended", "community", &c.id, payload).network(&c.network_id),
+    ];
+    if let Ending::Departure {
+        how: Departure::Remove,
+        reason,
+    } = ending
+    {
+        let u = load_user(txn, user_id).await?;
+        messages.push(
+            Message::email(
+                "membership.removed",
+                "community",
+                &c.id,
+                &u.email,
+                json!({
+                    "subject": format!("Your membership of {} has ended", c.name),
+                    "body": match reason {
+                        Some(r) => format!("A manager has removed you from {}. Reason: {r}", c.name),
+                        None => format!("A manager has removed you from {}.", c.name),
+                    },
+                    "community_id": c.id,
+                    "reasons": reason.iter().collect::<Vec<_>>(),
+                }),
+            )
+            .network(&c.network_id),
+        );
+    }
+    trail::write(
+        txn,
+        ctx,
+        now,
+        Audit::new(ending.audit(), "community_member", &m.id)
+            .network(&c.network_id)
+            .changed(vec!["status", "ended_at"]),
+        messages,
+    )
+    .await?;
+    fill_places(txn, ctx, c, now).await?;
+    Ok(Some(m))
+}
+
 /// Ends an active membership: the member leaves, or a manager removes them
 /// (with an optional reason, sent to the person). The freed place is
 /// offered to the first person on the wait-list, in the same transaction.
@@ -1163,78 +1286,13 @@ pub async fn end_membership(
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = lock_community(&txn, community_id).await?;
-    let m = community_member::Entity::find()
-        .filter(community_member::Column::CommunityId.eq(community_id))
-        .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .lock_exclusive()
-        .one(&txn)
+    let ending = Ending::Departure {
+        how,
+        reason: reason.as_deref(),
+    };
+    let m = end_membership_in(&txn, ctx, &c, user_id, ending, if_match, now)
         .await?
         .ok_or(StoreError::NotFound("membership"))?;
-    StoreError::check_version(if_match, m.version)?;
-    let version = m.version;
-    let status = how.status();
-    let mut am = m.into_active_model();
-    am.status = Set(status.as_str().to_owned());
-    am.ended_at = Set(Some(now));
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
-    let m = am.update(&txn).await?;
-    let mut messages = vec![
-        Message::event(
-            "membership.ended",
-            "community",
-            &c.id,
-            json!({
-                "community_id": c.id,
-                "network_id": c.network_id,
-                "user_id": m.user_id,
-                "membership_id": m.id,
-                "status": m.status,
-                "role": m.role,
-            }),
-        )
-        .network(&c.network_id),
-    ];
-    if how == Departure::Remove {
-        let u = load_user(&txn, user_id).await?;
-        messages.push(
-            Message::email(
-                "membership.removed",
-                "community",
-                &c.id,
-                &u.email,
-                json!({
-                    "subject": format!("Your membership of {} has ended", c.name),
-                    "body": match &reason {
-                        Some(r) => format!("A manager has removed you from {}. Reason: {r}", c.name),
-                        None => format!("A manager has removed you from {}.", c.name),
-                    },
-                    "community_id": c.id,
-                    "reasons": reason.iter().collect::<Vec<_>>(),
-                }),
-            )
-            .network(&c.network_id),
-        );
-    }
-    trail::write(
-        &txn,
-        ctx,
-        now,
-        Audit::new(
-            match how {
-                Departure::Leave => "membership.left",
-                Departure::Remove => "membership.removed",
-            },
-            "community_member",
-            &m.id,
-        )
-        .network(&c.network_id)
-        .changed(vec!["status", "ended_at"]),
-        messages,
-    )
-    .await?;
-    fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(m)
 }

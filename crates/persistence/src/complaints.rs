@@ -10,8 +10,15 @@
 //!
 //! Managers of the network see and handle every complaint; the complainant
 //! sees their own complaint's status (not the outcome note, which is for
-//! managers). Resolved and dismissed complaints are closed: they need an
-//! outcome note and cannot change afterwards.
+//! managers). Whoever a complaint is about (the member complained about, or
+//! the other participant of the match complained about) sees at most that
+//! it exists, never who raised it or what it says: a manager it is about
+//! gets only its id, network, status and date, anyone else nothing (the
+//! rule is [`peerhub_domain::matching::complaint_view`]). Resolved and
+//! dismissed complaints are closed: they need an outcome note and cannot
+//! change afterwards.
+use std::collections::{HashMap, HashSet};
+
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::NetworkRole;
@@ -30,6 +37,10 @@ use crate::error::StoreError;
 use crate::matching;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
+
+pub use peerhub_domain::matching::complaint_view::{
+    ComplaintView, Handling, Relation, handling, view,
+};
 
 /// Longest summary or outcome note, in characters.
 pub const MAX_TEXT: usize = 4000;
@@ -239,54 +250,133 @@ pub struct ListFilter {
     pub status: Option<ComplaintStatus>,
 }
 
-/// Complaints the caller may see, oldest first: every complaint of the
-/// networks they manage (all of them for a platform admin) and their own.
-/// With `network_id`, only that network's (404 when the caller is not in
-/// it): all of them for its managers, their own for anyone else.
+/// Complaints the caller may see, oldest first, each with what the caller
+/// sees of it ([`view`]): every complaint of the networks they manage (all
+/// of them for a platform admin) and their own. With `network_id`, only
+/// that network's (404 when the caller is not in it): all of them for its
+/// managers, their own for anyone else. A complaint about a manager (or
+/// about a match they are in) stays in their list as
+/// [`ComplaintView::ExistenceOnly`], exactly as [`find`] shows it.
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     f: &ListFilter,
     page: &PageRequest,
-) -> Result<Page<complaint::Model>, StoreError> {
+) -> Result<Page<(complaint::Model, ComplaintView)>, StoreError> {
     let mut q = complaint::Entity::find();
     let mine = complaint::Column::ComplainantId.eq(&principal.user_id);
+    let managed: HashSet<String> = if principal.is_platform_admin {
+        HashSet::new()
+    } else {
+        managed_networks(conn, &principal.user_id)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let handles_network = |n: &str| principal.is_platform_admin || managed.contains(n);
     if let Some(n) = &f.network_id {
         access::network(conn, principal, n, Need::Member, None).await?;
         q = q.filter(complaint::Column::NetworkId.eq(n));
-        if !handles(conn, principal, n).await? {
+        if !handles_network(n) {
             q = q.filter(mine);
         }
     } else if !principal.is_platform_admin {
-        let managed = managed_networks(conn, &principal.user_id).await?;
         q = q.filter(
             Condition::any()
                 .add(mine)
-                .add(complaint::Column::NetworkId.is_in(managed)),
+                .add(complaint::Column::NetworkId.is_in(managed.iter().cloned())),
         );
     }
     if let Some(s) = f.status {
         q = q.filter(complaint::Column::Status.eq(s.as_str()));
     }
-    Ok(page::fetch(conn, q, complaint::Column::Id, |c| c.id.clone(), page).await?)
+    let p = page::fetch(conn, q, complaint::Column::Id, |c| c.id.clone(), page).await?;
+    let match_ids: Vec<String> = p.items.iter().filter_map(|c| c.match_id.clone()).collect();
+    let matches: HashMap<String, peer_match::Model> = if match_ids.is_empty() {
+        HashMap::new()
+    } else {
+        peer_match::Entity::find()
+            .filter(peer_match::Column::Id.is_in(match_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect()
+    };
+    let items = p
+        .items
+        .into_iter()
+        .filter_map(|c| {
+            let handler = handles_network(&c.network_id);
+            let m = c.match_id.as_ref().and_then(|id| matches.get(id));
+            let v = view(relation_of(&c, &principal.user_id, m, handler));
+            (v != ComplaintView::Hidden).then_some((c, v))
+        })
+        .collect();
+    Ok(Page {
+        items,
+        next_after: p.next_after,
+    })
 }
 
-/// How the caller sees a complaint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Standing {
-    /// A manager of its network (or a platform admin): everything.
-    Manager,
-    /// The complainant: its status and their own summary.
-    Complainant,
+/// The relation of `user_id` to `c`, given the match it is about (if any)
+/// and whether they handle its network's complaints.
+fn relation_of(
+    c: &complaint::Model,
+    user_id: &str,
+    about_match: Option<&peer_match::Model>,
+    handler: bool,
+) -> Relation {
+    let complainant = c.complainant_id == user_id;
+    let subject = c.subject_user_id.as_deref() == Some(user_id)
+        || (!complainant && about_match.is_some_and(|m| matching::is_participant(m, user_id)));
+    Relation {
+        complainant,
+        subject,
+        handler,
+    }
 }
 
-/// Loads a complaint for a manager of its network or its complainant;
-/// everyone else gets 404 `complaint`.
-pub async fn find<C: ConnectionTrait>(
+/// How the caller stands to `c` (API tokens stand nowhere: they never see
+/// complaints).
+async fn relation<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    c: &complaint::Model,
+) -> Result<Relation, StoreError> {
+    if principal.is_token() {
+        return Ok(Relation::default());
+    }
+    let about_match = match &c.match_id {
+        Some(id) => peer_match::Entity::find_by_id(id.clone()).one(conn).await?,
+        None => None,
+    };
+    let handler = handles(conn, principal, &c.network_id).await?;
+    Ok(relation_of(
+        c,
+        &principal.user_id,
+        about_match.as_ref(),
+        handler,
+    ))
+}
+
+/// What the caller sees of `c` (for a response about a complaint they just
+/// raised or changed).
+pub async fn view_of<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    c: &complaint::Model,
+) -> Result<ComplaintView, StoreError> {
+    Ok(view(relation(conn, principal, c).await?))
+}
+
+/// Loads a complaint with the caller's relation to it; 404 `complaint` for
+/// anyone who sees nothing of it (API tokens included).
+async fn find_related<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: &str,
-) -> Result<(complaint::Model, Standing), StoreError> {
+) -> Result<(complaint::Model, Relation), StoreError> {
     let c = complaint::Entity::find_by_id(id.to_owned())
         .one(conn)
         .await?
@@ -294,13 +384,24 @@ pub async fn find<C: ConnectionTrait>(
     if principal.is_token() {
         return Err(StoreError::NotFound("complaint"));
     }
-    if handles(conn, principal, &c.network_id).await? {
-        Ok((c, Standing::Manager))
-    } else if c.complainant_id == principal.user_id {
-        Ok((c, Standing::Complainant))
-    } else {
-        Err(StoreError::NotFound("complaint"))
+    let r = relation(conn, principal, &c).await?;
+    if view(r) == ComplaintView::Hidden {
+        return Err(StoreError::NotFound("complaint"));
     }
+    Ok((c, r))
+}
+
+/// Loads a complaint with what the caller sees of it ([`view`]): the full
+/// view for a manager of its network it does not involve, the complainant
+/// view for its complainant, only that it exists for a manager it is about;
+/// everyone else gets 404 `complaint`.
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    id: &str,
+) -> Result<(complaint::Model, ComplaintView), StoreError> {
+    let (c, r) = find_related(conn, principal, id).await?;
+    Ok((c, view(r)))
 }
 
 /// A change by a manager.
@@ -308,26 +409,6 @@ pub async fn find<C: ConnectionTrait>(
 pub struct ComplaintPatch {
     pub status: Option<ComplaintStatus>,
     pub outcome: Option<String>,
-}
-
-/// Whether `user_id` is the complainant, the member complained about, or a
-/// participant of the match complained about: such a manager may read the
-/// complaint but not handle it.
-async fn involved<C: ConnectionTrait>(
-    conn: &C,
-    c: &complaint::Model,
-    user_id: &str,
-) -> Result<bool, StoreError> {
-    if c.complainant_id == user_id || c.subject_user_id.as_deref() == Some(user_id) {
-        return Ok(true);
-    }
-    if let Some(mid) = &c.match_id {
-        let m = crate::entities::peer_match::Entity::find_by_id(mid.clone())
-            .one(conn)
-            .await?;
-        return Ok(m.is_some_and(|m| crate::matching::is_participant(&m, user_id)));
-    }
-    Ok(false)
 }
 
 /// Moves a complaint on or records its outcome note (managers of its
@@ -346,12 +427,21 @@ pub async fn update(
 ) -> Result<complaint::Model, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let (c, standing) = find(&txn, principal, id).await?;
-    if standing != Standing::Manager {
-        return Err(StoreError::forbidden(
-            "forbidden",
-            "complaints are handled by the network's managers",
-        ));
+    let (c, r) = find_related(&txn, principal, id).await?;
+    match handling(r) {
+        Handling::Allowed => {}
+        Handling::NotHandler => {
+            return Err(StoreError::forbidden(
+                "forbidden",
+                "complaints are handled by the network's managers",
+            ));
+        }
+        Handling::ConflictOfInterest => {
+            return Err(StoreError::forbidden(
+                "conflict-of-interest",
+                "you made this complaint, it is about you, or it is about a match you are in; another manager (or a platform admin) handles it",
+            ));
+        }
     }
     let c = complaint::Entity::find_by_id(c.id)
         .lock_exclusive()
@@ -359,12 +449,6 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound("complaint"))?;
     StoreError::check_version(if_match, c.version)?;
-    if involved(&txn, &c, &principal.user_id).await? {
-        return Err(StoreError::forbidden(
-            "conflict-of-interest",
-            "you made this complaint, it is about you, or it is about a match you are in; another manager (or a platform admin) handles it",
-        ));
-    }
     let from = ComplaintStatus::parse(&c.status)
         .ok_or_else(|| StoreError::Internal(format!("stored complaint status {}", c.status)))?;
     if from.is_closed() {

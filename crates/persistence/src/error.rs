@@ -22,6 +22,10 @@ pub enum StoreError {
     /// Too many attempts; try again later.
     #[error("too many attempts")]
     Throttled { retry_after_secs: u64 },
+    /// The server is at a bound it will not exceed (password hashing);
+    /// retry shortly.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     /// `If-Match` did not match the current version.
     #[error("version mismatch")]
     Stale { current_version: i32 },

@@ -2,7 +2,9 @@
 //! anyone they choose); accepting creates an already-verified account, or
 //! adds an existing account to the network once its password is proven.
 use chrono::{DateTime, Duration, Utc};
-use peerhub_domain::account::{Email, NetworkRole, UserStatus, check_password, parse_display_name};
+use peerhub_domain::account::{
+    Email, NetworkRole, UserStatus, check_new_password, parse_display_name,
+};
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -11,13 +13,12 @@ use serde_json::json;
 
 use crate::Db;
 use crate::accounts::{
-    check_throttle, clear_throttle, find_by_email, json_to_list, list_to_json, new_membership,
-    new_user, password_failed,
+    checked_password, find_by_email, json_to_list, list_to_json, new_membership, new_user,
 };
 use crate::entities::{invitation, network, network_member, user};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
-use crate::secrets::{hash_password, random_token, token_hash, verify_password};
+use crate::secrets::{hash_password, random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 pub const INVITATION_TTL_DAYS: i64 = 14;
@@ -192,17 +193,14 @@ pub async fn accept(
     let display_name = v.check("display_name", parse_display_name(display_name));
     let new_hash = match &existing {
         Some(u) => {
-            // The same per-email throttle as login: an invitation must not
+            // The same per-email lockout as login: an invitation must not
             // become a way to guess someone's password.
-            check_throttle(db, email.as_str(), now).await?;
-            if !verify_password(password.to_owned(), Some(u.password_hash.clone())).await {
-                password_failed(db, ctx, email.as_str(), Some(u), now).await?;
+            if !checked_password(db, ctx, email.as_str(), Some(u), password).await? {
                 return Err(StoreError::unauthorized(
                     "invalid-credentials",
                     "an account with this email exists; give its password to accept",
                 ));
             }
-            clear_throttle(db, email.as_str()).await?;
             if u.status == UserStatus::Disabled.as_str() {
                 return Err(StoreError::forbidden(
                     "account-disabled",
@@ -212,7 +210,15 @@ pub async fn accept(
             None
         }
         None => {
-            v.check("password", check_password(password, Some(email.as_str())));
+            let net_name = network::Entity::find_by_id(inv.network_id.clone())
+                .one(db)
+                .await?
+                .map(|n| n.name)
+                .unwrap_or_default();
+            v.check(
+                "password",
+                check_new_password(password, Some(email.as_str()), &[net_name.as_str()]),
+            );
             if !v.is_empty() {
                 return Err(StoreError::Invalid(v));
             }

@@ -4,6 +4,7 @@
 //! outbox event → commit.
 
 pub mod access;
+pub mod account_control;
 pub mod accounts;
 pub mod api_tokens;
 pub mod applications;
@@ -31,6 +32,7 @@ pub mod proposals;
 pub mod rosters;
 pub mod secrets;
 pub mod sessions;
+pub mod stored;
 pub mod trail;
 
 pub use db::{Db, connect, migrate};

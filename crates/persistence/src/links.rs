@@ -40,6 +40,21 @@ impl Links {
     pub fn verify_api(&self) -> String {
         format!("{}/v1/auth/verify", self.api_base.trim_end_matches('/'))
     }
+
+    /// A front-end page that completes a password reset, if configured.
+    pub fn reset_page(&self, token: &str) -> Option<String> {
+        self.app_base
+            .as_deref()
+            .map(|b| format!("{}/reset-password?token={token}", b.trim_end_matches('/')))
+    }
+
+    /// The API endpoint that completes a password reset.
+    pub fn reset_api(&self) -> String {
+        format!(
+            "{}/v1/auth/password-reset/confirm",
+            self.api_base.trim_end_matches('/')
+        )
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use argon2::password_hash::{
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::StoreError;
 
@@ -25,23 +27,96 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Argon2id hash in PHC format. CPU-heavy: runs on the blocking pool.
+/// Bounds Argon2 work: each hash holds about 19 MiB for tens of
+/// milliseconds, so without a bound a login burst grows memory without
+/// limit. At most `concurrency` hashes run at once and at most `queue` wait
+/// for a slot (each for at most [`HASH_WAIT`]); anything beyond that is
+/// refused at once with [`StoreError::Busy`] (503 with `Retry-After`).
+struct HashGate {
+    slots: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+    queue: usize,
+}
+
+static GATE: OnceLock<HashGate> = OnceLock::new();
+
+/// Longest a hash waits for a slot before the request is refused.
+pub const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sets the hashing bound once per process (the server does it at start-up;
+/// later calls are ignored). Without it the bound is 2 × cores, queue 32.
+pub fn configure_hashing(concurrency: usize, queue: usize) {
+    let _ = GATE.set(HashGate {
+        slots: tokio::sync::Semaphore::new(concurrency.max(1)),
+        waiting: AtomicUsize::new(0),
+        queue,
+    });
+}
+
+fn gate() -> &'static HashGate {
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HashGate {
+            slots: tokio::sync::Semaphore::new(2 * cores),
+            waiting: AtomicUsize::new(0),
+            queue: 32,
+        }
+    })
+}
+
+fn busy() -> StoreError {
+    StoreError::Busy {
+        retry_after_secs: 2,
+    }
+}
+
+/// Runs CPU-heavy password work on the blocking pool within the bound.
+async fn bounded<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    let g = gate();
+    let permit = match g.slots.try_acquire() {
+        Ok(p) => p,
+        Err(_) => {
+            if g.waiting.fetch_add(1, Ordering::SeqCst) >= g.queue {
+                g.waiting.fetch_sub(1, Ordering::SeqCst);
+                return Err(busy());
+            }
+            let p = tokio::time::timeout(HASH_WAIT, g.slots.acquire()).await;
+            g.waiting.fetch_sub(1, Ordering::SeqCst);
+            match p {
+                Ok(Ok(p)) => p,
+                _ => return Err(busy()),
+            }
+        }
+    };
+    let out = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| StoreError::Internal(format!("hashing task failed: {e}")))?;
+    Ok(out)
+}
+
+/// Argon2id hash in PHC format. CPU-heavy: runs on the blocking pool,
+/// within the hashing bound.
 pub async fn hash_password(password: String) -> Result<String, StoreError> {
-    tokio::task::spawn_blocking(move || {
+    bounded(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
     })
-    .await
-    .map_err(|e| StoreError::Internal(format!("hashing task failed: {e}")))?
+    .await?
 }
 
 /// Verifies a password against a PHC hash; with `None` it verifies against
 /// a fixed dummy hash so unknown accounts take as long as known ones.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// `Err(Busy)` when the hashing bound is full.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, StoreError> {
+    bounded(move || {
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         match PasswordHash::new(&hash) {
             Ok(parsed) => Argon2::default()
@@ -51,7 +126,6 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 /// Argon2id (default parameters) of a random string nobody knows.
@@ -75,8 +149,41 @@ mod tests {
     async fn password_round_trip() {
         let h = hash_password("correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), Some(h.clone())).await);
-        assert!(!verify_password("wrong horse battery".into(), Some(h)).await);
-        assert!(!verify_password("anything".into(), None).await);
+        assert!(
+            verify_password("correct horse battery".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password("wrong horse battery".into(), Some(h))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("anything".into(), None).await.unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_gate_refuses_beyond_its_queue_instead_of_waiting() {
+        // 1 slot and 1 waiting place: of 6 at once, at least 4 are refused
+        // at once, and the ones admitted all finish.
+        configure_hashing(1, 1);
+        let tasks: Vec<_> = (0..6)
+            .map(|_| tokio::spawn(verify_password("x".repeat(20), None)))
+            .collect();
+        let mut busy = 0;
+        let mut done = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => done += 1,
+                Err(StoreError::Busy { retry_after_secs }) => {
+                    assert!(retry_after_secs >= 1);
+                    busy += 1
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(busy >= 4, "busy {busy}, done {done}");
+        assert!(done >= 1);
+        assert_eq!(gate().waiting.load(Ordering::SeqCst), 0);
     }
 }

@@ -34,6 +34,8 @@ pub async fn start(db: &Db, user_id: &str, ttl: Duration) -> Result<String, Stor
         rotated_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
+        successor_sealed: Set(None),
+        grace_used_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -57,23 +59,41 @@ async fn revoke_family<C: sea_orm::ConnectionTrait>(
 }
 
 /// Exchanges a refresh token for a new one; returns (user, new raw token).
+///
+/// Two tabs refreshing with the same token at once must not log the person
+/// out: within `grace` of its rotation, a rotated token returns the same
+/// successor once more (when that successor is still live). The successor
+/// is stored sealed with a key derived from the rotated token itself, which
+/// the database never holds. Any other reuse revokes the whole family.
 pub async fn rotate(
     db: &Db,
     ctx: &Ctx,
     raw: &str,
     ttl: Duration,
+    grace: Duration,
 ) -> Result<(user::Model, String), StoreError> {
     let now = Utc::now();
+    let raw = raw.trim();
     let txn = crate::db::begin_write(db).await?;
     // Locked, so two concurrent exchanges of one token serialise: the
-    // second sees it rotated and is treated as reuse.
+    // second sees it rotated.
     let t = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(token_hash(raw.trim())))
+        .filter(refresh_token::Column::TokenHash.eq(token_hash(raw)))
         .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
-    if t.rotated_at.is_some() && t.revoked_at.is_none() {
+    if let Some(rotated_at) = t.rotated_at
+        && t.revoked_at.is_none()
+    {
+        if let Some(found) = grace_successor(&txn, &t, raw, rotated_at, now, grace).await? {
+            let u = active_user(&txn, &t.user_id).await?;
+            let mut am = t.into_active_model();
+            am.grace_used_at = Set(Some(now));
+            am.update(&txn).await?;
+            txn.commit().await?;
+            return Ok((u, found));
+        }
         // Reuse of a rotated token: someone else may hold the family.
         revoke_family(&txn, &t.family_id).await?;
         trail::write(
@@ -87,21 +107,16 @@ pub async fn rotate(
         txn.commit().await?;
         return Err(invalid());
     }
-    if t.revoked_at.is_some() || t.rotated_at.is_some() || t.expires_at <= now {
+    if t.revoked_at.is_some() || t.expires_at <= now {
         return Err(invalid());
     }
-    let u = user::Entity::find_by_id(t.user_id.clone())
-        .one(&txn)
-        .await?
-        .ok_or_else(invalid)?;
-    if u.status != UserStatus::Active.as_str() {
-        return Err(invalid());
-    }
+    let u = active_user(&txn, &t.user_id).await?;
     let family = t.family_id.clone();
+    let raw_new = random_token("phr_");
     let mut am = t.into_active_model();
     am.rotated_at = Set(Some(now));
+    am.successor_sealed = Set(seal(raw, &raw_new));
     am.update(&txn).await?;
-    let raw_new = random_token("phr_");
     refresh_token::ActiveModel {
         id: Set(new_id()),
         user_id: Set(u.id.clone()),
@@ -111,11 +126,90 @@ pub async fn rotate(
         rotated_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
+        successor_sealed: Set(None),
+        grace_used_at: Set(None),
     }
     .insert(&txn)
     .await?;
     txn.commit().await?;
     Ok((u, raw_new))
+}
+
+async fn active_user<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<user::Model, StoreError> {
+    let u = user::Entity::find_by_id(user_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(invalid)?;
+    if u.status != UserStatus::Active.as_str() {
+        return Err(invalid());
+    }
+    Ok(u)
+}
+
+/// The successor a rotated token may still return: only within the grace
+/// window, only once, and only while the successor itself is unused.
+async fn grace_successor<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    t: &refresh_token::Model,
+    raw: &str,
+    rotated_at: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+    grace: Duration,
+) -> Result<Option<String>, StoreError> {
+    if t.grace_used_at.is_some() || now - rotated_at > grace {
+        return Ok(None);
+    }
+    let Some(successor) = t.successor_sealed.as_deref().and_then(|s| open(raw, s)) else {
+        return Ok(None);
+    };
+    let live = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(token_hash(&successor)))
+        .one(conn)
+        .await?
+        .is_some_and(|s| s.rotated_at.is_none() && s.revoked_at.is_none() && s.expires_at > now);
+    Ok(live.then_some(successor))
+}
+
+fn grace_cipher(raw: &str) -> chacha20poly1305::ChaCha20Poly1305 {
+    use chacha20poly1305::KeyInit;
+    use sha2::{Digest, Sha256};
+    // Not the stored token hash (plain SHA-256 of the token): a different,
+    // domain-separated digest, so the database alone cannot open it.
+    let mut h = Sha256::new();
+    h.update(b"peerhub-refresh-grace-v1\0");
+    h.update(raw.as_bytes());
+    chacha20poly1305::ChaCha20Poly1305::new(&h.finalize())
+}
+
+fn seal(raw: &str, successor: &str) -> Option<String> {
+    use base64::Engine;
+    use chacha20poly1305::aead::{Aead, AeadCore, OsRng};
+    let nonce = chacha20poly1305::ChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let mut out = nonce.to_vec();
+    out.extend(
+        grace_cipher(raw)
+            .encrypt(&nonce, successor.as_bytes())
+            .ok()?,
+    );
+    Some(base64::engine::general_purpose::STANDARD.encode(out))
+}
+
+fn open(raw: &str, sealed: &str) -> Option<String> {
+    use base64::Engine;
+    use chacha20poly1305::aead::Aead;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(sealed)
+        .ok()?;
+    if bytes.len() < 12 {
+        return None;
+    }
+    let (nonce, body) = bytes.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    let plain = grace_cipher(raw).decrypt(&nonce.into(), body).ok()?;
+    String::from_utf8(plain).ok()
 }
 
 /// Revokes the token's whole family (log out this session everywhere it
@@ -140,4 +234,43 @@ pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), StoreError> {
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Revokes every live refresh token of `user_id` (every session on every
+/// device). Used by logout-all, password change and reset, and when an
+/// account is disabled or removed. Callers that also need access tokens to
+/// stop at once set the user's `sessions_valid_after` (the auth extractor
+/// refuses tokens issued before it) or change the account's status.
+pub async fn revoke_all<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<u64, StoreError> {
+    let r = refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(r.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_successor_opens_only_with_the_rotated_token() {
+        let raw = random_token("phr_");
+        let next = random_token("phr_");
+        let sealed = seal(&raw, &next).unwrap();
+        assert_eq!(open(&raw, &sealed).as_deref(), Some(next.as_str()));
+        assert_eq!(open(&random_token("phr_"), &sealed), None);
+        // the stored hash of the rotated token is no key
+        assert_eq!(open(&token_hash(&raw), &sealed), None);
+        assert_eq!(open(&raw, "not base64!"), None);
+        assert_eq!(open(&raw, "AAAA"), None);
+    }
 }

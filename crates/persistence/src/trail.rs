@@ -15,6 +15,10 @@ use crate::entities::{audit_event, outbox};
 pub struct Ctx {
     pub actor_id: Option<String>,
     pub request_id: Option<String>,
+    /// The client's address, recorded on audit entries that have no actor
+    /// (a failed login names the address it came from, never the account
+    /// holder as if they had acted).
+    pub client_address: Option<String>,
 }
 
 impl Ctx {
@@ -26,6 +30,7 @@ impl Ctx {
         Self {
             actor_id: Some(actor_id.to_owned()),
             request_id: self.request_id.clone(),
+            client_address: self.client_address.clone(),
         }
     }
 }
@@ -160,6 +165,7 @@ pub async fn write<C: ConnectionTrait>(
         entity_id: Set(audit.entity_id),
         changed_fields: Set(changed),
         request_id: Set(ctx.request_id.clone()),
+        client_address: Set(ctx.client_address.clone()),
     })
     .exec_without_returning(conn)
     .await?;

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use base64::Engine;
+use peerhub_http::state::AuthGuards;
 use rand::RngCore;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub smtp_from: String,
     pub workers: Option<usize>,
+    /// Abuse limits on the credential routes (hashing bound, per-address
+    /// rate limit, trusted proxies, notice interval, refresh grace).
+    pub guards: AuthGuards,
 }
 
 impl std::fmt::Debug for Config {
@@ -63,19 +67,38 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("smtp_from", &self.smtp_from)
             .field("workers", &self.workers)
+            .field("guards", &self.guards)
             .finish()
     }
 }
 
 /// Hides the password in a URL such as `postgres://user:secret@host/db`.
 pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("redacted"));
-            u.to_string()
-        }
-        _ => raw.to_owned(),
+    let Ok(mut u) = url::Url::parse(raw) else {
+        return raw.to_owned();
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("redacted"));
     }
+    // libpq-style `?password=` (or `sslpassword`, `passfile`…) in the query.
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let secret = k.to_ascii_lowercase().contains("pass");
+                (
+                    k.into_owned(),
+                    if secret {
+                        "redacted".into()
+                    } else {
+                        v.into_owned()
+                    },
+                )
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 fn var(name: &str) -> Option<String> {
@@ -167,12 +190,45 @@ impl Config {
             smtp_from: var("PEERHUB_SMTP_FROM")
                 .unwrap_or_else(|| "PeerHub <no-reply@peerhub.invalid>".into()),
             workers: var("PEERHUB_WORKERS").and_then(|w| w.parse().ok()),
+            guards: guards_from_env()?,
         })
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// The abuse limits, from `PEERHUB_HASH_CONCURRENCY`, `PEERHUB_HASH_QUEUE`,
+/// `PEERHUB_AUTH_RATE_PER_MINUTE`, `PEERHUB_AUTH_BURST`,
+/// `PEERHUB_TRUSTED_PROXIES`, `PEERHUB_NOTICE_INTERVAL_SECS` and
+/// `PEERHUB_REFRESH_GRACE_SECS` (docs/configuration.md).
+fn guards_from_env() -> anyhow::Result<AuthGuards> {
+    let d = AuthGuards::default();
+    let g = AuthGuards {
+        hash_concurrency: parse_num("PEERHUB_HASH_CONCURRENCY", d.hash_concurrency)?,
+        hash_queue: parse_num("PEERHUB_HASH_QUEUE", d.hash_queue)?,
+        auth_rate_per_minute: parse_num("PEERHUB_AUTH_RATE_PER_MINUTE", d.auth_rate_per_minute)?,
+        auth_burst: parse_num("PEERHUB_AUTH_BURST", d.auth_burst)?,
+        trusted_proxies: match var("PEERHUB_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(v) => peerhub_http::guard::parse_trusted_proxies(&v)
+                .map_err(|e| anyhow::anyhow!("PEERHUB_TRUSTED_PROXIES: {e}"))?,
+        },
+        notice_interval_secs: parse_num("PEERHUB_NOTICE_INTERVAL_SECS", d.notice_interval_secs)?,
+        refresh_grace_secs: parse_num("PEERHUB_REFRESH_GRACE_SECS", d.refresh_grace_secs)?,
+    };
+    if g.hash_concurrency == 0 || g.auth_rate_per_minute == 0 || g.auth_burst == 0 {
+        bail!(
+            "PEERHUB_HASH_CONCURRENCY, PEERHUB_AUTH_RATE_PER_MINUTE and PEERHUB_AUTH_BURST must be at least 1"
+        );
+    }
+    if g.notice_interval_secs < 0 || g.refresh_grace_secs < 0 || g.refresh_grace_secs > 60 {
+        bail!(
+            "PEERHUB_NOTICE_INTERVAL_SECS must be 0 or more and PEERHUB_REFRESH_GRACE_SECS 0 to 60"
+        );
+    }
+    Ok(g)
 }
 
 /// Loads or creates `<data_dir>/jwt-secret` (0600).
@@ -225,6 +281,14 @@ mod tests {
             "postgres://u:redacted@h/db"
         );
         assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=secret&sslmode=require"),
+            "postgres://h/db?user=u&password=redacted&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/x.db?mode=rwc"),
+            "sqlite://data/x.db?mode=rwc"
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         max_body_bytes: config.max_body_bytes,
         cors_origins: config.cors_origins.clone(),
         organizer_email: bare_address(&config.smtp_from),
+        guards: config.guards.clone(),
     }
 }
 
@@ -129,6 +130,10 @@ impl Application {
         migrate_with_retry(&db).await?;
         let doc = peerhub_http::openapi();
         let spec_json = Arc::new(peerhub_http::openapi_json(&doc));
+        peerhub_persistence::secrets::configure_hashing(
+            config.guards.hash_concurrency,
+            config.guards.hash_queue,
+        );
         let state = AppState::new(db.clone(), http_settings(&config), Metrics::new());
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
@@ -139,6 +144,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(peerhub_http::middleware::idempotency))
+                .wrap(from_fn(peerhub_http::guard::rate_limit))
                 .wrap(Compress::default())
                 .wrap(cors(&origins))
                 .wrap(from_fn(peerhub_http::middleware::observe))

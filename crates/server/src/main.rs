@@ -5,6 +5,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use peerhub_server::{Application, Config, demo, migrate_with_retry, open_db, telemetry};
 
+/// mimalloc returns freed memory to the system promptly, where glibc's
+/// per-thread arenas kept gigabytes after a burst of password hashing
+/// (docs/decisions.md, "mimalloc as the allocator").
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "peerhub",

@@ -1,17 +1,52 @@
 //! Structured logs with `tracing`. Every line of a request carries its
 //! request id (from the span the HTTP middleware opens).
+//!
+//! What must never reach a log line: credentials in paths (the HTTP
+//! middleware logs `peerhub_http::middleware::loggable_path`, never the raw
+//! path, and never the query string), request bodies, headers, and SQL bind
+//! values (statement logging is off: `sqlx_logging(false)` in
+//! `peerhub_persistence::db`, and sea-orm's `debug-print` feature is not
+//! enabled). tests/tests/logs.rs drives the real server through this
+//! subscriber and fails if a secret shows up.
+use std::error::Error;
+
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::LogFormat;
 
+/// The filter when `PEERHUB_LOG` is unset or invalid: info, with the
+/// database and server internals quieted to warnings.
+pub const DEFAULT_FILTER: &str =
+    "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn";
+
+/// Installs the global subscriber, writing to stderr, filtered by
+/// `PEERHUB_LOG` (`EnvFilter` syntax) or [`DEFAULT_FILTER`]. Does nothing
+/// if a subscriber is already installed.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_env("PEERHUB_LOG").unwrap_or_else(|_| {
-        EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,actix_server=warn")
-    });
+    let directives = std::env::var("PEERHUB_LOG").ok();
+    let _ = init_with_writer(format, directives.as_deref(), std::io::stderr);
+}
+
+/// Installs the subscriber [`init`] installs, writing to `make_writer`
+/// instead of stderr: same layers and formatting; `directives` in
+/// `EnvFilter` syntax (`None`, or directives that do not parse, mean
+/// [`DEFAULT_FILTER`]). Fails if a global subscriber is already installed.
+pub fn init_with_writer<W>(
+    format: LogFormat,
+    directives: Option<&str>,
+    make_writer: W,
+) -> Result<(), Box<dyn Error + Send + Sync + 'static>>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = directives
+        .and_then(|d| EnvFilter::try_new(d).ok())
+        .unwrap_or_else(|| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
+        .with_writer(make_writer);
+    match format {
         LogFormat::Json => builder
             .json()
             .with_current_span(true)
@@ -19,5 +54,5 @@ pub fn init(format: LogFormat) {
             .flatten_event(true)
             .try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
-    };
+    }
 }

@@ -215,7 +215,7 @@ async fn token_with(app: &TestApp, owner: &str, scope: &str) -> String {
         .post(
             "/v1/api-tokens",
             Some(owner),
-            json!({"name": "integration", "scopes": [scope]}),
+            json!({"name": "integration", "scopes": [scope], "current_password": PASSWORD}),
         )
         .await
         .expect(201);

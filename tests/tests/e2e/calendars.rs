@@ -689,7 +689,7 @@ dual! {
         fetch(app, &chair_path, None).await;
 
         // An API token acting for me cannot manage the feed.
-        let t = app.post("/v1/api-tokens", Some(&me.token), json!({"name": "sync", "scopes": ["memberships:read"]})).await.expect(201);
+        let t = app.post("/v1/api-tokens", Some(&me.token), json!({"name": "sync", "scopes": ["memberships:read"], "current_password": PASSWORD})).await.expect(201);
         let api = t["secret"].as_str().unwrap();
         app.post("/v1/me/calendar-feed", Some(api), json!({})).await.problem(403, "insufficient-scope");
         app.delete("/v1/me/calendar-feed", Some(api)).await.problem(403, "insufficient-scope");
@@ -771,7 +771,7 @@ dual! {
         let (path, _) = new_feed(app, &me.token).await;
         let (chair_path, _) = new_feed(app, &w.chair.token).await;
         assert_eq!(fetch(app, &path, None).await.cal.events().len(), 1);
-        let r = app.delete("/v1/me", Some(&me.token)).await;
+        let r = app.erase_me(&me.token, PASSWORD).await;
         assert_eq!(r.status.as_u16(), 204, "{}", r.text);
         app.get(&path, None).await.problem(404, "not-found");
         let rows = app.query(&format!("SELECT id FROM calendar_feeds WHERE user_id = '{}'", me.id)).await;

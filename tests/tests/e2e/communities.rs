@@ -143,7 +143,7 @@ dual! {
         let listed = app.get("/v1/communities", Some(&outsider)).await.expect(200);
         assert_eq!(listed["items"].as_array().unwrap().len(), 0);
         // API tokens are not accepted here
-        let t = app.post("/v1/api-tokens", Some(&manager), json!({"name": "t", "scopes": ["memberships:read"]})).await.expect(201);
+        let t = app.post("/v1/api-tokens", Some(&manager), json!({"name": "t", "scopes": ["memberships:read"], "current_password": PASSWORD})).await.expect(201);
         let secret = t["secret"].as_str().unwrap();
         app.get(&format!("/v1/communities/{id}"), Some(secret)).await.problem(403, "insufficient-scope");
         app.get("/v1/communities", Some(secret)).await.problem(403, "insufficient-scope");

@@ -1,6 +1,7 @@
 //! Complaints: raised by members about a match they are in or another
 //! member; visible to the network's managers (full view) and to the
-//! complainant (status and own text only); handled by managers through
+//! complainant (status and own text only), while a manager a complaint is
+//! about sees only that it exists; handled by managers through
 //! open → investigating → resolved/dismissed with an outcome note.
 use peerhub_tests::matching_world::*;
 use peerhub_tests::world::Person;
@@ -369,10 +370,12 @@ dual! {
 dual! {
     async fn a_manager_does_not_handle_a_complaint_that_involves_them(app) {
         let w = match_world(app, "coi").await;
-        // About the manager themselves: they may read it, not handle it.
+        // About the manager themselves: they see that it exists (nothing
+        // more), and may not handle it.
         let c = raise(app, &w.peer.token, about_member(&w, &w.manager.id, SUMMARY)).await;
         let id = id_of(&c);
-        app.get(&format!("/v1/complaints/{id}"), Some(&w.manager.token)).await.expect(200);
+        let v = app.get(&format!("/v1/complaints/{id}"), Some(&w.manager.token)).await.expect(200);
+        assert_eq!(v["view"], "involved", "{v}");
         patch(app, &id, &w.manager.token, json!({"status": "investigating"}), None)
             .await
             .problem(403, "conflict-of-interest");
@@ -393,5 +396,162 @@ dual! {
         patch(app, &id_of(&raise(app, &w.manager.token, about_member(&w, &w.lead.id, SUMMARY)).await), &w.admin, json!({"status": "investigating"}), None)
             .await
             .expect(200);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The people a complaint is about
+// ---------------------------------------------------------------------------
+
+/// The keys a person a complaint is about never sees.
+const NOT_FOR_THE_SUBJECT: [&str; 8] = [
+    "complainant_id",
+    "about",
+    "summary",
+    "outcome",
+    "handled_by",
+    "closed_at",
+    "version",
+    "updated_at",
+];
+
+/// Asserts `v` is the involved view of complaint `id`: that it exists, and
+/// nothing of who raised it (`complainant`), their name, or `secret` text.
+#[track_caller]
+fn assert_existence_only(v: &Value, id: &str, complainant: &Person, name: &str, secret: &str) {
+    assert_eq!(v["view"], "involved", "{v}");
+    assert_eq!(v["id"], id, "{v}");
+    assert!(
+        v["status"].is_string() && v["created_at"].is_string(),
+        "{v}"
+    );
+    for k in NOT_FOR_THE_SUBJECT {
+        assert!(
+            v.get(k).is_none(),
+            "{k} shown to the person it is about: {v}"
+        );
+    }
+    let text = v.to_string();
+    assert!(
+        !text.contains(&complainant.id),
+        "the complainant's id: {text}"
+    );
+    assert!(!text.contains(name), "the complainant's name: {text}");
+    assert!(!text.contains(secret), "the complaint's text: {text}");
+}
+
+dual! {
+    async fn a_manager_a_complaint_is_about_sees_only_that_it_exists(app) {
+        let w = match_world(app, "cp-about").await;
+        // The member's display name (what registration gave them).
+        let name = "member.cp-about";
+        let secret = "ABOUT-CANARY shouted at me after the supervision group";
+        let id = id_of(&raise(app, &w.member.token, about_member(&w, &w.manager.id, secret)).await);
+        let path = format!("/v1/complaints/{id}");
+
+        // The manager it is about: that it exists, nothing else, no ETag.
+        let r = app.get(&path, Some(&w.manager.token)).await;
+        let v = r.expect(200);
+        assert_existence_only(&v, &id, &w.member, name, secret);
+        assert_eq!(v["network_id"], w.network_id.as_str());
+        assert_eq!(v["status"], "open");
+        assert_eq!(r.header("etag"), None, "they cannot act on it");
+        // The same in every list they can ask for.
+        for list in [
+            "/v1/complaints".to_owned(),
+            format!("/v1/complaints?network_id={}", w.network_id),
+            "/v1/complaints?status=open".to_owned(),
+        ] {
+            let r = app.get(&list, Some(&w.manager.token)).await;
+            let page = r.expect(200);
+            assert_eq!(ids(&page), vec![id.clone()], "{list}");
+            assert_existence_only(&page["items"][0], &id, &w.member, name, secret);
+            assert!(!r.text.contains(&w.member.id) && !r.text.contains(secret), "{list}: {}", r.text);
+        }
+        // Acting on it is refused without saying more.
+        let r = patch(app, &id, &w.manager.token, json!({"status": "investigating"}), None).await;
+        r.problem(403, "conflict-of-interest");
+        assert!(!r.text.contains(&w.member.id) && !r.text.contains(secret), "{}", r.text);
+
+        // Another manager handles it and sees everything.
+        let full = app.get(&path, Some(&w.lead.token)).await.expect(200);
+        assert_eq!(full["view"], "manager");
+        assert_eq!(full["complainant_id"], w.member.id.as_str());
+        assert_eq!(full["summary"], secret);
+        patch(app, &id, &w.lead.token, json!({"status": "investigating"}), None).await.expect(200);
+        patch(app, &id, &w.lead.token, json!({"status": "resolved", "outcome": "OUTCOME-CANARY spoke to both"}), None)
+            .await
+            .expect(200);
+        // Once resolved: the new status, still nothing else.
+        let r = app.get(&path, Some(&w.manager.token)).await;
+        let v = r.expect(200);
+        assert_existence_only(&v, &id, &w.member, name, secret);
+        assert_eq!(v["status"], "resolved");
+        assert!(!r.text.contains("OUTCOME-CANARY") && !r.text.contains(&w.lead.id), "{}", r.text);
+        let r = app.get("/v1/complaints", Some(&w.manager.token)).await;
+        assert!(!r.text.contains("OUTCOME-CANARY") && !r.text.contains(&w.member.id), "{}", r.text);
+
+        // A member a complaint is about sees nothing of it, as before.
+        let other = id_of(&raise(app, &w.peer.token, about_member(&w, &w.member.id, "MEMBER-CANARY")).await);
+        app.get(&format!("/v1/complaints/{other}"), Some(&w.member.token)).await.problem(404, "not-found");
+        let page = app.get("/v1/complaints", Some(&w.member.token)).await.expect(200);
+        assert_eq!(ids(&page), vec![id.clone()], "only the one they raised");
+        assert!(!page.to_string().contains("MEMBER-CANARY"));
+        // The manager it is not about sees it in full.
+        let v = app.get(&format!("/v1/complaints/{other}"), Some(&w.manager.token)).await.expect(200);
+        assert_eq!(v["view"], "manager");
+    }
+}
+
+dual! {
+    async fn a_manager_in_the_match_complained_about_does_not_learn_who_complained(app) {
+        let w = match_world(app, "cp-inmatch").await;
+        // The lead (a manager) supports the member in a second match.
+        let s = app
+            .post(
+                &w.programme_path("/supporters"),
+                Some(&w.manager.token),
+                json!({"user_id": w.lead.id, "capacity": 1, "trained_on": "2026-01-15", "supervisor_id": w.supervisor.id}),
+            )
+            .await
+            .expect(201);
+        let r = app
+            .post(&w.programme_path("/requests"), Some(&w.member.token), json!({"availability": "Mondays"}))
+            .await
+            .expect(201);
+        let m = app
+            .post(
+                &w.programme_path("/matches"),
+                Some(&w.manager.token),
+                json!({"request_id": r["id"], "supporter_id": s["id"]}),
+            )
+            .await
+            .expect(201);
+        let match_id = m["id"].as_str().unwrap_or_default().to_owned();
+        let secret = "INMATCH-CANARY my supporter missed our first session";
+        let c = raise(app, &w.member.token, json!({"network_id": w.network_id, "match_id": match_id, "summary": secret})).await;
+        let id = id_of(&c);
+
+        // The lead reads that it exists: not the match (which would name the
+        // member), not the member, not the text.
+        let r = app.get(&format!("/v1/complaints/{id}"), Some(&w.lead.token)).await;
+        let v = r.expect(200);
+        assert_existence_only(&v, &id, &w.member, "member.cp-inmatch", secret);
+        assert!(!r.text.contains(&match_id), "{}", r.text);
+        let r = app.get("/v1/complaints", Some(&w.lead.token)).await;
+        let page = r.expect(200);
+        assert_eq!(ids(&page), vec![id.clone()]);
+        assert_existence_only(&page["items"][0], &id, &w.member, "member.cp-inmatch", secret);
+        assert!(!r.text.contains(&match_id), "{}", r.text);
+        patch(app, &id, &w.lead.token, json!({"status": "investigating"}), None)
+            .await
+            .problem(403, "conflict-of-interest");
+        // The manager who is not in it handles it with the full view.
+        let v = app.get(&format!("/v1/complaints/{id}"), Some(&w.manager.token)).await.expect(200);
+        assert_eq!(v["view"], "manager");
+        assert_eq!(v["about"], json!({"match_id": match_id}));
+        patch(app, &id, &w.manager.token, json!({"status": "investigating"}), None).await.expect(200);
+        // The complainant still follows their own.
+        assert_complainant_view(&app.get(&format!("/v1/complaints/{id}"), Some(&w.member.token)).await.expect(200));
     }
 }

@@ -233,16 +233,16 @@ dual! {
         assert_eq!(r.status, 200);
         assert!(r.text.contains("peerhub_http_requests_total"));
         // an API token needs metrics:read
-        let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "scraper", "scopes": ["metrics:read"]})).await.expect(201);
+        let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "scraper", "scopes": ["metrics:read"], "current_password": PASSWORD})).await.expect(201);
         let secret = t["secret"].as_str().unwrap();
         assert_eq!(app.get("/metrics", Some(secret)).await.status, 200);
-        let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "other", "scopes": ["users:read"]})).await.expect(201);
+        let t = app.post("/v1/api-tokens", Some(&admin), json!({"name": "other", "scopes": ["users:read"], "current_password": PASSWORD})).await.expect(201);
         app.get("/metrics", Some(t["secret"].as_str().unwrap())).await.problem(403, "insufficient-scope");
         // a token never exceeds its owner: a member's metrics:read token is refused
         let net = app.create_network(&admin, "metrics-net", &["nhs.net"]).await;
         let member = app.member(net["id"].as_str().unwrap(), "watcher@nhs.net").await;
         app.get("/metrics", Some(&member)).await.problem(403, "forbidden");
-        let t = app.post("/v1/api-tokens", Some(&member), json!({"name": "m", "scopes": ["metrics:read"]})).await.expect(201);
+        let t = app.post("/v1/api-tokens", Some(&member), json!({"name": "m", "scopes": ["metrics:read"], "current_password": PASSWORD})).await.expect(201);
         app.get("/metrics", Some(t["secret"].as_str().unwrap())).await.problem(403, "forbidden");
     }
 }
@@ -393,5 +393,111 @@ mod db_outage_gives_503_and_recovers {
         }
         app.finish().await;
         probe.finish().await;
+    }
+}
+
+// Idempotency-Key is ignored on the routes that mint credentials (a stored
+// response there would be a live credential, replayable for 24 hours).
+
+dual! {
+    async fn idempotency_key_never_replays_a_refresh(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "idem-refresh", &["nhs.net"]).await;
+        app.member(net["id"].as_str().unwrap(), "rotor@nhs.net").await;
+        let pair = app.post("/v1/auth/login", None, json!({"email": "rotor@nhs.net", "password": PASSWORD})).await.expect(200);
+        let body = json!({"refresh_token": pair["refresh_token"]});
+        let refresh = || app.send(app.req(Method::POST, "/v1/auth/refresh", None).header("Idempotency-Key", "refresh-key-1").json(&body));
+        let first = refresh().await;
+        let successor = first.expect(200);
+        assert!(first.header("idempotent-replayed").is_none());
+        // The same key and body again is a reuse of the rotated token, not
+        // a replay: refused (the rotation rule may answer one retry inside
+        // its grace window, but never from the idempotency store).
+        let mut refused = false;
+        for _ in 0..2 {
+            let again = refresh().await;
+            assert!(again.header("idempotent-replayed").is_none(), "a refresh was replayed: {}", again.text);
+            if again.status == 401 {
+                again.problem(401, "invalid-refresh-token");
+                refused = true;
+                break;
+            }
+            again.expect(200);
+        }
+        assert!(refused, "a rotated refresh token kept answering with the same Idempotency-Key");
+        // …and the reuse revoked the family: the successor is dead too.
+        app.post("/v1/auth/refresh", None, json!({"refresh_token": successor["refresh_token"]}))
+            .await
+            .problem(401, "invalid-refresh-token");
+        assert_eq!(app.count("SELECT COUNT(*) FROM idempotency_keys").await, 0, "nothing was stored");
+    }
+}
+
+dual! {
+    async fn idempotency_key_is_ignored_on_login_and_invitation_accept(app) {
+        let admin = app.admin_token().await;
+        let net = app.create_network(&admin, "idem-login", &["nhs.net"]).await;
+        let net_id = net["id"].as_str().unwrap();
+        app.member(net_id, "twice@nhs.net").await;
+        let login = |key: &'static str| {
+            app.send(
+                app.req(Method::POST, "/v1/auth/login", None)
+                    .header("Idempotency-Key", key)
+                    .json(&json!({"email": "twice@nhs.net", "password": PASSWORD})),
+            )
+        };
+        let a = login("login-key-1").await;
+        let b = login("login-key-1").await;
+        let (va, vb) = (a.expect(200), b.expect(200));
+        assert!(a.header("idempotent-replayed").is_none() && b.header("idempotent-replayed").is_none());
+        assert_ne!(va["refresh_token"], vb["refresh_token"], "the second login was a replay");
+        // Ignored means not even validated.
+        login("").await.expect(200);
+        // A percent-encoded spelling of the path routes to login too, and
+        // is exempt too.
+        let encoded = || {
+            app.send(
+                app.req(Method::POST, "/v1/auth/%6Cogin", None)
+                    .header("Idempotency-Key", "login-key-2")
+                    .json(&json!({"email": "twice@nhs.net", "password": PASSWORD})),
+            )
+        };
+        let (c, d) = (encoded().await, encoded().await);
+        assert!(c.header("idempotent-replayed").is_none() && d.header("idempotent-replayed").is_none());
+        assert_ne!(c.expect(200)["refresh_token"], d.expect(200)["refresh_token"]);
+
+        // Accepting an invitation twice with one key: the second is refused
+        // as spent, not handed the first one's session.
+        let inv = app
+            .post("/v1/invitations", Some(&admin), json!({"network_id": net_id, "email": "joiner@example.org"}))
+            .await
+            .expect(201);
+        let path = format!("/v1/invitations/{}/accept", inv["token"].as_str().unwrap());
+        let accept = || {
+            app.send(
+                app.req(Method::POST, &path, None)
+                    .header("Idempotency-Key", "accept-key-1")
+                    .json(&json!({"display_name": "Joiner", "password": PASSWORD})),
+            )
+        };
+        let first = accept().await;
+        first.expect(201);
+        let second = accept().await;
+        second.problem(409, "invitation-not-pending");
+        assert!(second.header("idempotent-replayed").is_none());
+        assert_eq!(app.count("SELECT COUNT(*) FROM idempotency_keys").await, 0, "nothing was stored");
+    }
+}
+
+dual! {
+    async fn a_feed_path_without_ics_is_404_and_problems_never_echo_secrets(app) {
+        // `{secret}.ics` matches only segments ending in `.ics`: no bogus 405.
+        app.get("/v1/calendar-feeds/AbCdEfGhIjKlMnOpQrStUvWxYz012345", None).await.problem(404, "not-found");
+        let r = app.get("/v1/calendar-feeds/AbCdEfGhIjKlMnOpQrStUvWxYz012345.ics", None).await;
+        let p = r.problem(404, "not-found");
+        assert_eq!(p["instance"], "/v1/calendar-feeds/[redacted].ics", "{p}");
+        assert!(!r.text.contains("AbCdEfGhIjKlMnOpQrStUvWxYz012345"));
+        let r = app.post("/v1/invitations/SeCrEtInViTaTiOnToKeN0123456789/accept", None, json!({"display_name": "X", "password": "a long passphrase here"})).await;
+        assert!(!r.text.contains("SeCrEtInViTaTiOnToKeN0123456789"), "{}", r.text);
     }
 }

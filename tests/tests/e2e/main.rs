@@ -1,4 +1,6 @@
 //! End-to-end tests over real HTTP, each on SQLite and on PostgreSQL.
+mod account_control;
+mod account_security;
 mod accounts;
 mod applications;
 mod calendars;
@@ -13,3 +15,4 @@ mod minutes;
 mod networks;
 mod privacy;
 mod rosters;
+mod token_guard;

@@ -57,16 +57,70 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Every cell of every row of a SELECT (name text columns only: the query
-/// helper stops at the first column it cannot read), as one string.
+/// Every cell of every row of a SELECT, as one string: text, numbers,
+/// booleans, timestamps, JSON and bytes (as lossy UTF-8, so text stored in
+/// a blob still shows). Panics naming a column of any other type rather
+/// than leaving it out, and when the SELECT returns no rows (a search of
+/// nothing finds nothing).
 async fn dump(app: &TestApp, sql: &str) -> String {
-    app.query(sql)
+    use peerhub_persistence::sea_orm::{ConnectionTrait, QueryResult, Statement};
+    fn cell(row: &QueryResult, i: usize, column: &str, sql: &str) -> String {
+        fn show<T: std::fmt::Display>(v: Option<T>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_else(|| "NULL".into())
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<String>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<Vec<u8>>>(i) {
+            return show(v.map(|b| String::from_utf8_lossy(&b).into_owned()));
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<i64>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<i32>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<i16>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<bool>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<f64>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<chrono::DateTime<chrono::Utc>>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<chrono::NaiveDateTime>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<chrono::NaiveDate>>(i) {
+            return show(v);
+        }
+        if let Ok(v) = row.try_get_by_index::<Option<Value>>(i) {
+            return show(v);
+        }
+        panic!("dump cannot read column `{column}` (index {i}) of: {sql}");
+    }
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
         .await
-        .into_iter()
-        .flatten()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    assert!(!rows.is_empty(), "dump of no rows proves nothing: {sql}");
+    let mut cells = Vec::new();
+    for row in &rows {
+        let columns = row.column_names();
+        assert!(!columns.is_empty(), "no columns: {sql}");
+        for (i, column) in columns.iter().enumerate() {
+            cells.push(cell(row, i, column, sql));
+        }
+    }
+    cells.join("\n")
 }
 
 fn concern_body(category: &str, summary: &str) -> Value {
@@ -669,8 +723,10 @@ dual! {
         assert!(!c.text.contains("NOTE-CANARY"));
         let id = id_of(&c.expect(201));
         let read = app.get(&format!("/v1/safeguarding-concerns/{id}"), Some(&w.lead.token)).await;
+        assert_eq!(read.expect(200)["id"], id.as_str());
         assert!(!read.text.contains("NOTE-CANARY"));
         let list = app.get(&w.programme_path("/concerns"), Some(&w.lead.token)).await;
+        assert_eq!(ids(&list.expect(200)), vec![id.clone()]);
         assert!(!list.text.contains("NOTE-CANARY"));
         assert!(!dump(app, "SELECT id, match_id, programme_id, network_id, raised_by, lead_id, category, summary FROM safeguarding_concerns").await.contains("NOTE-CANARY"));
         assert!(!dump(app, "SELECT id, kind, topic, network_id, aggregate_type, aggregate_id, recipient, payload, status, last_error, request_id FROM outbox").await.contains("NOTE-CANARY"));

@@ -222,7 +222,7 @@ dual!(
         assert_eq!(mine["preferences"]["areas"], json!(["burnout"]));
         // Members see only their own.
         let own = app.get(&path, Some(&w.member.token)).await.expect(200);
-        assert_eq!(own["items"].as_array().unwrap().len(), 1);
+        assert_eq!(ids(&own), vec![rid.clone()]);
         let got = app.get(&format!("/v1/match-requests/{rid}"), Some(&w.member.token)).await.expect(200);
         assert_eq!(got["preferences"]["sensitive"]["ethnicity"], "Black British");
         app.get(&format!("/v1/match-requests/{rid}"), Some(&w.peer.token)).await.expect(404);
@@ -237,7 +237,13 @@ dual!(
             assert_eq!(field_of(&e), field);
         }
         app.post(&path, Some(&w.stranger.token), json!({})).await.expect(404);
-        app.get(&path, Some(&w.supervisor.token)).await.expect(200);
+        // Someone with no request lists none of the others'; once they ask,
+        // exactly their own.
+        let none = app.get(&path, Some(&w.supervisor.token)).await.expect(200);
+        assert_eq!(ids(&none), Vec::<String>::new());
+        let sup_rid = request(app, &w.programme_id, &w.supervisor, json!({})).await;
+        let theirs = app.get(&path, Some(&w.supervisor.token)).await.expect(200);
+        assert_eq!(ids(&theirs), vec![sup_rid]);
         // Withdraw: others cannot, the owner can, once; then ask again.
         app.delete(&format!("/v1/match-requests/{rid}"), Some(&w.peer.token)).await.expect(404);
         app.delete(&format!("/v1/match-requests/{rid}"), Some(&w.member.token)).await.expect(204);
@@ -653,5 +659,80 @@ dual!(
         let mine = app.get(&format!("/v1/matches?programme_id={}", w.programme_id), Some(&w.member.token)).await.expect(200);
         assert_eq!(mine["items"].as_array().unwrap().len(), 0);
         app.get("/v1/matches?status=lost", Some(&w.member.token)).await.problem(422, "validation-failed");
+    }
+);
+
+dual!(
+    async fn concurrent_manual_pairs_and_runs_never_exceed_a_supporters_capacity(app) {
+        let w = match_world_proposed(app, "cap-race").await;
+        // The fixture's proposal is declined: the supporter has no open match.
+        app.post(&w.match_path("/decline"), Some(&w.peer.token), json!({})).await.expect(200);
+        let sup = format!("/v1/supporters/{}", w.supporter_id);
+        let s = app.patch(&sup, Some(&w.manager.token), json!({"capacity": 1})).await.expect(200);
+        assert_eq!((s["capacity"].as_i64(), s["open_matches"].as_i64()), (Some(1), Some(0)), "{s}");
+        // Alike enough that a run pairs someone with them (score above 0).
+        let profile = json!({"profession": "PWP", "level": "qualified", "region": "West Midlands", "specialties": ["anxiety"]});
+        app.patch("/v1/me", Some(&w.supporter.token), profile.clone()).await.expect(200);
+        let mut requests = Vec::new();
+        for i in 0..8 {
+            let p = person(app, &w.network_id, &format!("r{i}.cap-race@nhs.net"), profile.clone()).await;
+            requests.push(request(app, &w.programme_id, &p, json!({"preferences": {"areas": ["anxiety"]}})).await);
+        }
+        let dry = app.post(&w.programme_path("/matching-runs"), Some(&w.manager.token), json!({"dry_run": true})).await.expect(201);
+        assert_eq!(dry["pairs"], 1, "a run would pair one request with the supporter: {dry}");
+
+        // Eight manual pairs with the one supporter and two real runs, at once.
+        let manual = w.programme_path("/matches");
+        let runs = w.programme_path("/matching-runs");
+        let pairs = futures_util::future::join_all(requests.iter().map(|rid| {
+            app.post(&manual, Some(&w.manager.token), json!({"request_id": rid, "supporter_id": w.supporter_id}))
+        }));
+        let engine = futures_util::future::join_all(
+            (0..2).map(|_| app.post(&runs, Some(&w.manager.token), json!({"dry_run": false}))),
+        );
+        let (pairs, engine) = tokio::join!(pairs, engine);
+
+        let mut made = 0;
+        for r in &pairs {
+            match r.status.as_u16() {
+                201 => made += 1,
+                409 => {
+                    let code = r.json()["code"].as_str().unwrap_or_default().to_owned();
+                    assert!(["supporter-full", "request-not-waiting"].contains(&code.as_str()), "{}", r.text);
+                }
+                _ => panic!("a manual pair answered {}: {}", r.status, r.text),
+            }
+        }
+        for r in &engine {
+            let run = r.expect(201);
+            assert_eq!(run["dry_run"], false, "{run}");
+            made += run["pairs"].as_i64().unwrap_or_else(|| panic!("no pair count: {run}"));
+        }
+        assert_eq!(made, 1, "exactly one pairing succeeded: manual {:?}, runs {:?}",
+            pairs.iter().map(|r| r.status.as_u16()).collect::<Vec<_>>(),
+            engine.iter().map(|r| r.json()["pairs"].clone()).collect::<Vec<_>>());
+
+        // The supporter has one open match, within their capacity.
+        let listed = app.get(&w.programme_path("/supporters"), Some(&w.manager.token)).await.expect(200);
+        let s = listed["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|s| s["id"] == w.supporter_id.as_str()))
+            .unwrap_or_else(|| panic!("the supporter is not listed: {listed}"));
+        assert_eq!(s["open_matches"], 1, "{s}");
+        assert_eq!(s["free_places"], 0, "{s}");
+        let open = app
+            .get(&format!("/v1/matches?programme_id={}&status=proposed&limit=200", w.programme_id), Some(&w.manager.token))
+            .await
+            .expect(200);
+        let items = open["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{open}");
+        let users: Vec<&str> = items[0]["participants"].as_array().unwrap().iter().filter_map(|p| p["user_id"].as_str()).collect();
+        assert!(users.contains(&w.supporter.id.as_str()), "{open}");
+        // Nobody else's request was taken.
+        let waiting = app
+            .get(&format!("{}?status=waiting&limit=200", w.programme_path("/requests")), Some(&w.manager.token))
+            .await
+            .expect(200);
+        assert_eq!(ids(&waiting).len(), requests.len(), "eight of nine requests still wait: {waiting}");
     }
 );

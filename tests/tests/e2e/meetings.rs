@@ -303,7 +303,7 @@ dual! {
         app.post(&path, Some(&w.stranger.token), b.clone()).await.problem(404, "not-found");
         app.post(&path, None, b.clone()).await.problem(401, "authentication-required");
         let t = app
-            .post("/v1/api-tokens", Some(&w.manager.token), json!({"name": "t", "scopes": ["memberships:read"]}))
+            .post("/v1/api-tokens", Some(&w.manager.token), json!({"name": "t", "scopes": ["memberships:read"], "current_password": PASSWORD}))
             .await
             .expect(201);
         app.post(&path, Some(str_of(&t["secret"])), b.clone()).await.problem(403, "insufficient-scope");
@@ -1120,7 +1120,7 @@ dual! {
         app.get(&format!("/v1/meeting-series/{sid}"), Some(&w.members[0].token)).await.problem(403, "forbidden");
         // API tokens cannot list meetings.
         let t = app
-            .post("/v1/api-tokens", Some(&w.manager.token), json!({"name": "t", "scopes": ["memberships:read"]}))
+            .post("/v1/api-tokens", Some(&w.manager.token), json!({"name": "t", "scopes": ["memberships:read"], "current_password": PASSWORD}))
             .await
             .expect(201);
         app.get("/v1/meetings", Some(str_of(&t["secret"]))).await.problem(403, "insufficient-scope");

@@ -142,7 +142,7 @@ async fn api_token(app: &TestApp, owner: &str, scopes: &[&str]) -> String {
         .post(
             "/v1/api-tokens",
             Some(owner),
-            json!({"name": "sync", "scopes": scopes}),
+            json!({"name": "sync", "scopes": scopes, "current_password": PASSWORD}),
         )
         .await;
     r.expect(201)["secret"].as_str().unwrap().to_owned()
@@ -432,6 +432,7 @@ dual! {
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
+                sessions_valid_after: Set(None),
             }
             .insert(&txn)
             .await

@@ -13,9 +13,6 @@
 //! `proposal_days` after it was made). Declined, expired and ended matches
 //! are final.
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
-use crate::validation::Invalid;
 
 use crate::community::code_enum;
 

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "HR sync", "scopes": ["memberships:read", "users:read"], "expires_at": "2027-01-31T00:00:00Z"}))]
+#[schema(example = json!({"name": "HR sync", "scopes": ["memberships:read", "users:read"], "expires_at": "2027-01-31T00:00:00Z", "current_password": "my current passphrase"}))]
 pub struct CreateApiToken {
     /// A label to recognise the token by (1–100 characters).
     #[validate(length(max = 1000))]
@@ -26,6 +26,10 @@ pub struct CreateApiToken {
     pub scopes: Vec<String>,
     /// Expiry, at most 366 days ahead (default 90 days).
     pub expires_at: Option<DateTime<Utc>>,
+    /// My current password: a new credential needs re-authentication
+    /// (403 `reauthentication-failed`, under the login lockout).
+    #[validate(length(max = 1024))]
+    pub current_password: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,20 +83,31 @@ crate::page_schema!(ApiTokenPage, ApiTokenView);
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
         (status = 201, description = "Created; the secret is in the body only this once", body = CreatedApiToken),
+        (status = 403, description = "`reauthentication-failed`: the current password is wrong; `insufficient-scope` for API tokens", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: the lockout of the address applies; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/api-tokens")]
 pub async fn create(
     state: web::Data<AppState>,
     auth: Auth,
+    req: HttpRequest,
     body: JsonBody<CreateApiToken>,
 ) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let b = body.0;
+    let ctx = crate::routes::me::with_client(auth.ctx(), &req);
+    peerhub_persistence::accounts::reauthenticate(
+        &state.db,
+        &ctx,
+        &auth.0.user_id,
+        &b.current_password,
+    )
+    .await?;
     let (t, secret) = api_tokens::create(
         &state.db,
-        &auth.ctx(),
+        &ctx,
         &auth.0.user_id,
         &b.name,
         &b.scopes,

@@ -1,11 +1,11 @@
 //! Registration, email verification, login, token refresh and logout.
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use peerhub_persistence::{accounts, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{anonymous_ctx, issue_access_token};
+use crate::auth::{Auth, client_ctx, issue_access_token};
 use crate::extract::JsonBody;
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -16,7 +16,10 @@ use crate::state::AppState;
 pub struct RegisterRequest {
     #[validate(length(max = 254))]
     pub email: String,
-    /// 12 to 128 characters, not all the same character, not the email.
+    /// 12 to 128 characters, hard to guess (zxcvbn score 3 or more), not
+    /// one of the most common passwords and not built from the email
+    /// address or the network's name. Verifying the email applies this
+    /// password.
     #[validate(length(max = 1024))]
     pub password: String,
     #[validate(length(max = 1000))]
@@ -38,8 +41,11 @@ pub struct RegistrationAccepted {
 ///
 /// Answers 202 whether or not the address already has an account (so this
 /// cannot be used to find out who is registered); the mailbox gets either a
-/// verification token or a note that an account exists. Addresses outside
-/// the allowed domains get 403 `invitation-required`.
+/// verification token or a note that an account exists, at most one email
+/// per address per notice interval (5 minutes by default). Each token
+/// carries the password chosen with its registration, so only proving the
+/// mailbox sets a password. Addresses outside the allowed domains get 403
+/// `invitation-required`.
 #[utoipa::path(
     tag = "auth",
     operation_id = "register",
@@ -47,18 +53,21 @@ pub struct RegistrationAccepted {
     responses(
         (status = 202, description = "Verification notice queued", body = RegistrationAccepted),
         (status = 403, description = "`invitation-required`: the email domain is not allowed", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `password` codes name the reason (`weak_password`, `too_common`, `contains_personal_info`, `too_guessable`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: too many sign-in requests from this address; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: password hashing is at its bound; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
     accounts::register(
         &state.db,
-        &anonymous_ctx(),
+        &client_ctx(&req),
         accounts::Registration {
             email: b.email,
             password: b.password,
@@ -66,6 +75,7 @@ pub async fn register(
             network_id: b.network_id,
         },
         &state.links(),
+        notice_interval(&state),
     )
     .await?;
     Ok(HttpResponse::Accepted().json(RegistrationAccepted {
@@ -90,7 +100,15 @@ pub struct VerifyResponse {
     pub status: String,
 }
 
+fn notice_interval(state: &AppState) -> chrono::Duration {
+    chrono::Duration::seconds(state.settings.guards.notice_interval_secs.max(0))
+}
+
 /// Confirm an email address.
+///
+/// The account becomes active with the password and display name chosen in
+/// the registration that sent this token; every other outstanding
+/// verification token of the account stops working.
 #[utoipa::path(
     tag = "auth",
     operation_id = "verifyEmail",
@@ -103,9 +121,10 @@ pub struct VerifyResponse {
 #[post("/v1/auth/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<VerifyRequest>,
 ) -> ApiResult<HttpResponse> {
-    let u = accounts::verify_email(&state.db, &anonymous_ctx(), &body.0.token).await?;
+    let u = accounts::verify_email(&state.db, &client_ctx(&req), &body.0.token).await?;
     Ok(HttpResponse::Ok().json(VerifyResponse {
         user_id: u.id,
         status: u.status,
@@ -129,12 +148,13 @@ pub struct TokenPair {
     pub access_token: String,
     /// Opaque, single-use; exchange at /v1/auth/refresh.
     pub refresh_token: String,
+    #[schema(value_type = String, example = "Bearer")]
     pub token_type: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
 }
 
-async fn token_pair(
+pub(crate) async fn token_pair(
     state: &AppState,
     user_id: &str,
     refresh_token: String,
@@ -149,8 +169,11 @@ async fn token_pair(
 
 /// Log in with email and password.
 ///
-/// Unknown email and wrong password give the same 401. After 5 failures in
-/// 15 minutes the address is locked for 15 minutes (429 with `Retry-After`).
+/// Unknown email and wrong password give the same 401. Each address gets 5
+/// password checks in 15 minutes, counted before the password is checked so
+/// parallel attempts cannot get more; then it is locked for 15 minutes (429
+/// `too-many-attempts` with `Retry-After`). Each client address is also
+/// rate limited on the sign-in routes (429 `rate-limited`).
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
@@ -159,15 +182,23 @@ async fn token_pair(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "`invalid-credentials`", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`email-not-verified` or `account-disabled`", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too-many-attempts`; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts` (this address is locked) or `rate-limited` (this client); see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: password hashing is at its bound; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let u = accounts::login(&state.db, &anonymous_ctx(), &body.0.email, &body.0.password).await?;
+    let u = accounts::login(
+        &state.db,
+        &client_ctx(&req),
+        &body.0.email,
+        &body.0.password,
+    )
+    .await?;
     let refresh_token = sessions::start(&state.db, &u.id, state.settings.refresh_token_ttl).await?;
     Ok(HttpResponse::Ok().json(token_pair(&state, &u.id, refresh_token).await?))
 }
@@ -182,8 +213,12 @@ pub struct RefreshRequest {
 
 /// Exchange a refresh token for a new token pair.
 ///
-/// Each refresh token works once. Presenting one that was already rotated
-/// revokes its whole family (every token descended from the same login).
+/// Each refresh token works once. Two refreshes with the same token within
+/// the grace window (10 s by default), as two browser tabs make, both get
+/// the same new pair of tokens; any other reuse of a rotated token revokes
+/// its whole family (every token descended from the same login).
+/// `Idempotency-Key` is ignored here: a replayed refresh never returns
+/// tokens.
 #[utoipa::path(
     tag = "auth",
     operation_id = "refreshTokens",
@@ -196,13 +231,15 @@ pub struct RefreshRequest {
 #[post("/v1/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let (u, raw) = sessions::rotate(
         &state.db,
-        &anonymous_ctx(),
+        &client_ctx(&req),
         &body.0.refresh_token,
         state.settings.refresh_token_ttl,
+        chrono::Duration::seconds(state.settings.guards.refresh_grace_secs.max(0)),
     )
     .await?;
     Ok(HttpResponse::Ok().json(token_pair(&state, &u.id, raw).await?))
@@ -218,8 +255,126 @@ pub async fn refresh(
 #[post("/v1/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
-    sessions::logout(&state.db, &anonymous_ctx(), &body.0.refresh_token).await?;
+    sessions::logout(&state.db, &client_ctx(&req), &body.0.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Log out everywhere: revoke every refresh token of mine and refuse every
+/// access token issued before now. API tokens are separate credentials and
+/// keep working (revoke them at /v1/api-tokens).
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logoutAll",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "`authentication-required` or `invalid-token`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope`: API tokens cannot manage sessions", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/logout-all")]
+pub async fn logout_all(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    peerhub_persistence::access::own_account(&auth.0, None)?;
+    accounts::logout_all(&state.db, &auth.ctx(), &auth.0.user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "sam.patel@nhs.net"}))]
+pub struct PasswordResetRequest {
+    #[validate(length(max = 254))]
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"detail": "If this address has an account, a reset email is on its way."}))]
+pub struct ResetAccepted {
+    pub detail: String,
+}
+
+/// Ask for a password reset.
+///
+/// Answers 202 the same way for known and unknown addresses. When the
+/// address has an active (or not yet verified) account, it gets a
+/// single-use token valid for 30 minutes, at most one email per address per
+/// notice interval.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "requestPasswordReset",
+    security(()),
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Reset email queued if the address has an account", body = ResetAccepted),
+        (status = 422, description = "`email` is not an email address", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/password-reset")]
+pub async fn request_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<PasswordResetRequest>,
+) -> ApiResult<HttpResponse> {
+    accounts::request_password_reset(
+        &state.db,
+        &client_ctx(&req),
+        &body.0.email,
+        &state.links(),
+        notice_interval(&state),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(ResetAccepted {
+        detail: "If this address has an account, a reset email is on its way.".into(),
+    }))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "Q2hlY2sgeW91ciBpbmJveCBmb3IgdGhlIHJlYWwgdG9rZW4", "password": "a new long passphrase"}))]
+pub struct PasswordResetConfirm {
+    /// The token from the reset email.
+    #[validate(length(min = 1, max = 200))]
+    pub token: String,
+    /// The new password (the same policy as registration).
+    #[validate(length(max = 1024))]
+    pub password: String,
+}
+
+/// Choose a new password with a reset token.
+///
+/// The token works once. Every session ends (refresh tokens revoked, access
+/// tokens issued before now refused), other outstanding reset and
+/// verification tokens stop working, the login lockout of the address is
+/// cleared, and the person is told by email. An account that was waiting
+/// for email verification becomes active: the reset proves the mailbox.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "confirmPasswordReset",
+    security(()),
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password set; log in with it"),
+        (status = 422, description = "`token` unknown, used or expired (`invalid_token`), or `password` breaks the policy", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: password hashing is at its bound; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<PasswordResetConfirm>,
+) -> ApiResult<HttpResponse> {
+    accounts::confirm_password_reset(
+        &state.db,
+        &client_ctx(&req),
+        &body.0.token,
+        &body.0.password,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

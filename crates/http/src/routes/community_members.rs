@@ -190,15 +190,10 @@ fn wants_csv(req: &HttpRequest) -> bool {
 const CSV_HEADER: &str = "user_id,display_name,email,role,status,joined_at,ended_at,updated_at,profession,level,organisation,region\r\n";
 
 /// Appends one RFC 4180 field. Cells a spreadsheet would read as a formula
-/// (starting with `=`, `+`, `-`, `@`, tab or CR) get a leading `'`.
+/// get a leading `'`: see [`peerhub_domain::csv::neutralise`].
 fn push_cell(out: &mut String, raw: &str) {
-    let guarded;
-    let value = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        guarded = format!("'{raw}");
-        guarded.as_str()
-    } else {
-        raw
-    };
+    let guarded = peerhub_domain::csv::neutralise(raw);
+    let value: &str = &guarded;
     if value.contains([',', '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));

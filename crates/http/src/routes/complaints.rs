@@ -1,12 +1,14 @@
 //! Complaints about the matching process: about a match or a member.
 //! Managers of the network see and handle them; the complainant sees their
-//! own complaint's status (without the managers' outcome note).
+//! own complaint's status (without the managers' outcome note); a manager a
+//! complaint is about sees only that it exists (`view: "involved"`).
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::FieldViolation;
+use peerhub_persistence::Page;
 use peerhub_persistence::complaints::{
-    self, About, ComplaintPatch, ComplaintStatus, ListFilter, Standing,
+    self, About, ComplaintPatch, ComplaintStatus, ComplaintView as Seen, ListFilter,
 };
 use peerhub_persistence::entities::complaint;
 use serde::{Deserialize, Serialize};
@@ -67,7 +69,8 @@ pub struct AboutView {
     pub subject_user_id: Option<String>,
 }
 
-/// A complaint as the network's managers see it (`view: "manager"`).
+/// A complaint as the network's managers see it (`view: "manager"`): all
+/// of it, except for a manager it is about, who gets the involved view.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "view": "manager", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
@@ -130,7 +133,35 @@ pub struct OwnComplaintView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Either view of a complaint, told apart by `view`.
+/// A complaint as a manager it is about sees it (`view: "involved"`): only
+/// that it exists. The person a complaint is about (the member complained
+/// about, or the other participant of the match complained about) never
+/// sees who raised it, what it says, what it is about, the outcome note or
+/// who handled it: `complainant_id`, `about`, `summary`, `outcome`,
+/// `handled_by`, `closed_at`, `version` and `updated_at` are absent, and
+/// there is no `ETag` (they cannot act on it: 403 `conflict-of-interest`).
+/// Members who do not manage the network get 404 instead.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "view": "involved", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
+    "status": "investigating", "created_at": "2027-04-20T08:30:00Z"
+}))]
+pub struct InvolvedComplaintView {
+    /// Always `involved`.
+    pub view: &'static str,
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub network_id: String,
+    /// `open`, `investigating`, `resolved` or `dismissed`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One of the three views of a complaint, told apart by `view`:
+/// `manager` (everything), `complainant` (your own: no `complainant_id`,
+/// `outcome`, `handled_by` or `version`) or `involved` (a complaint about
+/// you: only `id`, `network_id`, `status` and `created_at`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 #[schema(example = json!({
@@ -143,6 +174,7 @@ pub struct OwnComplaintView {
 pub enum ComplaintItem {
     Manager(ComplaintView),
     Complainant(OwnComplaintView),
+    Involved(InvolvedComplaintView),
 }
 
 fn about(c: &complaint::Model) -> AboutView {
@@ -184,23 +216,38 @@ fn own_view(c: complaint::Model) -> OwnComplaintView {
     }
 }
 
-fn item(c: complaint::Model, standing: Standing) -> ComplaintItem {
-    match standing {
-        Standing::Manager => ComplaintItem::Manager(full_view(c)),
-        Standing::Complainant => ComplaintItem::Complainant(own_view(c)),
+fn involved_view(c: complaint::Model) -> InvolvedComplaintView {
+    InvolvedComplaintView {
+        view: "involved",
+        id: c.id,
+        network_id: c.network_id,
+        status: c.status,
+        created_at: c.created_at,
     }
 }
 
-fn respond(status: StatusCode, c: complaint::Model, standing: Standing) -> HttpResponse {
+/// The view the caller gets; `None` for one they may not see at all (the
+/// store answers 404 before this, so only defensively).
+fn item(c: complaint::Model, seen: Seen) -> Option<ComplaintItem> {
+    match seen {
+        Seen::Full => Some(ComplaintItem::Manager(full_view(c))),
+        Seen::Complainant => Some(ComplaintItem::Complainant(own_view(c))),
+        Seen::ExistenceOnly => Some(ComplaintItem::Involved(involved_view(c))),
+        Seen::Hidden => None,
+    }
+}
+
+fn respond(status: StatusCode, c: complaint::Model, seen: Seen) -> ApiResult<HttpResponse> {
     let mut r = HttpResponse::build(status);
     // Only managers can change a complaint, so only they get its version.
-    if standing == Standing::Manager {
+    if seen == Seen::Full {
         r.insert_header(("ETag", etag(c.version)));
     }
     if status == StatusCode::CREATED {
         r.insert_header(("Location", format!("/v1/complaints/{}", c.id)));
     }
-    r.json(item(c, standing))
+    let body = item(c, seen).ok_or_else(|| ApiError::not_found("complaint"))?;
+    Ok(r.json(body))
 }
 
 /// Raise a complaint (any member of the network) about a match you are in
@@ -213,7 +260,7 @@ fn respond(status: StatusCode, c: complaint::Model, standing: Standing) -> HttpR
     request_body = CreateComplaint,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key")),
     responses(
-        (status = 201, description = "Raised; the body is your view of it (a manager of the network gets the manager view)", body = ComplaintItem, headers(("Location" = String))),
+        (status = 201, description = "Raised; the body is your view of it (a manager of the network gets the manager view, anyone else the complainant view)", body = ComplaintItem, headers(("Location" = String))),
         (status = 404, description = "No such network visible to you, or no such match of it that you are in", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither or both of `match_id` and `subject_user_id` (`one_of`, naming both), `subject_user_id` (`not_a_member`, `is_self`, `invalid_uuid`), `summary` (`required`, `too_long`)", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
@@ -250,12 +297,8 @@ pub async fn create(
         &b.summary,
     )
     .await?;
-    let standing = if complaints::handles(&state.db, &auth.0, &c.network_id).await? {
-        Standing::Manager
-    } else {
-        Standing::Complainant
-    };
-    Ok(respond(StatusCode::CREATED, c, standing))
+    let seen = complaints::view_of(&state.db, &auth.0, &c).await?;
+    respond(StatusCode::CREATED, c, seen)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -272,8 +315,9 @@ pub struct ComplaintQuery {
 crate::page_schema!(ComplaintPage, ComplaintItem);
 
 /// List complaints, oldest first: managers see every complaint of the
-/// networks they manage (manager view); everyone sees their own
-/// (complainant view, unless they manage its network).
+/// networks they manage (manager view), except that one about them (or a
+/// match they are in) shows only that it exists (involved view); everyone
+/// sees their own (complainant view, unless they manage its network).
 #[utoipa::path(
     tag = "complaints",
     operation_id = "listComplaints",
@@ -320,29 +364,28 @@ pub async fn list(
         &page,
     )
     .await?;
-    let managed = if auth.0.is_platform_admin {
-        None
-    } else {
-        Some(complaints::managed_networks(&state.db, &auth.0.user_id).await?)
+    let p = Page {
+        items: p
+            .items
+            .into_iter()
+            .filter_map(|(c, seen)| item(c, seen))
+            .collect(),
+        next_after: p.next_after,
     };
-    Ok(page_response(&req, &state, p, |c| {
-        let standing = match &managed {
-            Some(m) if !m.contains(&c.network_id) => Standing::Complainant,
-            _ => Standing::Manager,
-        };
-        item(c, standing)
-    }))
+    Ok(page_response(&req, &state, p, |i| i))
 }
 
-/// Read a complaint: its complainant (complainant view) or a manager of its
-/// network (manager view, with `ETag`); 404 for everyone else.
+/// Read a complaint: its complainant (complainant view), a manager of its
+/// network (manager view, with `ETag`), or a manager it is about (involved
+/// view: only that it exists, never who raised it or what it says); 404 for
+/// everyone else, the member it is about included.
 #[utoipa::path(
     tag = "complaints",
     operation_id = "getComplaint",
     security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "Complaint id")),
     responses(
-        (status = 200, description = "The complaint", body = ComplaintItem, headers(("ETag" = String, description = "Manager view only"))),
+        (status = 200, description = "The complaint: the manager, complainant or involved view", body = ComplaintItem, headers(("ETag" = String, description = "Manager view only"))),
         (status = 404, description = "No such complaint visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -353,8 +396,8 @@ pub async fn get_one(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "complaint")?;
-    let (c, standing) = complaints::find(&state.db, &auth.0, &id).await?;
-    Ok(respond(StatusCode::OK, c, standing))
+    let (c, seen) = complaints::find(&state.db, &auth.0, &id).await?;
+    respond(StatusCode::OK, c, seen)
 }
 
 /// A manager's change to a complaint.
@@ -421,5 +464,6 @@ pub async fn update(
         if_match.0,
     )
     .await?;
-    Ok(respond(StatusCode::OK, c, Standing::Manager))
+    // Only managers it does not involve get here: the manager view.
+    respond(StatusCode::OK, c, Seen::Full)
 }

@@ -185,8 +185,9 @@ pub async fn list(
 pub struct AcceptInvitation {
     #[validate(length(max = 1000))]
     pub display_name: String,
-    /// For a new account: 12 to 128 characters. If the invited email
-    /// already has an account, its current password.
+    /// For a new account: a password that meets the password policy
+    /// (docs/api-guide.md, "Password policy"). If the invited email already
+    /// has an account, its current password.
     #[validate(length(max = 1024))]
     pub password: String,
 }

@@ -1,5 +1,5 @@
 //! The caller's own account: profile and memberships.
-use actix_web::{HttpResponse, delete, get, patch, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_persistence::access::own_account;
@@ -375,21 +375,105 @@ pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<Http
         .json(body))
 }
 
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "my current passphrase"}))]
+pub struct Reauthentication {
+    /// The account's current password (checked under the login lockout).
+    #[validate(length(max = 1024))]
+    pub current_password: String,
+}
+
 /// Erase my account: my name and email are pseudonymised everywhere, my
 /// profile is cleared, my sessions, API tokens and memberships end. The
 /// only manager of a network must hand over first (409 `last-manager`).
+/// Needs the current password (403 `reauthentication-failed`).
 #[utoipa::path(
     tag = "me",
     operation_id = "eraseMe",
     security(("bearer" = [])),
+    request_body = Reauthentication,
     responses(
         (status = 204, description = "Erased"),
+        (status = 403, description = "`reauthentication-failed`: the current password is wrong; `insufficient-scope` for API tokens", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last-manager`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`: the lockout of the address applies; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/v1/me")]
-pub async fn erase_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+pub async fn erase_me(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    body: JsonBody<Reauthentication>,
+) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
-    peerhub_persistence::privacy::erase(&state.db, &auth.ctx(), &auth.0.user_id).await?;
+    let ctx = with_client(auth.ctx(), &req);
+    accounts::reauthenticate(&state.db, &ctx, &auth.0.user_id, &body.0.current_password).await?;
+    peerhub_persistence::privacy::erase(&state.db, &ctx, &auth.0.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's audit context with the client address.
+pub(crate) fn with_client(
+    ctx: peerhub_persistence::trail::Ctx,
+    req: &HttpRequest,
+) -> peerhub_persistence::trail::Ctx {
+    peerhub_persistence::trail::Ctx {
+        client_address: crate::guard::client_address_of(req),
+        ..ctx
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "my current passphrase", "new_password": "a new long passphrase"}))]
+pub struct PasswordChange {
+    #[validate(length(max = 1024))]
+    pub current_password: String,
+    /// The same policy as registration; must differ from the current one.
+    #[validate(length(max = 1024))]
+    pub new_password: String,
+}
+
+/// Change my password.
+///
+/// Needs the current password (403 `reauthentication-failed`, under the
+/// login lockout). Every session ends, this one included, and the answer is
+/// a new token pair for this client; the person is told by email.
+#[utoipa::path(
+    tag = "me",
+    operation_id = "changePassword",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; every earlier session ended; here is a new one", body = crate::routes::auth::TokenPair),
+        (status = 403, description = "`reauthentication-failed`, or `insufficient-scope` for API tokens", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`new_password` breaks the policy or is `unchanged`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-attempts`; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`busy`: password hashing is at its bound; see Retry-After", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    body: JsonBody<PasswordChange>,
+) -> ApiResult<HttpResponse> {
+    own_account(&auth.0, None)?;
+    let b = body.0;
+    let u = accounts::change_password(
+        &state.db,
+        &with_client(auth.ctx(), &req),
+        &auth.0.user_id,
+        &b.current_password,
+        &b.new_password,
+    )
+    .await?;
+    // Sessions cut off at this second; the new one starts after it.
+    let refresh =
+        peerhub_persistence::sessions::start(&state.db, &u.id, state.settings.refresh_token_ttl)
+            .await?;
+    Ok(HttpResponse::Ok().json(crate::routes::auth::token_pair(&state, &u.id, refresh).await?))
 }

@@ -1,12 +1,12 @@
 //! Networks (tenants): creation by platform admins, settings by managers,
 //! and the people in them.
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
 use peerhub_domain::account::{NetworkRole, Scope};
-use peerhub_persistence::access;
 use peerhub_persistence::entities::{network, network_member, user};
 use peerhub_persistence::networks::{self, Member, allowed_domains};
+use peerhub_persistence::{access, account_control};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -389,4 +389,67 @@ pub async fn update_member(
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(v)))
         .json(NetworkMemberView::from_member(m)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NetworkRemovalQuery {
+    /// Why the person is removed, in up to 1,000 characters. Sent to them in
+    /// the notice; not recorded in the audit trail.
+    pub reason: Option<String>,
+}
+
+/// Remove a person from the network (managers). In one transaction their
+/// network membership is deleted, their community memberships in the
+/// network end as `removed` (each freed place is offered to the
+/// wait-list), their open applications are withdrawn, their open matches
+/// in the network's programmes close (declined while pending, ended while
+/// active), their open match requests are withdrawn and their supporter
+/// places paused. The person and the other person of each closed match are
+/// emailed. Nobody removes themselves (409 `cannot-remove-self`); the last
+/// manager stays (409 `last-manager`); only a platform admin removes a
+/// platform admin (403 `platform-admin-only`). Honours `If-Match` with the
+/// membership version.
+#[utoipa::path(
+    tag = "networks",
+    operation_id = "removeNetworkMember",
+    security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "Network id"),
+        ("user_id" = uuid::Uuid, Path, description = "The person's user id"),
+        NetworkRemovalQuery,
+        ("If-Match" = Option<String>, Header, description = "Membership version"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "Not a manager (`forbidden`), an API token (`insufficient-scope`), or a platform admin removed by someone who is not one (`platform-admin-only`)", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such network visible to you, or the person is not in it", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`cannot-remove-self` or `last-manager`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`reason` too long", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/networks/{id}/members/{user_id}")]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    auth: Auth,
+    path: web::Path<(String, String)>,
+    q: web::Query<NetworkRemovalQuery>,
+    if_match: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let (id, user_id) = path.into_inner();
+    let id = uuid_param(&id, "network")?;
+    let user_id = uuid_param(&user_id, "user")?;
+    access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
+    account_control::remove_from_network(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        &user_id,
+        q.into_inner().reason,
+        if_match.0,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

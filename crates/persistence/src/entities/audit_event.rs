@@ -13,6 +13,8 @@ pub struct Model {
     pub entity_id: String,
     pub changed_fields: String,
     pub request_id: Option<String>,
+    /// The client address, for unauthenticated events (failed logins).
+    pub client_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

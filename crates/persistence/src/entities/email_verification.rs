@@ -10,6 +10,10 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The Argon2id hash chosen with the registration this token answers.
+    pub password_hash: Option<String>,
+    /// The display name chosen with that registration.
+    pub display_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,10 @@ pub struct Model {
     pub rotated_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The successor token, sealed with a key derived from this token.
+    pub successor_sealed: Option<String>,
+    /// When the grace window answered for this rotated token.
+    pub grace_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
