@@ -14,7 +14,7 @@ use serde_json::json;
 
 const LOGINS: usize = 500;
 const CONCURRENCY: usize = 100;
-const PASSWORD: &str = "bench login burst passphrase";
+const PASSWORD: &str = "quiet harbour lantern evening";
 
 fn binary() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/peerhub")
