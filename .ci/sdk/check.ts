@@ -21,6 +21,7 @@ export type ApplicationView = operations["applyToCommunity"]["responses"][201]["
 export type RosterQuery = NonNullable<operations["listCommunityMembers"]["parameters"]["query"]>;
 export type RosterPage = operations["listCommunityMembers"]["responses"][200]["content"]["application/json"];
 export type RosterCsv = operations["listCommunityMembers"]["responses"][200]["content"]["text/csv"];
+export type RosterCsvFile = operations["exportCommunityMembersCsv"]["responses"][200]["content"]["text/csv"];
 export type Me = operations["getMe"]["responses"][200]["content"]["application/json"];
 export type MePatch = Body<operations["updateMe"]>;
 export type IfMatch = NonNullable<NonNullable<operations["updateMe"]["parameters"]["header"]>["If-Match"]>;
@@ -82,7 +83,7 @@ export async function apply(
 export async function membersCsv(base: string, token: string, community: CommunityView): Promise<RosterCsv> {
     const query: RosterQuery = { format: "csv" };
     const res = await call(base, `/v1/communities/${community.id}/members?format=${query.format}`, { token });
-    const csv: RosterCsv = await res.text();
+    const csv: RosterCsv & RosterCsvFile = await res.text();
     return csv;
 }
 

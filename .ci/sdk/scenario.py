@@ -12,7 +12,8 @@ Steps (each one reported; the exit status is 1 if any failed):
   2. the member lists the communities they can see and applies to one
      (201 with ETag and Location; communities already applied to or joined answer 409 and
      the next one is tried);
-  3. the member downloads a community's members as CSV with `?format=csv` and the rows match
+  3. the member downloads a community's members as CSV (the typed members.csv operation, and
+     `?format=csv` on the list) and the rows match
      the JSON roster;
   4. the member reads their profile's ETag and updates it with If-Match (200, new ETag), and
      the stale ETag is then refused (412 stale-version);
@@ -38,7 +39,7 @@ from peerhub_client import AuthenticatedClient, Client
 from peerhub_client.api.applications import apply_to_community
 from peerhub_client.api.auth import login
 from peerhub_client.api.communities import get_community, list_communities, update_community
-from peerhub_client.api.community_members import list_community_members
+from peerhub_client.api.community_members import export_community_members_csv, list_community_members
 from peerhub_client.api.me import get_me, update_me
 from peerhub_client.models import (
     ApplicationView,
@@ -166,22 +167,25 @@ def step_csv(member: AuthenticatedClient, communities: list[CommunityView]) -> s
         raise ScenarioError("CSV: no community with members is visible to the member")
     community = max(with_members, key=lambda c: c.member_count)
     expected = roster_user_ids(member, community)
-    # The CSV form of GET /v1/communities/{id}/members, asked for with `format=csv` through the
-    # generated client's authenticated session (see the report in .ci/contract.sh's output and
-    # docs/api-guide.md, "Generating a client", for what the spec must say so that a generated
-    # function returns it as `str`).
-    http = member.get_httpx_client()
-    resp = http.get(f"/v1/communities/{community.id}/members", params={"format": "csv"})
+    # The typed download: GET /v1/communities/{id}/members.csv answers only text/csv, so the
+    # generated function returns the file as `str`.
+    resp = export_community_members_csv.sync_detailed(as_uuid(community.id), client=member)
     ctype = resp.headers.get("content-type", "")
-    if resp.status_code != 200 or not ctype.startswith("text/csv"):
+    if resp.status_code != 200 or not ctype.startswith("text/csv") or not isinstance(resp.parsed, str):
         raise ScenarioError(
-            f"CSV: GET /v1/communities/{{id}}/members?format=csv answered HTTP {resp.status_code} "
-            f"with Content-Type {ctype!r}, not text/csv"
+            f"CSV: GET /v1/communities/{{id}}/members.csv answered HTTP {resp.status_code} "
+            f"with Content-Type {ctype!r} and a {type(resp.parsed).__name__}, not a text/csv string"
         )
     disposition = resp.headers.get("content-disposition", "")
     if not disposition.startswith("attachment"):
         raise ScenarioError(f"CSV: Content-Disposition {disposition!r} is not an attachment")
-    rows = list(csv.DictReader(io.StringIO(resp.text)))
+    text: str = resp.parsed
+    # and the negotiated form of the list answers the same file
+    http = member.get_httpx_client()
+    negotiated = http.get(f"/v1/communities/{community.id}/members", params={"format": "csv"})
+    if negotiated.status_code != 200 or negotiated.text != text:
+        raise ScenarioError("CSV: ?format=csv and members.csv answer different files")
+    rows = list(csv.DictReader(io.StringIO(text)))
     got = {row.get("user_id", "") for row in rows}
     if got != expected:
         raise ScenarioError(f"CSV: {len(got)} user ids in the CSV, {len(expected)} in the JSON roster, and they differ")
@@ -247,7 +251,7 @@ def main(argv: list[str]) -> int:
     print(f"scenario: logged in as {MEMBER} (member) and {MANAGER} (manager); {len(communities)} communities visible")
     steps: list[tuple[str, Callable[[], str]]] = [
         ("apply to a community", lambda: step_apply(member, communities)),
-        ("members as CSV (format=csv)", lambda: step_csv(member, communities)),
+        ("members as CSV (members.csv)", lambda: step_csv(member, communities)),
         ("profile ETag and If-Match", lambda: step_me_if_match(member)),
         ("community ETag and If-Match (manager)", lambda: step_community_if_match(manager)),
     ]

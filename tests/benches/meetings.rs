@@ -140,7 +140,7 @@ fn render_only() {
     let mut samples = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
-        let body = peerhub_http::routes::meetings::render_calendar(
+        let body = peerhub_http::routes::calendars::render_calendar(
             "Psychological Practitioners",
             &ms,
             &names,

@@ -2,7 +2,7 @@
 //! tests. Memberships start `JOINED_DAYS_AGO` days ago so meetings in the
 //! recent past have invitees.
 use chrono::{Duration, Utc};
-use peerhub_domain::community::Role;
+use peerhub_domain::community::CommunityRole;
 use peerhub_persistence::entities::community;
 use peerhub_persistence::sea_orm::EntityTrait;
 use peerhub_persistence::{Ctx, memberships};
@@ -50,7 +50,7 @@ pub async fn add_member(
     app: &TestApp,
     community_id: &str,
     user_id: &str,
-    role: Role,
+    role: CommunityRole,
     days_ago: i64,
 ) {
     let c = community::Entity::find_by_id(community_id.to_owned())
@@ -103,16 +103,23 @@ pub async fn cop_world(app: &TestApp, slug: &str, with_members: usize) -> CopWor
     let co_chair = person(app, &network_id, &format!("cochair.{slug}@nhs.net")).await;
     let secretary = person(app, &network_id, &format!("secretary.{slug}@nhs.net")).await;
     for (p, role) in [
-        (&chair, Role::Chair),
-        (&co_chair, Role::CoChair),
-        (&secretary, Role::Secretary),
+        (&chair, CommunityRole::Chair),
+        (&co_chair, CommunityRole::CoChair),
+        (&secretary, CommunityRole::Secretary),
     ] {
         add_member(app, &community_id, &p.id, role, JOINED_DAYS_AGO).await;
     }
     let mut members = Vec::new();
     for i in 0..with_members {
         let p = person(app, &network_id, &format!("member{i}.{slug}@nhs.net")).await;
-        add_member(app, &community_id, &p.id, Role::Member, JOINED_DAYS_AGO).await;
+        add_member(
+            app,
+            &community_id,
+            &p.id,
+            CommunityRole::Member,
+            JOINED_DAYS_AGO,
+        )
+        .await;
         members.push(p);
     }
     let outsider = person(app, &network_id, &format!("outsider.{slug}@nhs.net")).await;

@@ -17,7 +17,8 @@ use std::time::Instant;
 
 use peerhub_domain::matching::plan::{Input, plan};
 use peerhub_domain::matching::score::{
-    Constraints, Kind, MeetingMode, Participant, Preferences, Weights, points, score,
+    Constraints, Participant, Preferences, PreferredMeetingMode, ProgrammeKind, Weights, points,
+    score,
 };
 
 /// A linear congruential generator: small, seedable, reproducible.
@@ -76,7 +77,7 @@ fn plain(n: usize) -> Vec<Participant> {
                 sensitive: Default::default(),
                 preferences: Preferences {
                     areas: vec![g.pick(&TOPICS).into()],
-                    mode: Some(MeetingMode::Online),
+                    mode: Some(PreferredMeetingMode::Online),
                     ..Default::default()
                 },
             }
@@ -110,11 +111,11 @@ fn varied(n: usize) -> Vec<Participant> {
         "ΣΊΣΥΦΟΣ",
     ];
     const S: [&str; 5] = ["a", "A ", "é", "É", " "];
-    const MODES: [Option<MeetingMode>; 4] = [
+    const MODES: [Option<PreferredMeetingMode>; 4] = [
         None,
-        Some(MeetingMode::Online),
-        Some(MeetingMode::InPerson),
-        Some(MeetingMode::Either),
+        Some(PreferredMeetingMode::Online),
+        Some(PreferredMeetingMode::InPerson),
+        Some(PreferredMeetingMode::Either),
     ];
     let mut g = Lcg(11);
     let opt = |g: &mut Lcg, l: &[&str]| (g.below(4) > 0).then(|| g.pick(l).to_owned());
@@ -177,7 +178,7 @@ fn run(name: &str, people: Vec<Participant>, check: bool) {
     let mut sum = 0i64;
     for i in 0..n {
         for j in i + 1..n {
-            sum += points(Kind::Mutual, &people[i], &people[j], &w);
+            sum += points(ProgrammeKind::Mutual, &people[i], &people[j], &w);
         }
     }
     println!(
@@ -188,7 +189,7 @@ fn run(name: &str, people: Vec<Participant>, check: bool) {
         let mut h = DefaultHasher::new();
         for (i, a) in people.iter().enumerate() {
             for b in &people[i + 1..] {
-                for kind in [Kind::Mutual, Kind::Supporter] {
+                for kind in [ProgrammeKind::Mutual, ProgrammeKind::Supporter] {
                     format!("{:?}", score(kind, a, b, &w)).hash(&mut h);
                 }
             }
@@ -202,7 +203,7 @@ fn run(name: &str, people: Vec<Participant>, check: bool) {
         ..Default::default()
     };
     let mutual = Input {
-        kind: Kind::Mutual,
+        kind: ProgrammeKind::Mutual,
         requests: people,
         supporters: vec![],
         weights: w,
@@ -221,7 +222,7 @@ fn run(name: &str, people: Vec<Participant>, check: bool) {
         println!("{name:>6}: digest of the plan {:016x}", digest(&p));
         let (supporters, requests) = mutual.requests.split_at(n / 5);
         let supporter = Input {
-            kind: Kind::Supporter,
+            kind: ProgrammeKind::Supporter,
             requests: requests.to_vec(),
             supporters: supporters.iter().map(|s| (s.clone(), 3)).collect(),
             ..mutual.clone()

@@ -3,7 +3,7 @@
 //! Reads of another network's data answer "not found" (the network is
 //! hidden), so ids cannot be probed across tenants; a member who lacks the
 //! role for an action in their own network is told "forbidden".
-use crate::account::{NetworkRole, Scope};
+use crate::account::{ApiTokenScope, NetworkRole};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +12,7 @@ pub struct Principal {
     pub is_platform_admin: bool,
     /// `None` for a person's session; `Some(scopes)` for an API token, which
     /// acts for its owner but only in operations that accept one of them.
-    pub token_scopes: Option<Vec<Scope>>,
+    pub token_scopes: Option<Vec<ApiTokenScope>>,
 }
 
 impl Principal {
@@ -46,7 +46,7 @@ pub fn decide(
     principal: &Principal,
     role: Option<NetworkRole>,
     need: Need,
-    accepts: Option<Scope>,
+    accepts: Option<ApiTokenScope>,
 ) -> Decision {
     // Visibility first, so a token without the scope cannot tell a network
     // its owner is not in from one that does not exist.
@@ -74,7 +74,7 @@ pub fn decide(
 
 /// Decides an action on one's own account (`/v1/me`, API tokens): people
 /// only, unless the operation accepts a scope the token has.
-pub fn decide_self(principal: &Principal, accepts: Option<Scope>) -> Decision {
+pub fn decide_self(principal: &Principal, accepts: Option<ApiTokenScope>) -> Decision {
     match (&principal.token_scopes, accepts) {
         (None, _) => Decision::Allow,
         (Some(scopes), Some(s)) if scopes.contains(&s) => Decision::Allow,
@@ -121,16 +121,16 @@ mod tests {
         let t = Principal {
             user_id: "u".into(),
             is_platform_admin: false,
-            token_scopes: Some(vec![Scope::UsersRead]),
+            token_scopes: Some(vec![ApiTokenScope::UsersRead]),
         };
         let m = Some(NetworkRole::Manager);
         assert_eq!(decide(&t, m, Need::Manager, None), Decision::MissingScope);
         assert_eq!(
-            decide(&t, m, Need::Manager, Some(Scope::ReportsRead)),
+            decide(&t, m, Need::Manager, Some(ApiTokenScope::ReportsRead)),
             Decision::MissingScope
         );
         assert_eq!(
-            decide(&t, m, Need::Manager, Some(Scope::UsersRead)),
+            decide(&t, m, Need::Manager, Some(ApiTokenScope::UsersRead)),
             Decision::Allow
         );
         // a token never exceeds its owner's role
@@ -139,7 +139,7 @@ mod tests {
                 &t,
                 Some(NetworkRole::Member),
                 Need::Manager,
-                Some(Scope::UsersRead)
+                Some(ApiTokenScope::UsersRead)
             ),
             Decision::Denied
         );
@@ -147,7 +147,7 @@ mod tests {
         assert_eq!(decide_self(&person(false), None), Decision::Allow);
         // visibility is decided before scope: no probing of other networks
         assert_eq!(
-            decide(&t, None, Need::Member, Some(Scope::ReportsRead)),
+            decide(&t, None, Need::Member, Some(ApiTokenScope::ReportsRead)),
             Decision::Hidden
         );
     }
@@ -171,9 +171,9 @@ pub enum CommunityNeed {
 pub fn decide_community(
     principal: &Principal,
     network_role: Option<NetworkRole>,
-    community_role: Option<crate::community::Role>,
+    community_role: Option<crate::community::CommunityRole>,
     need: CommunityNeed,
-    accepts: Option<Scope>,
+    accepts: Option<ApiTokenScope>,
 ) -> Decision {
     let network_need = match need {
         CommunityNeed::Manager => Need::Manager,
@@ -199,7 +199,7 @@ pub fn decide_community(
 #[cfg(test)]
 mod community_tests {
     use super::*;
-    use crate::community::Role;
+    use crate::community::CommunityRole;
 
     #[test]
     fn core_team_or_manager() {
@@ -214,11 +214,23 @@ mod community_tests {
             Decision::Denied
         );
         assert_eq!(
-            decide_community(&p, m, Some(Role::Member), CommunityNeed::Core, None),
+            decide_community(
+                &p,
+                m,
+                Some(CommunityRole::Member),
+                CommunityNeed::Core,
+                None
+            ),
             Decision::Denied
         );
         assert_eq!(
-            decide_community(&p, m, Some(Role::Secretary), CommunityNeed::Core, None),
+            decide_community(
+                &p,
+                m,
+                Some(CommunityRole::Secretary),
+                CommunityNeed::Core,
+                None
+            ),
             Decision::Allow
         );
         assert_eq!(
@@ -232,11 +244,23 @@ mod community_tests {
             Decision::Allow
         );
         assert_eq!(
-            decide_community(&p, None, Some(Role::Chair), CommunityNeed::Core, None),
+            decide_community(
+                &p,
+                None,
+                Some(CommunityRole::Chair),
+                CommunityNeed::Core,
+                None
+            ),
             Decision::Hidden
         );
         assert_eq!(
-            decide_community(&p, m, Some(Role::Chair), CommunityNeed::Manager, None),
+            decide_community(
+                &p,
+                m,
+                Some(CommunityRole::Chair),
+                CommunityNeed::Manager,
+                None
+            ),
             Decision::Denied
         );
         assert_eq!(
@@ -248,7 +272,13 @@ mod community_tests {
             Decision::Denied
         );
         assert_eq!(
-            decide_community(&p, m, Some(Role::Facilitator), CommunityNeed::Member, None),
+            decide_community(
+                &p,
+                m,
+                Some(CommunityRole::Facilitator),
+                CommunityNeed::Member,
+                None
+            ),
             Decision::Allow
         );
         assert_eq!(
@@ -262,7 +292,13 @@ mod community_tests {
             Decision::Allow
         );
         assert_eq!(
-            decide_community(&p, None, Some(Role::Member), CommunityNeed::Member, None),
+            decide_community(
+                &p,
+                None,
+                Some(CommunityRole::Member),
+                CommunityNeed::Member,
+                None
+            ),
             Decision::Hidden
         );
     }

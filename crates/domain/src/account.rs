@@ -430,100 +430,54 @@ pub fn parse_display_name(raw: &str) -> Result<String, Invalid> {
     Ok(name)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UserStatus {
-    PendingVerification,
-    Active,
-    Disabled,
-    /// Erased at the person's request: pseudonymised, cannot log in.
-    Erased,
-}
-
-impl UserStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::PendingVerification => "pending_verification",
-            Self::Active => "active",
-            Self::Disabled => "disabled",
-            Self::Erased => "erased",
-        }
+crate::closed_set!(
+    /// Where an account stands: `pending_verification` until the email
+    /// address is proven, then `active`; a platform admin may make it
+    /// `disabled` (and `active` again); `erased` at the person's request
+    /// (pseudonymised, cannot log in).
+    UserStatus {
+        PendingVerification => "pending_verification",
+        Active => "active",
+        Disabled => "disabled",
+        /// Erased at the person's request: pseudonymised, cannot log in.
+        Erased => "erased",
     }
+);
 
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending_verification" => Some(Self::PendingVerification),
-            "active" => Some(Self::Active),
-            "disabled" => Some(Self::Disabled),
-            "erased" => Some(Self::Erased),
-            _ => None,
-        }
+crate::closed_set!(
+    /// A person's role within one network. A manager outranks a member
+    /// (the order of the variants).
+    NetworkRole { Member => "member", Manager => "manager" }
+);
+
+crate::closed_set!(
+    /// What an API token may do. Tokens act for their owner, limited to
+    /// these; each operation that accepts tokens names the scope it needs.
+    ApiTokenScope {
+        MembershipsRead => "memberships:read",
+        ReportsRead => "reports:read",
+        UsersRead => "users:read",
+        NetworksRead => "networks:read",
+        MetricsRead => "metrics:read",
     }
-}
+);
 
-/// A person's role within one network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NetworkRole {
-    Member,
-    Manager,
-}
+/// The former name of [`ApiTokenScope`], kept while code elsewhere moves to
+/// the new one (the OpenAPI schema is named `ApiTokenScope` either way).
+pub type Scope = ApiTokenScope;
 
-impl NetworkRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Member => "member",
-            Self::Manager => "manager",
-        }
-    }
+crate::closed_set!(
+    /// The state a registration leaves the account in: always
+    /// `pending_verification` (the same answer whether or not the address
+    /// already has an account).
+    RegistrationStatus { PendingVerification => "pending_verification" }
+);
 
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "member" => Some(Self::Member),
-            "manager" => Some(Self::Manager),
-            _ => None,
-        }
-    }
-}
-
-/// What an API token may do. Tokens act for their owner, limited to these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Scope {
-    #[serde(rename = "memberships:read")]
-    MembershipsRead,
-    #[serde(rename = "reports:read")]
-    ReportsRead,
-    #[serde(rename = "users:read")]
-    UsersRead,
-    #[serde(rename = "networks:read")]
-    NetworksRead,
-    #[serde(rename = "metrics:read")]
-    MetricsRead,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 5] = [
-        Scope::MembershipsRead,
-        Scope::ReportsRead,
-        Scope::UsersRead,
-        Scope::NetworksRead,
-        Scope::MetricsRead,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MembershipsRead => "memberships:read",
-            Self::ReportsRead => "reports:read",
-            Self::UsersRead => "users:read",
-            Self::NetworksRead => "networks:read",
-            Self::MetricsRead => "metrics:read",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+crate::closed_set!(
+    /// How to present an access token: always `Bearer` (RFC 6750), in
+    /// `Authorization: Bearer <token>`.
+    TokenType { Bearer => "Bearer" }
+);
 
 #[cfg(test)]
 mod tests {
@@ -942,9 +896,37 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in Scope::ALL {
-            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        for s in ApiTokenScope::ALL {
+            assert_eq!(ApiTokenScope::parse(s.as_str()), Some(*s));
         }
-        assert_eq!(Scope::parse("admin"), None);
+        assert_eq!(ApiTokenScope::parse("admin"), None);
+        assert_eq!(
+            serde_json::to_string(&ApiTokenScope::UsersRead).unwrap(),
+            "\"users:read\""
+        );
+    }
+
+    #[test]
+    fn account_codes_are_the_stored_and_wire_forms() {
+        assert_eq!(
+            UserStatus::parse("pending_verification"),
+            Some(UserStatus::PendingVerification)
+        );
+        assert_eq!(UserStatus::Erased.as_str(), "erased");
+        assert_eq!(UserStatus::parse("Active"), None);
+        // Raising a role compares variants: a manager outranks a member.
+        assert!(NetworkRole::Manager > NetworkRole::Member);
+        assert_eq!(
+            NetworkRole::parse_field("owner").unwrap_err().message,
+            "must be one of member, manager"
+        );
+        assert_eq!(
+            serde_json::to_string(&TokenType::Bearer).unwrap(),
+            "\"Bearer\""
+        );
+        assert_eq!(
+            RegistrationStatus::PendingVerification.as_str(),
+            UserStatus::PendingVerification.as_str()
+        );
     }
 }

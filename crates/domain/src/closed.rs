@@ -47,9 +47,9 @@ pub trait ClosedSet: Sized + Copy + PartialEq + std::fmt::Debug + 'static {
 /// ```
 #[macro_export]
 macro_rules! closed_set {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $code:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $code:tt),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema)]
         pub enum $name { $($(#[$vm])* #[serde(rename = $code)] $variant),+ }
 
         impl $crate::closed::ClosedSet for $name {
@@ -74,6 +74,26 @@ macro_rules! closed_set {
             /// Parses input or explains which values are allowed.
             pub fn parse_field(s: &str) -> Result<Self, $crate::validation::Invalid> {
                 <$name as $crate::closed::ClosedSet>::parse_field(s)
+            }
+        }
+
+        // Deserialised from a string only, so a value of another JSON type
+        // (`true`, `5`) is a data error (422 `invalid_type`) rather than the
+        // syntax error the derived enum deserialiser gives for it, and an
+        // unknown code names the allowed ones.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Codes;
+                impl serde::de::Visitor<'_> for Codes {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(concat!("one of: ", $($code, " "),+))
+                    }
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        <$name>::parse(s).ok_or_else(|| E::unknown_variant(s, &[$($code),+]))
+                    }
+                }
+                d.deserialize_str(Codes)
             }
         }
 
@@ -111,6 +131,13 @@ mod tests {
         assert_eq!(e.code, "invalid_value");
         assert_eq!(e.message, "must be one of red, dark_blue, green");
         assert_eq!(Colour::parse_field(" green ").unwrap(), Colour::Green);
-        assert!(serde_json::from_str::<Colour>("\"purple\"").is_err());
+        let e = serde_json::from_str::<Colour>("\"purple\"").unwrap_err();
+        assert!(e.is_data(), "{e}");
+        assert!(e.to_string().contains("`red`, `dark_blue`, `green`"), "{e}");
+        // another JSON type is a data error too (422, not 400)
+        let e = serde_json::from_str::<Colour>("true").unwrap_err();
+        assert!(e.is_data(), "{e}");
+        let e = serde_json::from_str::<Colour>("{\"red\": 1}").unwrap_err();
+        assert!(e.is_data(), "{e}");
     }
 }

@@ -21,21 +21,34 @@ pub(crate) use crate::closed_set as code_enum;
 
 code_enum!(
     /// Closed groups have a fixed membership; open interest groups are larger.
-    Kind { Closed => "closed", Open => "open" }
+    CommunityKind { Closed => "closed", Open => "open" }
 );
-code_enum!(CadenceUnit { Weeks => "weeks", Months => "months" });
-code_enum!(DeliveryMode { InPerson => "in_person", Online => "online", Hybrid => "hybrid" });
+code_enum!(
+    /// The unit of a community's meeting cadence (every 1–52 weeks or 1–12
+    /// months).
+    CadenceUnit { Weeks => "weeks", Months => "months" }
+);
+code_enum!(
+    /// How a community meets.
+    DeliveryMode { InPerson => "in_person", Online => "online", Hybrid => "hybrid" }
+);
 code_enum!(
     /// What the community is organised around (after the CoP literature).
     OrganisedAround { FieldOfPractice => "field_of_practice", SubjectExpertise => "subject_expertise", DomainOfPractice => "domain_of_practice" }
 );
-code_enum!(Status { Proposed => "proposed", Active => "active", Archived => "archived" });
+code_enum!(
+    /// Where a community stands: `proposed → active` by PATCH, archived
+    /// with `POST …/archive` (after which it accepts no changes).
+    CommunityStatus { Proposed => "proposed", Active => "active", Archived => "archived" }
+);
 code_enum!(
     /// A member's role in a community. Chair, co-chair and secretary form
     /// the core team; a facilitator (often paid, seed 000) supports it.
-    Role { Member => "member", Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Facilitator => "facilitator" }
+    CommunityRole { Member => "member", Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Facilitator => "facilitator" }
 );
 code_enum!(
+    /// Where an application to join a community stands. `pending`,
+    /// `waitlisted` and `offered` are open; the rest are final.
     ApplicationStatus {
         Pending => "pending",
         Waitlisted => "waitlisted",
@@ -47,12 +60,77 @@ code_enum!(
         Lapsed => "lapsed",
     }
 );
-code_enum!(MembershipStatus { Active => "active", Left => "left", Removed => "removed" });
+code_enum!(
+    /// A manager's decision on a pending or wait-listed application.
+    ApplicationDecision { Approve => "approve", Reject => "reject", Waitlist => "waitlist" }
+);
+code_enum!(
+    /// What a decision on an application did: `admitted` (approved; now a
+    /// member), `waitlisted_full` (approved, but the community is full),
+    /// `waitlisted` (put on the wait-list) or `rejected`.
+    ApplicationDecisionOutcome {
+        Admitted => "admitted",
+        WaitlistedFull => "waitlisted_full",
+        Waitlisted => "waitlisted",
+        Rejected => "rejected",
+    }
+);
+code_enum!(
+    /// Where a community membership stands: `left` (the member left) and
+    /// `removed` (by a manager) have ended.
+    MembershipStatus { Active => "active", Left => "left", Removed => "removed" }
+);
+code_enum!(
+    /// A version of the Terms of Reference: drafts are approved by a
+    /// manager; approving a version supersedes the previously approved one.
+    TermsStatus { Draft => "draft", Approved => "approved", Superseded => "superseded" }
+);
+code_enum!(
+    /// Where a proposal for a new community stands.
+    ProposalStatus { Pending => "pending", Approved => "approved", Rejected => "rejected" }
+);
+code_enum!(
+    /// A manager's decision on a community proposal.
+    ProposalDecision { Approve => "approve", Reject => "reject" }
+);
+code_enum!(
+    /// The representation of a roster export: a JSON page or the whole
+    /// roster as an RFC 4180 CSV file.
+    ExportFormat { Json => "json", Csv => "csv" }
+);
 
-impl Role {
+impl CommunityRole {
     /// Chair, co-chair and secretary: the core team of api.md.
     pub fn is_core(self) -> bool {
-        matches!(self, Role::Chair | Role::CoChair | Role::Secretary)
+        matches!(self, Self::Chair | Self::CoChair | Self::Secretary)
+    }
+}
+
+impl CommunityStatus {
+    /// The status a new community starts in: `active` unless `proposed` is
+    /// asked for. A community cannot be created archived.
+    pub fn initial(requested: Option<Self>) -> Result<Self, Invalid> {
+        match requested {
+            None => Ok(Self::Active),
+            Some(s @ (Self::Active | Self::Proposed)) => Ok(s),
+            Some(Self::Archived) => {
+                Err(Invalid::new("invalid_value", "must be proposed or active"))
+            }
+        }
+    }
+
+    /// A status change asked for by PATCH: `None` when nothing changes,
+    /// `proposed → active` is the only move (archiving has its own
+    /// operation).
+    pub fn change_to(self, to: Self) -> Result<Option<Self>, Invalid> {
+        match (self, to) {
+            (from, to) if from == to => Ok(None),
+            (Self::Proposed, Self::Active) => Ok(Some(Self::Active)),
+            (from, to) => Err(Invalid::new(
+                "invalid_transition",
+                format!("cannot change status from {from} to {to}; archive with POST …/archive"),
+            )),
+        }
     }
 }
 
@@ -60,6 +138,57 @@ impl ApplicationStatus {
     /// Still waiting for something (counts towards "one open application").
     pub fn is_open(self) -> bool {
         matches!(self, Self::Pending | Self::Waitlisted | Self::Offered)
+    }
+}
+
+impl ApplicationDecision {
+    /// A rejection must say why (the reason is sent to the applicant).
+    pub fn needs_reason(self) -> bool {
+        self == Self::Reject
+    }
+
+    /// Approving or wait-listing lets the person in (now or later without
+    /// another decision), so an ineligible applicant needs an override.
+    pub fn admits(self) -> bool {
+        self != Self::Reject
+    }
+
+    /// What the decision does, given whether the community has a place
+    /// (only approval looks at capacity).
+    pub fn effect(self, place: Admission) -> (ApplicationDecisionOutcome, ApplicationStatus) {
+        match (self, place) {
+            (Self::Reject, _) => (
+                ApplicationDecisionOutcome::Rejected,
+                ApplicationStatus::Rejected,
+            ),
+            (Self::Waitlist, _) => (
+                ApplicationDecisionOutcome::Waitlisted,
+                ApplicationStatus::Waitlisted,
+            ),
+            (Self::Approve, Admission::Admit) => (
+                ApplicationDecisionOutcome::Admitted,
+                ApplicationStatus::Approved,
+            ),
+            (Self::Approve, Admission::Waitlist) => (
+                ApplicationDecisionOutcome::WaitlistedFull,
+                ApplicationStatus::Waitlisted,
+            ),
+        }
+    }
+}
+
+impl ProposalDecision {
+    /// A rejection must say why (the reason is sent to the proposer).
+    pub fn needs_reason(self) -> bool {
+        self == Self::Reject
+    }
+
+    /// The status the proposal takes.
+    pub fn status(self) -> ProposalStatus {
+        match self {
+            Self::Approve => ProposalStatus::Approved,
+            Self::Reject => ProposalStatus::Rejected,
+        }
     }
 }
 
@@ -108,7 +237,7 @@ pub struct Settings {
     pub focus: String,
     pub audience: String,
     pub organised_around: OrganisedAround,
-    pub kind: Kind,
+    pub kind: CommunityKind,
     pub capacity: i32,
     pub fee_note: Option<String>,
     pub cadence_every: i32,
@@ -123,14 +252,14 @@ pub struct RawSettings {
     pub name: Option<String>,
     pub focus: Option<String>,
     pub audience: Option<String>,
-    pub organised_around: Option<String>,
-    pub kind: Option<String>,
+    pub organised_around: Option<OrganisedAround>,
+    pub kind: Option<CommunityKind>,
     pub capacity: Option<i32>,
     pub fee_note: Option<Option<String>>,
     pub cadence_every: Option<i32>,
-    pub cadence_unit: Option<String>,
+    pub cadence_unit: Option<CadenceUnit>,
     pub duration_minutes: Option<i32>,
-    pub delivery_mode: Option<String>,
+    pub delivery_mode: Option<DeliveryMode>,
 }
 
 impl RawSettings {
@@ -171,12 +300,12 @@ impl RawSettings {
             4000,
         );
         let organised_around = match (self.organised_around, base) {
-            (Some(s), _) => v.check(&f("organised_around"), OrganisedAround::parse_field(&s)),
+            (Some(o), _) => Some(o),
             (None, Some(b)) => Some(b.organised_around),
             (None, None) => Some(OrganisedAround::FieldOfPractice),
         };
         let kind = match (self.kind, base) {
-            (Some(s), _) => v.check(&f("kind"), Kind::parse_field(&s)),
+            (Some(k), _) => Some(k),
             (None, Some(b)) => Some(b.kind),
             (None, None) => {
                 required(&mut v, "kind");
@@ -186,8 +315,8 @@ impl RawSettings {
         let capacity = match (self.capacity, base, kind) {
             (Some(c), _, _) => v.check(&f("capacity"), check_capacity(c)),
             (None, Some(b), _) => Some(b.capacity),
-            (None, None, Some(Kind::Closed)) => Some(DEFAULT_CLOSED_CAPACITY),
-            (None, None, Some(Kind::Open)) => Some(DEFAULT_OPEN_CAPACITY),
+            (None, None, Some(CommunityKind::Closed)) => Some(DEFAULT_CLOSED_CAPACITY),
+            (None, None, Some(CommunityKind::Open)) => Some(DEFAULT_OPEN_CAPACITY),
             (None, None, None) => None,
         };
         let fee_note = match (self.fee_note, base) {
@@ -197,7 +326,7 @@ impl RawSettings {
             (None, None) => Some(None),
         };
         let cadence_unit = match (self.cadence_unit, base) {
-            (Some(s), _) => v.check(&f("cadence.unit"), CadenceUnit::parse_field(&s)),
+            (Some(u), _) => Some(u),
             (None, Some(b)) => Some(b.cadence_unit),
             (None, None) => {
                 required(&mut v, "cadence.unit");
@@ -224,7 +353,7 @@ impl RawSettings {
             }
         };
         let delivery_mode = match (self.delivery_mode, base) {
-            (Some(s), _) => v.check(&f("delivery_mode"), DeliveryMode::parse_field(&s)),
+            (Some(m), _) => Some(m),
             (None, Some(b)) => Some(b.delivery_mode),
             (None, None) => Some(DeliveryMode::Online),
         };
@@ -293,15 +422,16 @@ pub fn admission(capacity: i32, active_members: u64) -> Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::closed::ClosedSet;
 
     fn raw() -> RawSettings {
         RawSettings {
             name: Some("Psychological Practitioners".into()),
             focus: Some("Professional growth".into()),
             audience: Some("PWP, CYWP, EMHP, MHWP".into()),
-            kind: Some("closed".into()),
+            kind: Some(CommunityKind::Closed),
             cadence_every: Some(3),
-            cadence_unit: Some("months".into()),
+            cadence_unit: Some(CadenceUnit::Months),
             duration_minutes: Some(120),
             ..Default::default()
         }
@@ -312,7 +442,7 @@ mod tests {
         let s = raw().apply(None, "").unwrap();
         assert_eq!(s.capacity, DEFAULT_CLOSED_CAPACITY);
         let s = RawSettings {
-            kind: Some("open".into()),
+            kind: Some(CommunityKind::Open),
             ..raw()
         }
         .apply(None, "")
@@ -326,7 +456,6 @@ mod tests {
             capacity: Some(0),
             cadence_every: Some(0),
             duration_minutes: Some(13 * 60),
-            kind: Some("secret".into()),
             ..raw()
         }
         .apply(None, "")
@@ -334,7 +463,7 @@ mod tests {
         let fields: Vec<_> = e.0.iter().map(|x| x.field.as_str()).collect();
         assert_eq!(
             fields,
-            vec!["kind", "capacity", "cadence.every", "duration_minutes"]
+            vec!["capacity", "cadence.every", "duration_minutes"]
         );
         assert!(
             RawSettings {
@@ -381,7 +510,7 @@ mod tests {
         .unwrap();
         assert!(
             RawSettings {
-                cadence_unit: Some("weeks".into()),
+                cadence_unit: Some(CadenceUnit::Weeks),
                 ..Default::default()
             }
             .apply(Some(&monthly), "")
@@ -398,17 +527,102 @@ mod tests {
     }
 
     #[test]
+    fn defaults_on_create() {
+        let s = raw().apply(None, "").unwrap();
+        assert_eq!(s.organised_around, OrganisedAround::FieldOfPractice);
+        assert_eq!(s.delivery_mode, DeliveryMode::Online);
+        let e = RawSettings {
+            kind: None,
+            ..raw()
+        }
+        .apply(None, "")
+        .unwrap_err();
+        assert_eq!(e.0[0].field, "kind");
+        assert_eq!(e.0[0].code, "required");
+    }
+
+    #[test]
     fn roles_and_statuses() {
-        assert!(Role::Chair.is_core() && Role::CoChair.is_core() && Role::Secretary.is_core());
-        assert!(!Role::Member.is_core() && !Role::Facilitator.is_core());
+        use CommunityRole as R;
+        assert!(R::Chair.is_core() && R::CoChair.is_core() && R::Secretary.is_core());
+        assert!(!R::Member.is_core() && !R::Facilitator.is_core());
         assert!(ApplicationStatus::Offered.is_open());
         assert!(!ApplicationStatus::Withdrawn.is_open());
-        assert_eq!(Role::parse("co_chair"), Some(Role::CoChair));
+        let open: Vec<_> = ApplicationStatus::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(open, vec!["pending", "waitlisted", "offered"]);
+        assert_eq!(R::parse("co_chair"), Some(R::CoChair));
         assert!(
-            Kind::parse_field("x")
+            CommunityKind::parse_field("x")
                 .unwrap_err()
                 .message
                 .contains("closed, open")
+        );
+        assert_eq!(ExportFormat::allowed(), "json, csv");
+    }
+
+    #[test]
+    fn community_status_rules() {
+        use CommunityStatus as S;
+        assert_eq!(S::initial(None), Ok(S::Active));
+        assert_eq!(S::initial(Some(S::Proposed)), Ok(S::Proposed));
+        let e = S::initial(Some(S::Archived)).unwrap_err();
+        assert_eq!(e.code, "invalid_value");
+        assert_eq!(e.message, "must be proposed or active");
+        assert_eq!(S::Proposed.change_to(S::Active), Ok(Some(S::Active)));
+        assert_eq!(S::Active.change_to(S::Active), Ok(None));
+        assert_eq!(S::Proposed.change_to(S::Proposed), Ok(None));
+        for (from, to) in [
+            (S::Active, S::Proposed),
+            (S::Active, S::Archived),
+            (S::Proposed, S::Archived),
+        ] {
+            let e = from.change_to(to).unwrap_err();
+            assert_eq!(e.code, "invalid_transition");
+            assert!(e.message.contains("POST …/archive"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn application_decisions() {
+        use ApplicationDecision as D;
+        use ApplicationDecisionOutcome as O;
+        use ApplicationStatus as S;
+        assert!(
+            D::Reject.needs_reason() && !D::Approve.needs_reason() && !D::Waitlist.needs_reason()
+        );
+        assert!(D::Approve.admits() && D::Waitlist.admits() && !D::Reject.admits());
+        assert_eq!(
+            D::Approve.effect(Admission::Admit),
+            (O::Admitted, S::Approved)
+        );
+        assert_eq!(
+            D::Approve.effect(Admission::Waitlist),
+            (O::WaitlistedFull, S::Waitlisted)
+        );
+        for place in [Admission::Admit, Admission::Waitlist] {
+            assert_eq!(D::Waitlist.effect(place), (O::Waitlisted, S::Waitlisted));
+            assert_eq!(D::Reject.effect(place), (O::Rejected, S::Rejected));
+        }
+        assert_eq!(
+            serde_json::from_str::<D>("\"waitlist\"").unwrap(),
+            D::Waitlist
+        );
+        assert_eq!(O::WaitlistedFull.as_str(), "waitlisted_full");
+    }
+
+    #[test]
+    fn proposal_decisions() {
+        assert!(ProposalDecision::Reject.needs_reason());
+        assert!(!ProposalDecision::Approve.needs_reason());
+        assert_eq!(ProposalDecision::Approve.status(), ProposalStatus::Approved);
+        assert_eq!(ProposalDecision::Reject.status(), ProposalStatus::Rejected);
+        assert_eq!(
+            TermsStatus::parse("superseded"),
+            Some(TermsStatus::Superseded)
         );
     }
 }

@@ -2,7 +2,7 @@
 //! structured rules of its Terms of Reference.
 //!
 //! [`assess`] is pure and deterministic: one [`Check`] per rule that exists,
-//! each with a plain-English reason, and an overall [`Verdict`]. Missing
+//! each with a plain-English reason, and an overall [`EligibilityVerdict`]. Missing
 //! profile data is never a "no": it asks a person to review. Free-text
 //! criteria always need a person too.
 use serde::{Deserialize, Serialize};
@@ -130,75 +130,31 @@ pub struct Applicant {
     pub registers: Vec<String>,
 }
 
-/// The result of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Met,
-    NotMet,
-    /// Missing data or free-text criteria: a person must decide.
-    NeedsReview,
-}
+crate::closed_set!(
+    /// The result of one eligibility check: `needs_review` when profile
+    /// data is missing or the criterion is free text (a person decides).
+    EligibilityOutcome { Met => "met", NotMet => "not_met", NeedsReview => "needs_review" }
+);
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Met => "met",
-            Self::NotMet => "not_met",
-            Self::NeedsReview => "needs_review",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "met" => Some(Self::Met),
-            "not_met" => Some(Self::NotMet),
-            "needs_review" => Some(Self::NeedsReview),
-            _ => None,
-        }
-    }
-}
-
-/// The overall result of an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Eligible,
-    Ineligible,
-    NeedsReview,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Eligible => "eligible",
-            Self::Ineligible => "ineligible",
-            Self::NeedsReview => "needs_review",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "eligible" => Some(Self::Eligible),
-            "ineligible" => Some(Self::Ineligible),
-            "needs_review" => Some(Self::NeedsReview),
-            _ => None,
-        }
-    }
-}
+crate::closed_set!(
+    /// The overall eligibility verdict: `ineligible` when any check is not
+    /// met, otherwise `needs_review` when any check needs review, otherwise
+    /// `eligible`.
+    EligibilityVerdict { Eligible => "eligible", Ineligible => "ineligible", NeedsReview => "needs_review" }
+);
 
 /// One rule checked against the applicant. `rule` is `professions`,
 /// `levels`, `regions`, `registers` or `other_criteria[i]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {
     pub rule: String,
-    pub outcome: Outcome,
+    pub outcome: EligibilityOutcome,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
-    pub verdict: Verdict,
+    pub verdict: EligibilityVerdict,
     pub checks: Vec<Check>,
 }
 
@@ -207,7 +163,7 @@ fn key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-fn check(rule: &str, outcome: Outcome, reason: String) -> Check {
+fn check(rule: &str, outcome: EligibilityOutcome, reason: String) -> Check {
     Check {
         rule: rule.to_owned(),
         outcome,
@@ -221,15 +177,17 @@ fn one_of(rule: &str, what: &str, value: Option<&String>, allowed: &[String]) ->
     match value.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => check(
             rule,
-            Outcome::NeedsReview,
+            EligibilityOutcome::NeedsReview,
             format!("no {what} on the profile; the rule asks for one of {list}"),
         ),
-        Some(v) if allowed.iter().any(|a| key(a) == key(v)) => {
-            check(rule, Outcome::Met, format!("{what} {v} is one of {list}"))
-        }
+        Some(v) if allowed.iter().any(|a| key(a) == key(v)) => check(
+            rule,
+            EligibilityOutcome::Met,
+            format!("{what} {v} is one of {list}"),
+        ),
         Some(v) => check(
             rule,
-            Outcome::NotMet,
+            EligibilityOutcome::NotMet,
             format!("{what} {v} is not one of {list}"),
         ),
     }
@@ -240,17 +198,17 @@ fn region_check(region: Option<&String>, rules: &EligibilityRules) -> Check {
     match region.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => check(
             "regions",
-            Outcome::NeedsReview,
+            EligibilityOutcome::NeedsReview,
             format!("no region on the profile; the rule asks for one of {list}"),
         ),
         Some(r) if rules.regions.iter().any(|a| key(a) == key(r)) => check(
             "regions",
-            Outcome::Met,
+            EligibilityOutcome::Met,
             format!("region {r} is one of {list}"),
         ),
         Some(r) if rules.allow_out_of_region => check(
             "regions",
-            Outcome::NeedsReview,
+            EligibilityOutcome::NeedsReview,
             format!(
                 "region {r} is outside {list}; the Terms of Reference allow members \
                  from other regions at the core team's discretion"
@@ -258,7 +216,7 @@ fn region_check(region: Option<&String>, rules: &EligibilityRules) -> Check {
         ),
         Some(r) => check(
             "regions",
-            Outcome::NotMet,
+            EligibilityOutcome::NotMet,
             format!(
                 "region {r} is outside {list}; the Terms of Reference do not admit \
                  members from other regions"
@@ -275,12 +233,12 @@ fn register_check(held: &[String], required: &[String]) -> Check {
     {
         Some(r) => check(
             "registers",
-            Outcome::Met,
+            EligibilityOutcome::Met,
             format!("holds {}, one of the registers: {list}", r.trim()),
         ),
         None => check(
             "registers",
-            Outcome::NotMet,
+            EligibilityOutcome::NotMet,
             format!("holds none of the registers: {list}"),
         ),
     }
@@ -317,16 +275,22 @@ pub fn assess(applicant: &Applicant, rules: &EligibilityRules) -> Assessment {
     for (i, c) in rules.other_criteria.iter().enumerate() {
         checks.push(check(
             &format!("other_criteria[{i}]"),
-            Outcome::NeedsReview,
+            EligibilityOutcome::NeedsReview,
             format!("\"{}\" needs a person to review", c.trim()),
         ));
     }
-    let verdict = if checks.iter().any(|c| c.outcome == Outcome::NotMet) {
-        Verdict::Ineligible
-    } else if checks.iter().any(|c| c.outcome == Outcome::NeedsReview) {
-        Verdict::NeedsReview
+    let verdict = if checks
+        .iter()
+        .any(|c| c.outcome == EligibilityOutcome::NotMet)
+    {
+        EligibilityVerdict::Ineligible
+    } else if checks
+        .iter()
+        .any(|c| c.outcome == EligibilityOutcome::NeedsReview)
+    {
+        EligibilityVerdict::NeedsReview
     } else {
-        Verdict::Eligible
+        EligibilityVerdict::Eligible
     };
     Assessment { verdict, checks }
 }
@@ -369,7 +333,7 @@ mod tests {
     #[test]
     fn no_rules_is_eligible_with_no_checks() {
         let a = assess(&Applicant::default(), &EligibilityRules::default());
-        assert_eq!(a.verdict, Verdict::Eligible);
+        assert_eq!(a.verdict, EligibilityVerdict::Eligible);
         assert!(a.checks.is_empty());
         // allow_out_of_region alone is not a rule.
         let r = EligibilityRules {
@@ -382,10 +346,14 @@ mod tests {
     #[test]
     fn practitioner_cop_admits_a_pwp() {
         let a = assess(&pwp(), &practitioners());
-        assert_eq!(a.verdict, Verdict::Eligible);
+        assert_eq!(a.verdict, EligibilityVerdict::Eligible);
         let rules: Vec<_> = a.checks.iter().map(|c| c.rule.as_str()).collect();
         assert_eq!(rules, vec!["professions", "levels", "regions"]);
-        assert!(a.checks.iter().all(|c| c.outcome == Outcome::Met));
+        assert!(
+            a.checks
+                .iter()
+                .all(|c| c.outcome == EligibilityOutcome::Met)
+        );
         assert_eq!(
             a.checks[0].reason,
             "profession PWP is one of PWP, CYWP, EMHP, MHWP"
@@ -407,14 +375,14 @@ mod tests {
             ..pwp()
         };
         let a = assess(&cap, &practitioners());
-        assert_eq!(a.verdict, Verdict::Ineligible);
+        assert_eq!(a.verdict, EligibilityVerdict::Ineligible);
         assert_eq!(a.checks[0].rule, "professions");
-        assert_eq!(a.checks[0].outcome, Outcome::NotMet);
+        assert_eq!(a.checks[0].outcome, EligibilityOutcome::NotMet);
         assert_eq!(
             a.checks[0].reason,
             "profession CAP is not one of PWP, CYWP, EMHP, MHWP"
         );
-        assert_eq!(a.checks[1].outcome, Outcome::Met);
+        assert_eq!(a.checks[1].outcome, EligibilityOutcome::Met);
     }
 
     #[test]
@@ -429,12 +397,12 @@ mod tests {
                 ..Default::default()
             };
             let c = only(&a, &r);
-            assert_eq!(c.outcome, Outcome::NeedsReview);
+            assert_eq!(c.outcome, EligibilityOutcome::NeedsReview);
             assert_eq!(
                 c.reason,
                 "no profession on the profile; the rule asks for one of PWP, CYWP, EMHP, MHWP"
             );
-            assert_eq!(assess(&a, &r).verdict, Verdict::NeedsReview);
+            assert_eq!(assess(&a, &r).verdict, EligibilityVerdict::NeedsReview);
         }
     }
 
@@ -449,7 +417,7 @@ mod tests {
             ..Default::default()
         };
         let c = only(&a, &r);
-        assert_eq!(c.outcome, Outcome::Met);
+        assert_eq!(c.outcome, EligibilityOutcome::Met);
         assert_eq!(c.reason, "profession pwp is one of PWP");
     }
 
@@ -465,13 +433,13 @@ mod tests {
         };
         let c = only(&with(Some("qualified")), &r);
         assert_eq!(c.rule, "levels");
-        assert_eq!(c.outcome, Outcome::Met);
+        assert_eq!(c.outcome, EligibilityOutcome::Met);
         assert_eq!(c.reason, "level qualified is one of trainee, qualified");
         let c = only(&with(Some("lead")), &r);
-        assert_eq!(c.outcome, Outcome::NotMet);
+        assert_eq!(c.outcome, EligibilityOutcome::NotMet);
         assert_eq!(c.reason, "level lead is not one of trainee, qualified");
         let c = only(&with(None), &r);
-        assert_eq!(c.outcome, Outcome::NeedsReview);
+        assert_eq!(c.outcome, EligibilityOutcome::NeedsReview);
         assert_eq!(
             c.reason,
             "no level on the profile; the rule asks for one of trainee, qualified"
@@ -498,7 +466,7 @@ mod tests {
         for allow in [false, true] {
             let c = only(&from(Some("  east MIDLANDS ")), &midlands(allow));
             assert_eq!(c.rule, "regions");
-            assert_eq!(c.outcome, Outcome::Met);
+            assert_eq!(c.outcome, EligibilityOutcome::Met);
             assert_eq!(
                 c.reason,
                 "region east MIDLANDS is one of West Midlands, East Midlands"
@@ -509,8 +477,8 @@ mod tests {
     #[test]
     fn region_outside_allowed_needs_review() {
         let a = assess(&from(Some("Wales")), &midlands(true));
-        assert_eq!(a.verdict, Verdict::NeedsReview);
-        assert_eq!(a.checks[0].outcome, Outcome::NeedsReview);
+        assert_eq!(a.verdict, EligibilityVerdict::NeedsReview);
+        assert_eq!(a.checks[0].outcome, EligibilityOutcome::NeedsReview);
         assert_eq!(
             a.checks[0].reason,
             "region Wales is outside West Midlands, East Midlands; the Terms of Reference \
@@ -521,8 +489,8 @@ mod tests {
     #[test]
     fn region_outside_not_allowed_is_not_met() {
         let a = assess(&from(Some("Wales")), &midlands(false));
-        assert_eq!(a.verdict, Verdict::Ineligible);
-        assert_eq!(a.checks[0].outcome, Outcome::NotMet);
+        assert_eq!(a.verdict, EligibilityVerdict::Ineligible);
+        assert_eq!(a.checks[0].outcome, EligibilityOutcome::NotMet);
         assert_eq!(
             a.checks[0].reason,
             "region Wales is outside West Midlands, East Midlands; the Terms of Reference \
@@ -535,7 +503,7 @@ mod tests {
         for allow in [false, true] {
             for region in [None, Some("")] {
                 let c = only(&from(region), &midlands(allow));
-                assert_eq!(c.outcome, Outcome::NeedsReview);
+                assert_eq!(c.outcome, EligibilityOutcome::NeedsReview);
                 assert_eq!(
                     c.reason,
                     "no region on the profile; the rule asks for one of West Midlands, East Midlands"
@@ -556,13 +524,13 @@ mod tests {
         };
         let c = only(&holding(&["UKCP", "babcp"]), &r);
         assert_eq!(c.rule, "registers");
-        assert_eq!(c.outcome, Outcome::Met);
+        assert_eq!(c.outcome, EligibilityOutcome::Met);
         assert_eq!(c.reason, "holds BABCP, one of the registers: HCPC, BABCP");
         let c = only(&holding(&["UKCP"]), &r);
-        assert_eq!(c.outcome, Outcome::NotMet);
+        assert_eq!(c.outcome, EligibilityOutcome::NotMet);
         assert_eq!(c.reason, "holds none of the registers: HCPC, BABCP");
         let a = assess(&holding(&[]), &r);
-        assert_eq!(a.verdict, Verdict::Ineligible);
+        assert_eq!(a.verdict, EligibilityVerdict::Ineligible);
         assert_eq!(
             a.checks[0].reason,
             "holds none of the registers: HCPC, BABCP"
@@ -576,18 +544,18 @@ mod tests {
             ..Default::default()
         };
         let a = assess(&Applicant::default(), &r);
-        assert_eq!(a.verdict, Verdict::NeedsReview);
+        assert_eq!(a.verdict, EligibilityVerdict::NeedsReview);
         assert_eq!(
             a.checks,
             vec![
                 Check {
                     rule: "other_criteria[0]".into(),
-                    outcome: Outcome::NeedsReview,
+                    outcome: EligibilityOutcome::NeedsReview,
                     reason: "\"working in physical healthcare\" needs a person to review".into(),
                 },
                 Check {
                     rule: "other_criteria[1]".into(),
-                    outcome: Outcome::NeedsReview,
+                    outcome: EligibilityOutcome::NeedsReview,
                     reason: "\"BPS-accredited course\" needs a person to review".into(),
                 },
             ]
@@ -606,7 +574,7 @@ mod tests {
             ..pwp()
         };
         let a = assess(&a, &r);
-        assert_eq!(a.verdict, Verdict::Ineligible);
+        assert_eq!(a.verdict, EligibilityVerdict::Ineligible);
         let rules: Vec<_> = a.checks.iter().map(|c| c.rule.as_str()).collect();
         assert_eq!(
             rules,
@@ -616,16 +584,32 @@ mod tests {
 
     #[test]
     fn verdict_and_outcome_strings_round_trip() {
-        for v in [Verdict::Eligible, Verdict::Ineligible, Verdict::NeedsReview] {
-            assert_eq!(Verdict::parse(v.as_str()), Some(v));
+        for v in [
+            EligibilityVerdict::Eligible,
+            EligibilityVerdict::Ineligible,
+            EligibilityVerdict::NeedsReview,
+        ] {
+            assert_eq!(EligibilityVerdict::parse(v.as_str()), Some(v));
         }
-        assert_eq!(Verdict::NeedsReview.as_str(), "needs_review");
-        assert_eq!(Verdict::parse("maybe"), None);
-        for o in [Outcome::Met, Outcome::NotMet, Outcome::NeedsReview] {
-            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        assert_eq!(EligibilityVerdict::NeedsReview.as_str(), "needs_review");
+        assert_eq!(EligibilityVerdict::parse("maybe"), None);
+        for o in [
+            EligibilityOutcome::Met,
+            EligibilityOutcome::NotMet,
+            EligibilityOutcome::NeedsReview,
+        ] {
+            assert_eq!(EligibilityOutcome::parse(o.as_str()), Some(o));
         }
-        assert_eq!(Outcome::NotMet.as_str(), "not_met");
-        assert_eq!(Outcome::parse("Met"), None);
+        assert_eq!(EligibilityOutcome::NotMet.as_str(), "not_met");
+        assert_eq!(EligibilityOutcome::parse("Met"), None);
+        // Stored checks (JSON) keep their wire form.
+        let c: Check =
+            serde_json::from_str(r#"{"rule":"regions","outcome":"not_met","reason":"r"}"#).unwrap();
+        assert_eq!(c.outcome, EligibilityOutcome::NotMet);
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["outcome"],
+            serde_json::json!("not_met")
+        );
     }
 
     #[test]
@@ -815,13 +799,13 @@ mod tests {
         #[test]
         fn ineligible_iff_some_check_not_met(a in applicant(), r in any_rules()) {
             let x = assess(&a, &r);
-            let not_met = x.checks.iter().any(|c| c.outcome == Outcome::NotMet);
-            prop_assert_eq!(x.verdict == Verdict::Ineligible, not_met);
-            let review = x.checks.iter().any(|c| c.outcome == Outcome::NeedsReview);
-            prop_assert_eq!(x.verdict == Verdict::NeedsReview, !not_met && review);
+            let not_met = x.checks.iter().any(|c| c.outcome == EligibilityOutcome::NotMet);
+            prop_assert_eq!(x.verdict == EligibilityVerdict::Ineligible, not_met);
+            let review = x.checks.iter().any(|c| c.outcome == EligibilityOutcome::NeedsReview);
+            prop_assert_eq!(x.verdict == EligibilityVerdict::NeedsReview, !not_met && review);
             prop_assert_eq!(
-                x.verdict == Verdict::Eligible,
-                x.checks.iter().all(|c| c.outcome == Outcome::Met)
+                x.verdict == EligibilityVerdict::Eligible,
+                x.checks.iter().all(|c| c.outcome == EligibilityOutcome::Met)
             );
         }
 
@@ -835,9 +819,9 @@ mod tests {
             let mut more = r.clone();
             more.other_criteria.push(extra);
             let after = assess(&a, &more).verdict;
-            prop_assert_ne!(after, Verdict::Eligible);
-            if before == Verdict::Ineligible {
-                prop_assert_eq!(after, Verdict::Ineligible);
+            prop_assert_ne!(after, EligibilityVerdict::Eligible);
+            if before == EligibilityVerdict::Ineligible {
+                prop_assert_eq!(after, EligibilityVerdict::Ineligible);
             }
         }
 
@@ -859,7 +843,7 @@ mod tests {
                 registers,
             };
             let x = assess(&a, &r);
-            prop_assert_ne!(x.verdict, Verdict::Ineligible, "{:?}", x.checks);
+            prop_assert_ne!(x.verdict, EligibilityVerdict::Ineligible, "{:?}", x.checks);
         }
 
         #[test]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::community::{Role, code_enum};
+use crate::community::{CommunityRole, code_enum};
 use crate::validation::{Invalid, Violations, bounded_text};
 
 /// Longest meeting, in minutes (12 hours).
@@ -16,38 +16,56 @@ pub const MAX_ACTIONS: usize = 100;
 pub const MAX_URL_LEN: usize = 2000;
 
 code_enum!(
-    /// How a meeting is held.
-    Mode { InPerson => "in_person", Teams => "teams", Zoom => "zoom", Other => "other" }
+    /// How a meeting is held: `in_person` (needs a `location`), `teams` or
+    /// `zoom` (need a `join_url`), or `other` (either).
+    MeetingDeliveryMode { InPerson => "in_person", Teams => "teams", Zoom => "zoom", Other => "other" }
 );
 code_enum!(
-    /// scheduled → held (attendance or minutes recorded) or cancelled.
+    /// Where a meeting stands: `scheduled` → `held` (attendance or minutes
+    /// recorded) or `cancelled` (not once held).
     MeetingStatus { Scheduled => "scheduled", Held => "held", Cancelled => "cancelled" }
 );
-code_enum!(Rsvp { Attending => "attending", Apologies => "apologies", Declined => "declined" });
-code_enum!(Attendance { Present => "present", Apologies => "apologies", Absent => "absent" });
 code_enum!(
-    /// draft → submitted → published (approval publishes). Editing
-    /// published minutes starts a new draft revision.
+    /// An invitee's answer to a meeting invitation (open until the start).
+    RsvpResponse { Attending => "attending", Apologies => "apologies", Declined => "declined" }
+);
+code_enum!(
+    /// Whether an invitee took part in a meeting, as the core team recorded
+    /// it or as it follows from their RSVP.
+    AttendanceStatus { Present => "present", Apologies => "apologies", Absent => "absent" }
+);
+code_enum!(
+    /// Where a meeting's minutes stand: `draft` → `submitted` → `published`
+    /// (approval publishes). Editing published minutes starts a new draft
+    /// revision.
     MinutesStatus { Draft => "draft", Submitted => "submitted", Published => "published" }
 );
-code_enum!(ActionStatus { Open => "open", Done => "done" });
-code_enum!(SeriesStatus { Active => "active", Cancelled => "cancelled" });
+code_enum!(
+    /// Where an action from approved minutes stands; `open` actions carry
+    /// over to the community's next meetings.
+    ActionStatus { Open => "open", Done => "done" }
+);
+code_enum!(
+    /// Where a meeting series stands; cancelling it cancels the occurrences
+    /// still to come.
+    SeriesStatus { Active => "active", Cancelled => "cancelled" }
+);
 
-impl Mode {
+impl MeetingDeliveryMode {
     /// Teams and Zoom meetings need a join link.
     pub fn is_online(self) -> bool {
-        matches!(self, Mode::Teams | Mode::Zoom)
+        matches!(self, Self::Teams | Self::Zoom)
     }
 }
 
 /// Attendance when the core team has not recorded it: an RSVP of
 /// `attending` counts as present, `apologies` as apologies, and `declined`
 /// or no answer as absent.
-pub fn default_attendance(rsvp: Option<Rsvp>) -> Attendance {
+pub fn default_attendance(rsvp: Option<RsvpResponse>) -> AttendanceStatus {
     match rsvp {
-        Some(Rsvp::Attending) => Attendance::Present,
-        Some(Rsvp::Apologies) => Attendance::Apologies,
-        Some(Rsvp::Declined) | None => Attendance::Absent,
+        Some(RsvpResponse::Attending) => AttendanceStatus::Present,
+        Some(RsvpResponse::Apologies) => AttendanceStatus::Apologies,
+        Some(RsvpResponse::Declined) | None => AttendanceStatus::Absent,
     }
 }
 
@@ -91,7 +109,7 @@ pub fn join_url(raw: &str) -> Result<String, Invalid> {
 /// Where and how a meeting is held.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Venue {
-    pub mode: Mode,
+    pub mode: MeetingDeliveryMode,
     pub location: Option<String>,
     pub join_url: Option<String>,
 }
@@ -99,9 +117,12 @@ pub struct Venue {
 /// Checks mode, location and join link together: Teams and Zoom need a
 /// `join_url`, in-person meetings a `location`, `other` one of the two.
 /// Blank strings count as absent.
-pub fn venue(mode: &str, location: Option<&str>, url: Option<&str>) -> Result<Venue, Violations> {
+pub fn venue(
+    mode: MeetingDeliveryMode,
+    location: Option<&str>,
+    url: Option<&str>,
+) -> Result<Venue, Violations> {
     let mut v = Violations::new();
-    let mode = v.check("mode", Mode::parse_field(mode));
     let location = match location.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(l) => v.check("location", bounded_text(l, 1, 500)),
@@ -109,9 +130,6 @@ pub fn venue(mode: &str, location: Option<&str>, url: Option<&str>) -> Result<Ve
     let url = match url.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(u) => v.check("join_url", join_url(u)),
-    };
-    let Some(mode) = mode else {
-        return Err(v);
     };
     if !v.is_empty() {
         return Err(v);
@@ -124,11 +142,11 @@ pub fn venue(mode: &str, location: Option<&str>, url: Option<&str>) -> Result<Ve
                 format!("is required for {} meetings", m.as_str()),
             ),
         ),
-        Mode::InPerson if location.is_none() => v.add(
+        MeetingDeliveryMode::InPerson if location.is_none() => v.add(
             "location",
             Invalid::new("required", "is required for in-person meetings"),
         ),
-        Mode::Other if location.is_none() && url.is_none() => v.add(
+        MeetingDeliveryMode::Other if location.is_none() && url.is_none() => v.add(
             "location",
             Invalid::new("required", "give a location or a join_url"),
         ),
@@ -230,7 +248,7 @@ pub struct ActionItem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MinutesContent {
     pub held_at: DateTime<Utc>,
-    pub mode: Mode,
+    pub mode: MeetingDeliveryMode,
     pub chair_id: Option<String>,
     pub attendees: Vec<String>,
     pub apologies: Vec<String>,
@@ -401,10 +419,10 @@ pub fn bounded_text_multiline(raw: &str, max: usize) -> Result<String, Invalid> 
 /// May someone with `role` in the community draft and submit its minutes?
 /// The secretary does; the chair or a co-chair does when the community has
 /// no secretary (seed 003 §9).
-pub fn may_draft(role: Option<Role>, has_secretary: bool) -> bool {
+pub fn may_draft(role: Option<CommunityRole>, has_secretary: bool) -> bool {
     match role {
-        Some(Role::Secretary) => true,
-        Some(Role::Chair | Role::CoChair) => !has_secretary,
+        Some(CommunityRole::Secretary) => true,
+        Some(CommunityRole::Chair | CommunityRole::CoChair) => !has_secretary,
         _ => false,
     }
 }
@@ -421,11 +439,11 @@ pub enum ApprovalRefusal {
 
 /// Decides whether someone may approve submitted minutes.
 pub fn may_approve(
-    role: Option<Role>,
+    role: Option<CommunityRole>,
     is_submitter: bool,
     core_team_size: usize,
 ) -> Result<(), ApprovalRefusal> {
-    if !matches!(role, Some(Role::Chair | Role::CoChair)) {
+    if !matches!(role, Some(CommunityRole::Chair | CommunityRole::CoChair)) {
         return Err(ApprovalRefusal::NotChair);
     }
     if is_submitter && core_team_size > 1 {
@@ -445,17 +463,17 @@ mod tests {
 
     #[test]
     fn venues() {
-        assert!(venue("teams", None, Some("https://teams.microsoft.com/l/x")).is_ok());
-        let e = venue("zoom", Some("Room 1"), None).unwrap_err();
+        use MeetingDeliveryMode::{InPerson, Other, Teams, Zoom};
+        assert!(venue(Teams, None, Some("https://teams.microsoft.com/l/x")).is_ok());
+        let e = venue(Zoom, Some("Room 1"), None).unwrap_err();
         assert_eq!(
             (e.0[0].field.as_str(), e.0[0].code.as_str()),
             ("join_url", "required")
         );
-        let e = venue("in_person", None, None).unwrap_err();
+        let e = venue(InPerson, None, None).unwrap_err();
         assert_eq!(e.0[0].field, "location");
-        assert!(venue("other", None, None).is_err());
-        assert!(venue("other", Some("Leicester"), None).is_ok());
-        assert_eq!(venue("phone", None, None).unwrap_err().0[0].field, "mode");
+        assert!(venue(Other, None, None).is_err());
+        assert!(venue(Other, Some("Leicester"), None).is_ok());
         for bad in [
             "ftp://x.org/a",
             "https://",
@@ -463,13 +481,59 @@ mod tests {
             "javascript:alert(1)",
         ] {
             assert_eq!(
-                venue("teams", None, Some(bad)).unwrap_err().0[0].code,
+                venue(Teams, None, Some(bad)).unwrap_err().0[0].code,
                 "invalid_url",
                 "{bad}"
             );
         }
-        let blank = venue("in_person", Some("  "), Some("")).unwrap_err();
+        let blank = venue(InPerson, Some("  "), Some("")).unwrap_err();
         assert_eq!(blank.0[0].field, "location");
+    }
+
+    #[test]
+    fn closed_sets_have_their_wire_codes() {
+        let codes = |all: &[&str]| all.join(", ");
+        let mode: Vec<&str> = MeetingDeliveryMode::ALL
+            .iter()
+            .map(|m| m.as_str())
+            .collect();
+        assert_eq!(codes(&mode), "in_person, teams, zoom, other");
+        let online: Vec<_> = MeetingDeliveryMode::ALL
+            .iter()
+            .filter(|m| m.is_online())
+            .collect();
+        assert_eq!(
+            online,
+            [&MeetingDeliveryMode::Teams, &MeetingDeliveryMode::Zoom]
+        );
+        assert_eq!(
+            MeetingStatus::parse_field("postponed").unwrap_err().message,
+            "must be one of scheduled, held, cancelled"
+        );
+        assert_eq!(
+            RsvpResponse::parse_field("maybe").unwrap_err().message,
+            "must be one of attending, apologies, declined"
+        );
+        assert_eq!(
+            AttendanceStatus::parse_field("late").unwrap_err().message,
+            "must be one of present, apologies, absent"
+        );
+        assert_eq!(
+            MinutesStatus::parse_field("final").unwrap_err().message,
+            "must be one of draft, submitted, published"
+        );
+        assert_eq!(
+            ActionStatus::parse_field("finished").unwrap_err().message,
+            "must be one of open, done"
+        );
+        assert_eq!(
+            SeriesStatus::parse_field("paused").unwrap_err().message,
+            "must be one of active, cancelled"
+        );
+        assert_eq!(
+            serde_json::to_string(&MeetingDeliveryMode::InPerson).unwrap(),
+            "\"in_person\""
+        );
     }
 
     #[test]
@@ -481,42 +545,45 @@ mod tests {
 
     #[test]
     fn drafting_and_approval() {
-        assert!(may_draft(Some(Role::Secretary), true));
-        assert!(!may_draft(Some(Role::Chair), true));
-        assert!(may_draft(Some(Role::Chair), false));
-        assert!(may_draft(Some(Role::CoChair), false));
-        assert!(!may_draft(Some(Role::Member), false));
+        assert!(may_draft(Some(CommunityRole::Secretary), true));
+        assert!(!may_draft(Some(CommunityRole::Chair), true));
+        assert!(may_draft(Some(CommunityRole::Chair), false));
+        assert!(may_draft(Some(CommunityRole::CoChair), false));
+        assert!(!may_draft(Some(CommunityRole::Member), false));
         assert!(!may_draft(None, false));
-        assert_eq!(may_approve(Some(Role::Chair), false, 3), Ok(()));
+        assert_eq!(may_approve(Some(CommunityRole::Chair), false, 3), Ok(()));
         assert_eq!(
-            may_approve(Some(Role::Secretary), false, 3),
+            may_approve(Some(CommunityRole::Secretary), false, 3),
             Err(ApprovalRefusal::NotChair)
         );
         assert_eq!(
-            may_approve(Some(Role::Chair), true, 2),
+            may_approve(Some(CommunityRole::Chair), true, 2),
             Err(ApprovalRefusal::OwnSubmission)
         );
-        assert_eq!(may_approve(Some(Role::Chair), true, 1), Ok(()));
+        assert_eq!(may_approve(Some(CommunityRole::Chair), true, 1), Ok(()));
     }
 
     #[test]
     fn attendance_defaults_from_rsvp() {
         assert_eq!(
-            default_attendance(Some(Rsvp::Attending)),
-            Attendance::Present
+            default_attendance(Some(RsvpResponse::Attending)),
+            AttendanceStatus::Present
         );
         assert_eq!(
-            default_attendance(Some(Rsvp::Apologies)),
-            Attendance::Apologies
+            default_attendance(Some(RsvpResponse::Apologies)),
+            AttendanceStatus::Apologies
         );
-        assert_eq!(default_attendance(Some(Rsvp::Declined)), Attendance::Absent);
-        assert_eq!(default_attendance(None), Attendance::Absent);
+        assert_eq!(
+            default_attendance(Some(RsvpResponse::Declined)),
+            AttendanceStatus::Absent
+        );
+        assert_eq!(default_attendance(None), AttendanceStatus::Absent);
     }
 
     fn content() -> MinutesContent {
         MinutesContent {
             held_at: Utc::now(),
-            mode: Mode::Teams,
+            mode: MeetingDeliveryMode::Teams,
             chair_id: Some("a".into()),
             attendees: vec!["a".into(), "b".into()],
             apologies: vec!["c".into()],

@@ -1,6 +1,27 @@
-//! Networks (tenants).
+//! Networks (tenants) and invitations into them.
+use chrono::{DateTime, Utc};
+
 use crate::account::parse_domain;
 use crate::validation::Invalid;
+
+crate::closed_set!(
+    /// Where an invitation into a network stands. `pending` until it is
+    /// accepted (`accepted`) or its expiry passes (`expired`, which is
+    /// derived from the expiry and never stored).
+    InvitationStatus { Pending => "pending", Accepted => "accepted", Expired => "expired" }
+);
+
+impl InvitationStatus {
+    /// The status clients see at `now`: a pending invitation past its
+    /// expiry (at or after `expires_at`) is `expired`.
+    pub fn effective(self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        if self == Self::Pending && expires_at <= now {
+            Self::Expired
+        } else {
+            self
+        }
+    }
+}
 
 /// URL-safe network identifier: 2–64 of `a-z`, `0-9` and inner hyphens.
 pub fn parse_slug(raw: &str) -> Result<String, Invalid> {
@@ -53,6 +74,24 @@ pub fn parse_allowed_domains(raw: &[String]) -> Result<Vec<String>, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pending_invitations_expire_at_their_expiry() {
+        let at = DateTime::parse_from_rfc3339("2026-12-05T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let before = at - chrono::Duration::seconds(1);
+        use InvitationStatus::*;
+        assert_eq!(Pending.effective(at, before), Pending);
+        assert_eq!(Pending.effective(at, at), Expired);
+        assert_eq!(Accepted.effective(at, at), Accepted);
+        assert_eq!(
+            InvitationStatus::parse_field("revoked")
+                .unwrap_err()
+                .message,
+            "must be one of pending, accepted, expired"
+        );
+    }
 
     #[test]
     fn slugs() {

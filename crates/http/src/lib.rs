@@ -70,7 +70,11 @@ pub fn register(cfg: &mut ServiceConfig) {
     community_members::register(cfg);
     applications::register(cfg);
     meetings::register(cfg);
+    series::register(cfg);
+    attendance::register(cfg);
+    calendars::register(cfg);
     minutes::register(cfg);
+    actions::register(cfg);
     proposals::register(cfg);
     programmes::register(cfg);
     matches::register(cfg);

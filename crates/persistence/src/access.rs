@@ -2,7 +2,7 @@
 //! ([`peerhub_domain::access`]). Handlers call these; nothing else checks
 //! roles.
 use peerhub_domain::access::{Decision, Need, Principal, decide, decide_self};
-use peerhub_domain::account::{NetworkRole, Scope};
+use peerhub_domain::account::{ApiTokenScope, NetworkRole};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{network, network_member};
@@ -44,7 +44,7 @@ pub async fn network<C: ConnectionTrait>(
     principal: &Principal,
     network_id: &str,
     need: Need,
-    accepts: Option<Scope>,
+    accepts: Option<ApiTokenScope>,
 ) -> Result<network::Model, StoreError> {
     let net = network::Entity::find_by_id(network_id.to_owned())
         .one(conn)
@@ -56,7 +56,10 @@ pub async fn network<C: ConnectionTrait>(
 }
 
 /// Checks the caller may act on their own account.
-pub fn own_account(principal: &Principal, accepts: Option<Scope>) -> Result<(), StoreError> {
+pub fn own_account(
+    principal: &Principal,
+    accepts: Option<ApiTokenScope>,
+) -> Result<(), StoreError> {
     apply(decide_self(principal, accepts), "account")
 }
 
@@ -80,7 +83,7 @@ pub async fn community_role_of<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     community_id: &str,
-) -> Result<Option<peerhub_domain::community::Role>, StoreError> {
+) -> Result<Option<peerhub_domain::community::CommunityRole>, StoreError> {
     use crate::entities::community_member;
     let m = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
@@ -88,7 +91,7 @@ pub async fn community_role_of<C: ConnectionTrait>(
         .filter(community_member::Column::Status.eq("active"))
         .one(conn)
         .await?;
-    Ok(m.and_then(|m| peerhub_domain::community::Role::parse(&m.role)))
+    Ok(m.and_then(|m| peerhub_domain::community::CommunityRole::parse(&m.role)))
 }
 
 /// Checks the caller may act on a community with `need`; answers 404 for a
@@ -98,7 +101,7 @@ pub async fn community<C: ConnectionTrait>(
     principal: &Principal,
     community_id: &str,
     need: peerhub_domain::access::CommunityNeed,
-    accepts: Option<Scope>,
+    accepts: Option<ApiTokenScope>,
 ) -> Result<crate::entities::community::Model, StoreError> {
     Ok(
         community_access(conn, principal, community_id, need, accepts)
@@ -112,7 +115,7 @@ pub async fn community<C: ConnectionTrait>(
 pub struct CommunityAccess {
     pub community: crate::entities::community::Model,
     /// The caller's active role in the community, if a member.
-    pub role: Option<peerhub_domain::community::Role>,
+    pub role: Option<peerhub_domain::community::CommunityRole>,
     /// A manager of the community's network, or a platform admin.
     pub is_manager: bool,
 }
@@ -124,7 +127,7 @@ pub async fn community_access<C: ConnectionTrait>(
     principal: &Principal,
     community_id: &str,
     need: peerhub_domain::access::CommunityNeed,
-    accepts: Option<Scope>,
+    accepts: Option<ApiTokenScope>,
 ) -> Result<CommunityAccess, StoreError> {
     let c = crate::entities::community::Entity::find_by_id(community_id.to_owned())
         .one(conn)

@@ -100,8 +100,7 @@ pub async fn set_status(
         .await?
         .ok_or(StoreError::NotFound("user"))?;
     StoreError::check_version(if_match, u.version)?;
-    let current = UserStatus::parse(&u.status)
-        .ok_or_else(|| StoreError::Internal(format!("unknown account status {}", u.status)))?;
+    let current: UserStatus = crate::stored::decode("user.status", &u.status)?;
     let to = match rules::account_transition(actor_id == user_id, current, action) {
         Ok(Transition::To(s)) => s,
         Ok(Transition::Unchanged) => {
@@ -243,7 +242,7 @@ pub async fn remove_from_network(
         own_membership: principal.user_id == user_id,
         by_platform_admin: principal.is_platform_admin,
         of_platform_admin: u.is_platform_admin,
-        role: NetworkRole::parse(&m.role).unwrap_or(NetworkRole::Member),
+        role: crate::stored::decode::<NetworkRole>("network_member.role", &m.role)?,
         managers: crate::networks::manager_count(&txn, network_id).await?,
     })
     .map_err(refusal)?;

@@ -1005,11 +1005,12 @@ pub async fn logout_all(db: &Db, ctx: &Ctx, user_id: &str) -> Result<u64, StoreE
     Ok(n)
 }
 
-/// A user's network memberships: (network, role).
+/// A user's network memberships: (network, role). A stored role that does
+/// not decode is an error.
 pub async fn memberships<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
-) -> Result<Vec<(network::Model, String)>, StoreError> {
+) -> Result<Vec<(network::Model, NetworkRole)>, StoreError> {
     let rows = network_member::Entity::find()
         .filter(network_member::Column::UserId.eq(user_id))
         .all(conn)
@@ -1020,13 +1021,15 @@ pub async fn memberships<C: ConnectionTrait>(
         .order_by_asc(network::Column::Id)
         .all(conn)
         .await?;
-    Ok(nets
-        .into_iter()
+    nets.into_iter()
         .filter_map(|n| {
-            let role = rows.iter().find(|m| m.network_id == n.id)?.role.clone();
-            Some((n, role))
+            let m = rows.iter().find(|m| m.network_id == n.id)?;
+            Some(
+                crate::stored::decode::<NetworkRole>("network_member.role", &m.role)
+                    .map(|role| (n, role)),
+            )
         })
-        .collect())
+        .collect()
 }
 
 /// Applies a profile update to the caller's own account.

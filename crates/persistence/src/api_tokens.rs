@@ -1,6 +1,6 @@
 //! Scoped, expiring, revocable API tokens for integrations and scripts.
 use chrono::{DateTime, Duration, Utc};
-use peerhub_domain::account::{Scope, UserStatus};
+use peerhub_domain::account::{ApiTokenScope, UserStatus};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
@@ -18,9 +18,22 @@ pub const TOKEN_PREFIX: &str = "phk_";
 /// Longest allowed lifetime of an API token.
 pub const MAX_LIFETIME_DAYS: i64 = 366;
 
-pub fn scopes_of(t: &api_token::Model) -> Vec<Scope> {
+/// The token's scopes, for authorisation: a stored scope that does not
+/// decode grants nothing. Views use [`stored_scopes`], which fails instead.
+pub fn scopes_of(t: &api_token::Model) -> Vec<ApiTokenScope> {
     let raw: Vec<String> = serde_json::from_str(&t.scopes).unwrap_or_default();
-    raw.iter().filter_map(|s| Scope::parse(s)).collect()
+    raw.iter().filter_map(|s| ApiTokenScope::parse(s)).collect()
+}
+
+/// The token's scopes as stored; a list or a scope that does not decode is
+/// an error, never left out.
+pub fn stored_scopes(t: &api_token::Model) -> Result<Vec<ApiTokenScope>, StoreError> {
+    let raw: Vec<String> = serde_json::from_str(&t.scopes).map_err(|e| {
+        StoreError::Internal(format!("stored api_token.scopes is not a JSON list: {e}"))
+    })?;
+    raw.iter()
+        .map(|s| crate::stored::decode("api_token.scopes", s))
+        .collect()
 }
 
 /// Creates a token; returns it with the raw secret (shown once).
@@ -29,39 +42,21 @@ pub async fn create(
     ctx: &Ctx,
     user_id: &str,
     name: &str,
-    scopes: &[String],
+    scopes: &[ApiTokenScope],
     expires_at: Option<DateTime<Utc>>,
 ) -> Result<(api_token::Model, String), StoreError> {
     let now = Utc::now();
     let mut v = Violations::new();
     let name = v.check("name", bounded_text(name, 1, 100));
-    let mut parsed: Vec<Scope> = Vec::new();
     if scopes.is_empty() {
         v.add(
             "scopes",
             Invalid::new("required", "must name at least one scope"),
         );
     }
-    for (i, s) in scopes.iter().enumerate() {
-        match Scope::parse(s) {
-            Some(sc) if !parsed.contains(&sc) => parsed.push(sc),
-            Some(_) => {}
-            None => v.add(
-                &format!("scopes[{i}]"),
-                Invalid::new(
-                    "unknown_scope",
-                    format!(
-                        "must be one of {}",
-                        Scope::ALL
-                            .iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ),
-            ),
-        }
-    }
+    let mut parsed: Vec<ApiTokenScope> = scopes.to_vec();
+    parsed.sort();
+    parsed.dedup();
     let expires_at = expires_at.unwrap_or(now + Duration::days(90));
     if expires_at <= now {
         v.add(
@@ -79,7 +74,6 @@ pub async fn create(
     }
     v.into_result()?;
     let name = name.unwrap_or_default();
-    parsed.sort();
     let raw = random_token(TOKEN_PREFIX);
     let txn = crate::db::begin_write(db).await?;
     let t = api_token::ActiveModel {
@@ -173,6 +167,8 @@ pub async fn authenticate(
     if u.status != UserStatus::Active.as_str() {
         return Ok(None);
     }
+    // A stored scope that does not decode is an error, not a narrower token.
+    stored_scopes(&t)?;
     // Record use at most once a minute to keep reads cheap.
     if t.last_used_at
         .is_none_or(|l| now - l > Duration::minutes(1))

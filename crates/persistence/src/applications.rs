@@ -17,9 +17,12 @@ use peerhub_domain::access::{
     CommunityNeed, Decision as AccessDecision, Principal, decide_community,
 };
 use peerhub_domain::community::{
-    Admission, ApplicationStatus, MembershipStatus, Role, Status, admission,
+    Admission, ApplicationDecision, ApplicationDecisionOutcome, ApplicationStatus, CommunityRole,
+    CommunityStatus, MembershipStatus, admission,
 };
-use peerhub_domain::eligibility::{Applicant, Assessment, Check, Outcome, Verdict, assess};
+use peerhub_domain::eligibility::{
+    Applicant, Assessment, Check, EligibilityOutcome, EligibilityVerdict, assess,
+};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
@@ -33,6 +36,7 @@ use crate::accounts::json_to_list;
 use crate::entities::{application, community, community_member, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 /// How long a wait-listed applicant has to accept an offered place.
@@ -174,18 +178,25 @@ pub fn applicant_of(u: &user::Model) -> Applicant {
     }
 }
 
-/// The stored checks of an application.
-pub fn checks_of(a: &application::Model) -> Vec<Check> {
-    serde_json::from_str(&a.checks).unwrap_or_default()
+/// The stored checks of an application (unreadable checks are an error,
+/// never "no checks").
+pub fn checks_of(a: &application::Model) -> Result<Vec<Check>, StoreError> {
+    serde_json::from_str(&a.checks).map_err(|e| {
+        StoreError::Internal(format!(
+            "application {} has unreadable eligibility checks: {e}",
+            a.id
+        ))
+    })
 }
 
 /// The stored verdict of an application.
-pub fn verdict_of(a: &application::Model) -> Verdict {
-    Verdict::parse(&a.verdict).unwrap_or(Verdict::NeedsReview)
+pub fn verdict_of(a: &application::Model) -> Result<EligibilityVerdict, StoreError> {
+    decode("application.verdict", &a.verdict)
 }
 
-fn status_of(a: &application::Model) -> Option<ApplicationStatus> {
-    ApplicationStatus::parse(&a.status)
+/// The stored status of an application.
+pub fn status_of(a: &application::Model) -> Result<ApplicationStatus, StoreError> {
+    decode("application.status", &a.status)
 }
 
 fn checks_json(checks: &[Check]) -> String {
@@ -196,7 +207,7 @@ fn checks_json(checks: &[Check]) -> String {
 fn failed_reasons(checks: &[Check]) -> Vec<String> {
     checks
         .iter()
-        .filter(|c| c.outcome == Outcome::NotMet)
+        .filter(|c| c.outcome == EligibilityOutcome::NotMet)
         .map(|c| c.reason.clone())
         .collect()
 }
@@ -286,7 +297,7 @@ pub(crate) async fn fill_places<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<application::Model>, StoreError> {
     let mut offered = Vec::new();
-    if c.status != Status::Active.as_str() {
+    if crate::communities::status_of(c)? != CommunityStatus::Active {
         return Ok(offered);
     }
     let mut taken = places_taken(txn, &c.id, now, None).await?;
@@ -399,7 +410,7 @@ pub async fn submit(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("community"))?;
-    if c.status != Status::Active.as_str() {
+    if crate::communities::status_of(&c)? != CommunityStatus::Active {
         return Err(StoreError::conflict(
             "community-not-active",
             format!(
@@ -436,7 +447,7 @@ pub async fn submit(
     }
     let u = load_user(&txn, user_id).await?;
     let Assessment { verdict, checks } =
-        assess(&applicant_of(&u), &crate::communities::rules_of(&terms));
+        assess(&applicant_of(&u), &crate::communities::rules_of(&terms)?);
     let a = application::ActiveModel {
         id: Set(new_id()),
         community_id: Set(c.id.clone()),
@@ -575,61 +586,19 @@ pub async fn review_queue(
 
 // ---------------------------------------------------------------- decision
 
-/// What a manager decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionKind {
-    Approve,
-    Reject,
-    Waitlist,
-}
-
-impl DecisionKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "approve" => Some(Self::Approve),
-            "reject" => Some(Self::Reject),
-            "waitlist" => Some(Self::Waitlist),
-            _ => None,
-        }
-    }
-}
-
 /// A decision as the caller sent it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DecisionInput {
-    pub decision: String,
+    pub decision: ApplicationDecision,
     pub reason: Option<String>,
     pub override_reason: Option<String>,
-}
-
-/// What a decision did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DecisionOutcome {
-    /// Approved with a free place: the applicant is now a member.
-    Admitted,
-    /// Approved, but the community was full: on the wait-list.
-    WaitlistedFull,
-    /// The manager put the application on the wait-list.
-    Waitlisted,
-    Rejected,
-}
-
-impl DecisionOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admitted => "admitted",
-            Self::WaitlistedFull => "waitlisted_full",
-            Self::Waitlisted => "waitlisted",
-            Self::Rejected => "rejected",
-        }
-    }
 }
 
 /// The result of a decision.
 #[derive(Debug, Clone)]
 pub struct Decided {
     pub application: application::Model,
-    pub outcome: DecisionOutcome,
+    pub outcome: ApplicationDecisionOutcome,
     pub membership: Option<community_member::Model>,
 }
 
@@ -644,12 +613,7 @@ pub async fn decide(
     input: DecisionInput,
 ) -> Result<Decided, StoreError> {
     let mut v = Violations::new();
-    let kind = v.check(
-        "decision",
-        DecisionKind::parse(input.decision.trim()).ok_or_else(|| {
-            Invalid::new("invalid_value", "must be one of approve, reject, waitlist")
-        }),
-    );
+    let kind = input.decision;
     let reason = optional_text(&mut v, "reason", input.reason, MAX_REASON_CHARS);
     let override_reason = optional_text(
         &mut v,
@@ -657,16 +621,13 @@ pub async fn decide(
         input.override_reason,
         MAX_REASON_CHARS,
     );
-    if kind == Some(DecisionKind::Reject) && reason.is_none() && v.is_empty() {
+    if kind.needs_reason() && reason.is_none() && v.is_empty() {
         v.add(
             "reason",
             Invalid::new("required", "is required to reject an application"),
         );
     }
     v.into_result()?;
-    let Some(kind) = kind else {
-        return Err(StoreError::Internal("decision kind missing".into()));
-    };
 
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -676,10 +637,10 @@ pub async fn decide(
         .ok_or_else(hidden)?;
     let c = lock_community(&txn, &pre.community_id).await?;
     let a = reload(&txn, application_id).await?;
-    let status = status_of(&a);
+    let status = status_of(&a)?;
     if !matches!(
         status,
-        Some(ApplicationStatus::Pending | ApplicationStatus::Waitlisted)
+        ApplicationStatus::Pending | ApplicationStatus::Waitlisted
     ) {
         return Err(StoreError::conflict(
             "application-not-pending",
@@ -689,7 +650,7 @@ pub async fn decide(
             ),
         ));
     }
-    if kind == DecisionKind::Waitlist && status == Some(ApplicationStatus::Waitlisted) {
+    if kind == ApplicationDecision::Waitlist && status == ApplicationStatus::Waitlisted {
         return Err(StoreError::conflict(
             "already-waitlisted",
             "the application is already on the wait-list",
@@ -705,11 +666,11 @@ pub async fn decide(
         })?;
     let u = load_user(&txn, &a.user_id).await?;
     let Assessment { verdict, checks } =
-        assess(&applicant_of(&u), &crate::communities::rules_of(&terms));
+        assess(&applicant_of(&u), &crate::communities::rules_of(&terms)?);
     // A wait-listed application is admitted later without another
     // decision, so wait-listing an ineligible one needs the override too.
-    if kind != DecisionKind::Reject {
-        if verdict == Verdict::Ineligible && override_reason.is_none() {
+    if kind.admits() {
+        if verdict == EligibilityVerdict::Ineligible && override_reason.is_none() {
             return Err(StoreError::Invalid(Violations::single(
                 "override_reason",
                 Invalid::new(
@@ -722,7 +683,7 @@ pub async fn decide(
                 ),
             )));
         }
-        if c.status != Status::Active.as_str() {
+        if crate::communities::status_of(&c)? != CommunityStatus::Active {
             return Err(StoreError::conflict(
                 "community-not-active",
                 format!("the community is {}; nobody can join it", c.status),
@@ -730,28 +691,21 @@ pub async fn decide(
         }
     }
 
-    let (outcome, new_status) = match kind {
-        DecisionKind::Reject => (DecisionOutcome::Rejected, ApplicationStatus::Rejected),
-        DecisionKind::Waitlist => (DecisionOutcome::Waitlisted, ApplicationStatus::Waitlisted),
-        DecisionKind::Approve => {
-            let taken = places_taken(&txn, &c.id, now, None).await?;
-            match admission(c.capacity, taken) {
-                Admission::Admit => (DecisionOutcome::Admitted, ApplicationStatus::Approved),
-                Admission::Waitlist => (
-                    DecisionOutcome::WaitlistedFull,
-                    ApplicationStatus::Waitlisted,
-                ),
-            }
-        }
+    // Only approval looks at capacity.
+    let place = if kind == ApplicationDecision::Approve {
+        admission(c.capacity, places_taken(&txn, &c.id, now, None).await?)
+    } else {
+        Admission::Waitlist
     };
-    let membership = if outcome == DecisionOutcome::Admitted {
+    let (outcome, new_status) = kind.effect(place);
+    let membership = if outcome == ApplicationDecisionOutcome::Admitted {
         Some(
             crate::memberships::insert_member(
                 &txn,
                 ctx,
                 &c,
                 &a.user_id,
-                Role::Member,
+                CommunityRole::Member,
                 Some(&a.id),
                 now,
             )
@@ -769,7 +723,7 @@ pub async fn decide(
     am.decided_by = Set(ctx.actor_id.clone());
     am.decided_at = Set(Some(now));
     am.decision_reason = Set(reason.clone());
-    am.override_reason = Set(if kind != DecisionKind::Reject {
+    am.override_reason = Set(if kind.admits() {
         override_reason.clone()
     } else {
         None
@@ -779,11 +733,7 @@ pub async fn decide(
     let a = am.update(&txn).await?;
 
     let mut payload = event_payload(&a);
-    payload["decision"] = json!(match kind {
-        DecisionKind::Approve => "approve",
-        DecisionKind::Reject => "reject",
-        DecisionKind::Waitlist => "waitlist",
-    });
+    payload["decision"] = json!(kind.as_str());
     payload["outcome"] = json!(outcome.as_str());
     payload["overridden"] = json!(a.override_reason.is_some());
     let notice = decision_notice(&c, &a, outcome, reason.as_deref(), &checks);
@@ -822,13 +772,13 @@ pub async fn decide(
 fn decision_notice(
     c: &community::Model,
     a: &application::Model,
-    outcome: DecisionOutcome,
+    outcome: ApplicationDecisionOutcome,
     reason: Option<&str>,
     checks: &[Check],
 ) -> (&'static str, serde_json::Value) {
     let mut reasons: Vec<String> = reason.map(str::to_owned).into_iter().collect();
     let (topic, subject, body) = match outcome {
-        DecisionOutcome::Admitted => (
+        ApplicationDecisionOutcome::Admitted => (
             "application.approved",
             format!("Welcome to {}", c.name),
             format!(
@@ -836,13 +786,13 @@ fn decision_notice(
                 c.name
             ),
         ),
-        DecisionOutcome::WaitlistedFull | DecisionOutcome::Waitlisted => (
+        ApplicationDecisionOutcome::WaitlistedFull | ApplicationDecisionOutcome::Waitlisted => (
             "application.waitlisted",
             format!("You are on the wait-list for {}", c.name),
             format!(
                 "{} You are on the wait-list, in order of application. When a place becomes free \
                  it will be offered to you by email, and you will have {OFFER_TTL_DAYS} days to accept it.",
-                if outcome == DecisionOutcome::WaitlistedFull {
+                if outcome == ApplicationDecisionOutcome::WaitlistedFull {
                     format!(
                         "Your application to join {} has been approved, but the community is full \
                          ({} places).",
@@ -856,7 +806,7 @@ fn decision_notice(
                 }
             ),
         ),
-        DecisionOutcome::Rejected => {
+        ApplicationDecisionOutcome::Rejected => {
             reasons.extend(failed_reasons(checks));
             (
                 "application.rejected",
@@ -873,7 +823,7 @@ fn decision_notice(
         topic,
         json!({
             "subject": subject,
-            "body": if outcome != DecisionOutcome::Rejected && !reasons.is_empty() {
+            "body": if outcome != ApplicationDecisionOutcome::Rejected && !reasons.is_empty() {
                 format!("{body} Note from the reviewer: {}", reasons.join("; "))
             } else {
                 body
@@ -903,8 +853,8 @@ pub async fn withdraw(
         .ok_or_else(hidden)?;
     let c = lock_community(&txn, &pre.community_id).await?;
     let a = reload(&txn, application_id).await?;
-    let was = status_of(&a);
-    if !was.is_some_and(ApplicationStatus::is_open) {
+    let was = status_of(&a)?;
+    if !was.is_open() {
         return Err(StoreError::conflict(
             "application-not-open",
             format!(
@@ -915,7 +865,7 @@ pub async fn withdraw(
     }
     let a = set_status(&txn, a, ApplicationStatus::Withdrawn, now).await?;
     status_changed(&txn, ctx, &a, "application.withdrawn", now, vec![]).await?;
-    if was == Some(ApplicationStatus::Offered) {
+    if was == ApplicationStatus::Offered {
         fill_places(&txn, ctx, &c, now).await?;
     }
     txn.commit().await?;
@@ -973,7 +923,7 @@ pub async fn accept_offer(
         .ok_or_else(hidden)?;
     let c = lock_community(&txn, &pre.community_id).await?;
     let a = reload(&txn, application_id).await?;
-    if status_of(&a) != Some(ApplicationStatus::Offered) {
+    if status_of(&a)? != ApplicationStatus::Offered {
         return Err(not_offered(&a));
     }
     if a.offer_expires_at.is_none_or(|t| t <= now) {
@@ -983,7 +933,9 @@ pub async fn accept_offer(
         return Ok(OfferResult::Expired(a));
     }
     let taken = places_taken(&txn, &c.id, now, Some(&a.id)).await?;
-    if c.status != Status::Active.as_str() || admission(c.capacity, taken) == Admission::Waitlist {
+    if crate::communities::status_of(&c)? != CommunityStatus::Active
+        || admission(c.capacity, taken) == Admission::Waitlist
+    {
         let version = a.version;
         let mut am = a.into_active_model();
         am.status = Set(ApplicationStatus::Waitlisted.as_str().to_owned());
@@ -1012,8 +964,16 @@ pub async fn accept_offer(
         txn.commit().await?;
         return Ok(OfferResult::Full(a));
     }
-    crate::memberships::insert_member(&txn, ctx, &c, &a.user_id, Role::Member, Some(&a.id), now)
-        .await?;
+    crate::memberships::insert_member(
+        &txn,
+        ctx,
+        &c,
+        &a.user_id,
+        CommunityRole::Member,
+        Some(&a.id),
+        now,
+    )
+    .await?;
     let a = set_status(&txn, a, ApplicationStatus::Approved, now).await?;
     let u = load_user(&txn, &a.user_id).await?;
     status_changed(&txn, ctx, &a, "application.offer_accepted", now, vec![
@@ -1053,7 +1013,7 @@ pub async fn decline_offer(
         .ok_or_else(hidden)?;
     let c = lock_community(&txn, &pre.community_id).await?;
     let a = reload(&txn, application_id).await?;
-    if status_of(&a) != Some(ApplicationStatus::Offered) {
+    if status_of(&a)? != ApplicationStatus::Offered {
         return Err(not_offered(&a));
     }
     let a = set_status(&txn, a, ApplicationStatus::Declined, now).await?;

@@ -1,7 +1,10 @@
 //! Communities of Practice and their Terms of Reference.
 use chrono::{DateTime, Months, Utc};
 use peerhub_domain::Violations;
-use peerhub_domain::community::{RawSettings, Settings, Status};
+use peerhub_domain::community::{
+    CadenceUnit, CommunityKind, CommunityStatus, DeliveryMode, MembershipStatus, OrganisedAround,
+    RawSettings, Settings, TermsStatus,
+};
 use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::validation::{bounded_list, bounded_text};
 use peerhub_domain::{Invalid, access::Principal};
@@ -16,24 +19,38 @@ use crate::accounts::{json_to_list, list_to_json};
 use crate::entities::{community, terms_version};
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
-/// The stored settings of a community, for validation of changes.
-pub fn settings_of(c: &community::Model) -> Option<Settings> {
-    use peerhub_domain::community::{CadenceUnit, DeliveryMode, Kind, OrganisedAround};
-    Some(Settings {
+/// The stored settings of a community (a stored code that does not decode
+/// is an error).
+pub fn settings_of(c: &community::Model) -> Result<Settings, StoreError> {
+    Ok(Settings {
         name: c.name.clone(),
         focus: c.focus.clone(),
         audience: c.audience.clone(),
-        organised_around: OrganisedAround::parse(&c.organised_around)?,
-        kind: Kind::parse(&c.kind)?,
+        organised_around: decode::<OrganisedAround>(
+            "community.organised_around",
+            &c.organised_around,
+        )?,
+        kind: decode::<CommunityKind>("community.kind", &c.kind)?,
         capacity: c.capacity,
         fee_note: c.fee_note.clone(),
         cadence_every: c.cadence_every,
-        cadence_unit: CadenceUnit::parse(&c.cadence_unit)?,
+        cadence_unit: decode::<CadenceUnit>("community.cadence_unit", &c.cadence_unit)?,
         duration_minutes: c.duration_minutes,
-        delivery_mode: DeliveryMode::parse(&c.delivery_mode)?,
+        delivery_mode: decode::<DeliveryMode>("community.delivery_mode", &c.delivery_mode)?,
     })
+}
+
+/// The stored status of a community.
+pub fn status_of(c: &community::Model) -> Result<CommunityStatus, StoreError> {
+    decode("community.status", &c.status)
+}
+
+/// The stored status of a Terms of Reference version.
+pub fn terms_status_of(t: &terms_version::Model) -> Result<TermsStatus, StoreError> {
+    decode("terms_version.status", &t.status)
 }
 
 fn write_settings(am: &mut community::ActiveModel, s: &Settings) {
@@ -60,7 +77,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(
     ctx: &Ctx,
     network_id: &str,
     s: &Settings,
-    status: Status,
+    status: CommunityStatus,
     now: DateTime<Utc>,
 ) -> Result<community::Model, StoreError> {
     let mut am = community::ActiveModel {
@@ -109,21 +126,10 @@ pub async fn create(
     ctx: &Ctx,
     network_id: &str,
     raw: RawSettings,
-    status: Option<&str>,
+    status: Option<CommunityStatus>,
 ) -> Result<community::Model, StoreError> {
-    let status = match status {
-        None => Status::Active,
-        Some(s) => match Status::parse(s) {
-            Some(st @ (Status::Active | Status::Proposed)) => st,
-            _ => {
-                return Err(StoreError::invalid(
-                    "status",
-                    "invalid_value",
-                    "must be proposed or active",
-                ));
-            }
-        },
-    };
+    let status = CommunityStatus::initial(status)
+        .map_err(|e| StoreError::Invalid(Violations::single("status", e)))?;
     let s = raw.apply(None, "")?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -134,7 +140,7 @@ pub async fn create(
 
 pub struct ListFilter {
     pub network_id: Option<String>,
-    pub status: Option<Status>,
+    pub status: Option<CommunityStatus>,
     pub q: Option<String>,
 }
 
@@ -180,7 +186,7 @@ pub async fn update(
     ctx: &Ctx,
     community_id: &str,
     raw: RawSettings,
-    status: Option<&str>,
+    status: Option<CommunityStatus>,
     if_match: Option<i32>,
 ) -> Result<community::Model, StoreError> {
     let now = Utc::now();
@@ -191,34 +197,21 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound("community"))?;
     StoreError::check_version(if_match, c.version)?;
-    if c.status == Status::Archived.as_str() {
+    let current = status_of(&c)?;
+    if current == CommunityStatus::Archived {
         return Err(StoreError::conflict(
             "community-archived",
             "an archived community cannot be changed",
         ));
     }
     let mut changed = raw_fields(&raw);
-    let base = settings_of(&c)
-        .ok_or_else(|| StoreError::Internal("stored community settings invalid".into()))?;
+    let base = settings_of(&c)?;
     let s = raw.apply(Some(&base), "")?;
     let new_status = match status {
         None => None,
-        Some(st) => match Status::parse(st) {
-            Some(Status::Active) if c.status == Status::Proposed.as_str() => Some(Status::Active),
-            Some(st) if st.as_str() == c.status => None,
-            _ => {
-                return Err(StoreError::Invalid(Violations::single(
-                    "status",
-                    Invalid::new(
-                        "invalid_transition",
-                        format!(
-                            "cannot change status from {} to {st}; archive with POST …/archive",
-                            c.status
-                        ),
-                    ),
-                )));
-            }
-        },
+        Some(to) => current
+            .change_to(to)
+            .map_err(|e| StoreError::Invalid(Violations::single("status", e)))?,
     };
     if changed.is_empty() && new_status.is_none() {
         return Ok(c);
@@ -280,13 +273,13 @@ pub async fn archive(
         .await?
         .ok_or(StoreError::NotFound("community"))?;
     StoreError::check_version(if_match, c.version)?;
-    if c.status == Status::Archived.as_str() {
+    if status_of(&c)? == CommunityStatus::Archived {
         return Ok(c);
     }
     let version = c.version;
     let network_id = c.network_id.clone();
     let mut am = c.into_active_model();
-    am.status = Set(Status::Archived.as_str().to_owned());
+    am.status = Set(CommunityStatus::Archived.as_str().to_owned());
     am.archived_at = Set(Some(now));
     am.version = Set(version + 1);
     am.updated_at = Set(now);
@@ -323,8 +316,15 @@ pub struct TermsDraft {
     pub max_secretaries: Option<i32>,
 }
 
-pub fn rules_of(t: &terms_version::Model) -> EligibilityRules {
-    serde_json::from_str(&t.eligibility).unwrap_or_default()
+/// The stored eligibility rules of a version (unreadable rules are an
+/// error, never "no rules").
+pub fn rules_of(t: &terms_version::Model) -> Result<EligibilityRules, StoreError> {
+    serde_json::from_str(&t.eligibility).map_err(|e| {
+        StoreError::Internal(format!(
+            "terms version {} has unreadable eligibility rules: {e}",
+            t.id
+        ))
+    })
 }
 
 pub fn aims_of(t: &terms_version::Model) -> Vec<String> {
@@ -417,7 +417,7 @@ pub(crate) async fn insert_draft<C: ConnectionTrait>(
         id: Set(new_id()),
         community_id: Set(c.id.clone()),
         number: Set(last + 1),
-        status: Set("draft".into()),
+        status: Set(TermsStatus::Draft.as_str().to_owned()),
         purpose: Set(d.purpose),
         aims: Set(list_to_json(&d.aims)),
         eligibility: Set(serde_json::to_string(&d.eligibility).unwrap_or_else(|_| "{}".into())),
@@ -454,7 +454,7 @@ pub async fn draft_terms(
     d: TermsDraft,
 ) -> Result<terms_version::Model, StoreError> {
     let d = validate_draft(d)?;
-    if c.status == Status::Archived.as_str() {
+    if status_of(c)? == CommunityStatus::Archived {
         return Err(StoreError::conflict(
             "community-archived",
             "an archived community cannot change its Terms of Reference",
@@ -480,7 +480,7 @@ pub async fn approve_terms(
     c: &community::Model,
     number: i32,
 ) -> Result<terms_version::Model, StoreError> {
-    if c.status == Status::Archived.as_str() {
+    if status_of(c)? == CommunityStatus::Archived {
         return Err(StoreError::conflict(
             "community-archived",
             "an archived community cannot change its Terms of Reference",
@@ -495,7 +495,7 @@ pub async fn approve_terms(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("terms of reference version"))?;
-    if t.status != "draft" {
+    if terms_status_of(&t)? != TermsStatus::Draft {
         return Err(StoreError::conflict(
             "terms-not-draft",
             format!("version {number} is {}, not a draft", t.status),
@@ -505,7 +505,7 @@ pub async fn approve_terms(
     // would silently roll the rules back.
     let newer_approved = terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(&c.id))
-        .filter(terms_version::Column::Status.eq("approved"))
+        .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .filter(terms_version::Column::Number.gt(number))
         .one(&txn)
         .await?;
@@ -518,15 +518,15 @@ pub async fn approve_terms(
     terms_version::Entity::update_many()
         .col_expr(
             terms_version::Column::Status,
-            sea_orm::sea_query::Expr::value("superseded"),
+            sea_orm::sea_query::Expr::value(TermsStatus::Superseded.as_str()),
         )
         .filter(terms_version::Column::CommunityId.eq(&c.id))
-        .filter(terms_version::Column::Status.eq("approved"))
+        .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .exec(&txn)
         .await?;
     let review_due = now.date_naive().checked_add_months(Months::new(12));
     let mut am = t.into_active_model();
-    am.status = Set("approved".into());
+    am.status = Set(TermsStatus::Approved.as_str().to_owned());
     am.approved_at = Set(Some(now));
     am.approved_by = Set(ctx.actor_id.clone());
     am.review_due = Set(review_due);
@@ -556,7 +556,7 @@ pub async fn current_terms<C: ConnectionTrait>(
 ) -> Result<Option<terms_version::Model>, StoreError> {
     Ok(terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(community_id))
-        .filter(terms_version::Column::Status.eq("approved"))
+        .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .order_by_desc(terms_version::Column::Number)
         .one(conn)
         .await?)
@@ -572,7 +572,7 @@ pub async fn terms_versions(
     let mut q =
         terms_version::Entity::find().filter(terms_version::Column::CommunityId.eq(community_id));
     if !include_drafts {
-        q = q.filter(terms_version::Column::Status.ne("draft"));
+        q = q.filter(terms_version::Column::Status.ne(TermsStatus::Draft.as_str()));
     }
     Ok(page::fetch(db, q, terms_version::Column::Id, |t| t.id.clone(), page).await?)
 }
@@ -594,7 +594,7 @@ pub async fn summaries<C: ConnectionTrait>(
         .column(community_member::Column::CommunityId)
         .column_as(community_member::Column::Id.count(), "n")
         .filter(community_member::Column::CommunityId.is_in(ids.to_vec()))
-        .filter(community_member::Column::Status.eq("active"))
+        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
         .group_by(community_member::Column::CommunityId)
         .into_tuple()
         .all(conn)
@@ -608,7 +608,7 @@ pub async fn summaries<C: ConnectionTrait>(
         .select_only()
         .column(terms_version::Column::CommunityId)
         .filter(terms_version::Column::CommunityId.is_in(ids.to_vec()))
-        .filter(terms_version::Column::Status.eq("approved"))
+        .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .into_tuple()
         .all(conn)
         .await?;

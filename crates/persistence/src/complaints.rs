@@ -38,6 +38,7 @@ use crate::matching;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
+pub use peerhub_domain::matching::complaint::{ComplaintStatus, may_move};
 pub use peerhub_domain::matching::complaint_view::{
     ComplaintView, Handling, Relation, handling, view,
 };
@@ -45,70 +46,9 @@ pub use peerhub_domain::matching::complaint_view::{
 /// Longest summary or outcome note, in characters.
 pub const MAX_TEXT: usize = 4000;
 
-/// Where a complaint stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ComplaintStatus {
-    Open,
-    Investigating,
-    Resolved,
-    Dismissed,
-}
-
-impl ComplaintStatus {
-    pub const ALL: &'static [ComplaintStatus] = &[
-        ComplaintStatus::Open,
-        ComplaintStatus::Investigating,
-        ComplaintStatus::Resolved,
-        ComplaintStatus::Dismissed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintStatus::Open => "open",
-            ComplaintStatus::Investigating => "investigating",
-            ComplaintStatus::Resolved => "resolved",
-            ComplaintStatus::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|c| c.as_str() == s)
-    }
-
-    /// Parses or explains which values are allowed (`invalid_value`).
-    pub fn parse_field(s: &str) -> Result<Self, Invalid> {
-        Self::parse(s.trim()).ok_or_else(|| {
-            Invalid::new(
-                "invalid_value",
-                "must be one of open, investigating, resolved, dismissed",
-            )
-        })
-    }
-
-    /// Resolved and dismissed complaints are closed: final.
-    pub fn is_closed(self) -> bool {
-        matches!(self, ComplaintStatus::Resolved | ComplaintStatus::Dismissed)
-    }
-
-    /// Needs an outcome note to enter this status.
-    pub fn needs_outcome(self) -> bool {
-        self.is_closed()
-    }
-}
-
-/// Whether `from → to` is allowed: open → investigating, investigating →
-/// resolved or dismissed, and open → dismissed (a complaint plainly outside
-/// the process can be closed without an investigation). Nothing leaves a
-/// closed status and nothing moves to `open`.
-pub fn may_move(from: ComplaintStatus, to: ComplaintStatus) -> bool {
-    use ComplaintStatus::*;
-    matches!(
-        (from, to),
-        (Open, Investigating)
-            | (Investigating, Resolved)
-            | (Investigating, Dismissed)
-            | (Open, Dismissed)
-    )
+/// A complaint's stored status.
+pub fn status_of(c: &complaint::Model) -> Result<ComplaintStatus, StoreError> {
+    crate::stored::decode("complaint.status", &c.status)
 }
 
 /// What a complaint is about: exactly one of the two.
@@ -449,8 +389,7 @@ pub async fn update(
         .await?
         .ok_or(StoreError::NotFound("complaint"))?;
     StoreError::check_version(if_match, c.version)?;
-    let from = ComplaintStatus::parse(&c.status)
-        .ok_or_else(|| StoreError::Internal(format!("stored complaint status {}", c.status)))?;
+    let from = status_of(&c)?;
     if from.is_closed() {
         return Err(StoreError::conflict(
             "complaint-closed",
@@ -554,47 +493,4 @@ pub async fn update(
     .await?;
     txn.commit().await?;
     Ok(c)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ComplaintStatus::*;
-    use super::*;
-
-    #[test]
-    fn the_workflow() {
-        let allowed = [
-            (Open, Investigating),
-            (Open, Dismissed),
-            (Investigating, Resolved),
-            (Investigating, Dismissed),
-        ];
-        for &from in ComplaintStatus::ALL {
-            for &to in ComplaintStatus::ALL {
-                assert_eq!(
-                    may_move(from, to),
-                    allowed.contains(&(from, to)),
-                    "{from:?} → {to:?}"
-                );
-            }
-        }
-        assert!(
-            !may_move(Open, Resolved),
-            "resolving needs an investigation"
-        );
-        assert!(Resolved.is_closed() && Dismissed.is_closed());
-        assert!(!Open.is_closed() && !Investigating.is_closed());
-    }
-
-    #[test]
-    fn statuses_parse() {
-        for &s in ComplaintStatus::ALL {
-            assert_eq!(ComplaintStatus::parse(s.as_str()), Some(s));
-        }
-        assert_eq!(ComplaintStatus::parse_field(" open ").ok(), Some(Open));
-        assert_eq!(
-            ComplaintStatus::parse_field("closed").map_err(|e| e.code),
-            Err("invalid_value")
-        );
-    }
 }

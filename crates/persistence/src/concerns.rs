@@ -17,6 +17,7 @@ use chrono::Utc;
 use peerhub_domain::Invalid;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::{NetworkRole, UserStatus};
+pub use peerhub_domain::matching::concern::ConcernCategory;
 use peerhub_domain::meeting::bounded_text_multiline;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -38,60 +39,6 @@ pub const SUMMARY_MAX: usize = 4_000;
 /// The outbox topic of the lead's email and of the integration event.
 pub const TOPIC: &str = "safeguarding.concern_raised";
 
-/// What a concern is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Category {
-    RiskToSelf,
-    RiskToOthers,
-    PatientSafety,
-    Other,
-}
-
-impl Category {
-    pub const ALL: [Category; 4] = [
-        Category::RiskToSelf,
-        Category::RiskToOthers,
-        Category::PatientSafety,
-        Category::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::RiskToSelf => "risk_to_self",
-            Category::RiskToOthers => "risk_to_others",
-            Category::PatientSafety => "patient_safety",
-            Category::Other => "other",
-        }
-    }
-
-    /// In plain words, for the lead's email.
-    pub fn label(self) -> &'static str {
-        match self {
-            Category::RiskToSelf => "risk to self",
-            Category::RiskToOthers => "risk to others",
-            Category::PatientSafety => "patient safety",
-            Category::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s.trim())
-    }
-
-    /// Parses or explains which values are allowed.
-    pub fn parse_field(s: &str) -> Result<Self, Invalid> {
-        Self::parse(s).ok_or_else(|| {
-            Invalid::new(
-                "invalid_value",
-                format!(
-                    "must be one of {}",
-                    Self::ALL.map(Category::as_str).join(", ")
-                ),
-            )
-        })
-    }
-}
-
 /// A concern's summary: trimmed, 1 to [`SUMMARY_MAX`] characters, newlines
 /// and tabs allowed.
 pub fn summary_of(raw: &str) -> Result<String, Invalid> {
@@ -105,7 +52,7 @@ pub fn summary_of(raw: &str) -> Result<String, Invalid> {
 /// What a participant raises.
 #[derive(Debug, Clone)]
 pub struct NewConcern {
-    pub category: String,
+    pub category: ConcernCategory,
     pub summary: String,
 }
 
@@ -164,10 +111,10 @@ pub async fn raise(
     let txn = crate::db::begin_write(db).await?;
     let a = matching::participant_access(&txn, principal, match_id).await?;
     let mut v = peerhub_domain::Violations::new();
-    let category = v.check("category", Category::parse_field(&input.category));
+    let category = input.category;
     let summary = v.check("summary", summary_of(&input.summary));
     v.into_result()?;
-    let (Some(category), Some(summary)) = (category, summary) else {
+    let Some(summary) = summary else {
         return Err(StoreError::Internal("validated concern incomplete".into()));
     };
     let p = a.programme;
@@ -353,17 +300,6 @@ pub async fn find<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn categories_parse_and_explain() {
-        for c in Category::ALL {
-            assert_eq!(Category::parse(c.as_str()), Some(c));
-        }
-        assert_eq!(Category::parse(" other "), Some(Category::Other));
-        let e = Category::parse_field("danger").err();
-        assert_eq!(e.as_ref().map(|e| e.code), Some("invalid_value"));
-        assert!(e.is_some_and(|e| e.message.contains("patient_safety")));
-    }
 
     #[test]
     fn summary_is_required_and_bounded() {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{
     Email, NetworkRole, UserStatus, check_new_password, parse_display_name,
 };
+use peerhub_domain::network::InvitationStatus;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -25,13 +26,19 @@ pub const INVITATION_TTL_DAYS: i64 = 14;
 pub const MAX_COMMUNITY_IDS: usize = 50;
 
 /// Status as seen by clients: a pending invitation past its expiry is
-/// `expired`.
-pub fn effective_status(i: &invitation::Model, now: DateTime<Utc>) -> &str {
-    if i.status == "pending" && i.expires_at <= now {
-        "expired"
-    } else {
-        &i.status
-    }
+/// `expired` ([`InvitationStatus::effective`]). A stored status that does
+/// not decode is an error.
+pub fn effective_status(
+    i: &invitation::Model,
+    now: DateTime<Utc>,
+) -> Result<InvitationStatus, StoreError> {
+    let stored: InvitationStatus = crate::stored::decode("invitation.status", &i.status)?;
+    Ok(stored.effective(i.expires_at, now))
+}
+
+/// The invited role, decoded from its column.
+pub fn role_of(i: &invitation::Model) -> Result<NetworkRole, StoreError> {
+    crate::stored::decode("invitation.role", &i.role)
 }
 
 pub fn community_ids_of(i: &invitation::Model) -> Vec<String> {
@@ -41,7 +48,7 @@ pub fn community_ids_of(i: &invitation::Model) -> Vec<String> {
 pub struct NewInvitation {
     pub network_id: String,
     pub email: String,
-    pub role: String,
+    pub role: NetworkRole,
     pub community_ids: Vec<String>,
 }
 
@@ -56,16 +63,7 @@ pub async fn create(
 ) -> Result<(invitation::Model, String), StoreError> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&input.email));
-    let role = match NetworkRole::parse(&input.role) {
-        Some(r) => Some(r),
-        None => {
-            v.add(
-                "role",
-                Invalid::new("invalid_role", "must be member or manager"),
-            );
-            None
-        }
-    };
+    let role = input.role;
     if input.community_ids.len() > MAX_COMMUNITY_IDS {
         v.add(
             "community_ids",
@@ -84,7 +82,7 @@ pub async fn create(
         }
     }
     v.into_result()?;
-    let (Some(email), Some(role)) = (email, role) else {
+    let Some(email) = email else {
         return Err(StoreError::Internal("validated values missing".into()));
     };
     let now = Utc::now();
@@ -97,7 +95,7 @@ pub async fn create(
         role: Set(role.as_str().to_owned()),
         community_ids: Set(list_to_json(&input.community_ids)),
         token_hash: Set(token_hash(&raw)),
-        status: Set("pending".into()),
+        status: Set(InvitationStatus::Pending.as_str().to_owned()),
         expires_at: Set(now + Duration::days(INVITATION_TTL_DAYS)),
         created_by: Set(ctx.actor_id.clone().unwrap_or_default()),
         accepted_user_id: Set(None),
@@ -147,20 +145,21 @@ pub async fn create(
 pub async fn list(
     db: &Db,
     network_id: &str,
-    status: Option<&str>,
+    status: Option<InvitationStatus>,
     page: &PageRequest,
 ) -> Result<Page<invitation::Model>, StoreError> {
     let now = Utc::now();
+    let pending = InvitationStatus::Pending.as_str();
     let mut q = invitation::Entity::find().filter(invitation::Column::NetworkId.eq(network_id));
     q = match status {
         None => q,
-        Some("pending") => q
-            .filter(invitation::Column::Status.eq("pending"))
+        Some(InvitationStatus::Pending) => q
+            .filter(invitation::Column::Status.eq(pending))
             .filter(invitation::Column::ExpiresAt.gt(now)),
-        Some("expired") => q
-            .filter(invitation::Column::Status.eq("pending"))
+        Some(InvitationStatus::Expired) => q
+            .filter(invitation::Column::Status.eq(pending))
             .filter(invitation::Column::ExpiresAt.lte(now)),
-        Some(s) => q.filter(invitation::Column::Status.eq(s)),
+        Some(s @ InvitationStatus::Accepted) => q.filter(invitation::Column::Status.eq(s.as_str())),
     };
     Ok(page::fetch(db, q, invitation::Column::Id, |i| i.id.clone(), page).await?)
 }
@@ -180,10 +179,11 @@ pub async fn accept(
         .one(db)
         .await?
         .ok_or_else(gone)?;
-    if effective_status(&inv, now) != "pending" {
+    let status = effective_status(&inv, now)?;
+    if status != InvitationStatus::Pending {
         return Err(StoreError::conflict(
             "invitation-not-pending",
-            format!("this invitation is {}", effective_status(&inv, now)),
+            format!("this invitation is {status}"),
         ));
     }
     let email = Email::parse(&inv.email)
@@ -226,13 +226,13 @@ pub async fn accept(
         }
     };
     v.into_result()?;
-    let role = NetworkRole::parse(&inv.role).unwrap_or(NetworkRole::Member);
+    let role = role_of(&inv)?;
     let txn = crate::db::begin_write(db).await?;
     // Single use, even under concurrent accepts.
     let claimed = invitation::Entity::update_many()
         .col_expr(
             invitation::Column::Status,
-            sea_orm::sea_query::Expr::value("accepted"),
+            sea_orm::sea_query::Expr::value(InvitationStatus::Accepted.as_str()),
         )
         .col_expr(
             invitation::Column::AcceptedAt,
@@ -247,7 +247,7 @@ pub async fn accept(
             sea_orm::sea_query::Expr::value(inv.version + 1),
         )
         .filter(invitation::Column::Id.eq(inv.id.clone()))
-        .filter(invitation::Column::Status.eq("pending"))
+        .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
@@ -353,7 +353,7 @@ async fn join_network<C: ConnectionTrait>(
                 .await?;
         }
         Some(m) => {
-            let current = NetworkRole::parse(&m.role).unwrap_or(NetworkRole::Member);
+            let current: NetworkRole = crate::stored::decode("network_member.role", &m.role)?;
             if role > current {
                 network_member::Entity::update_many()
                     .col_expr(

@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::matching::evaluation::{self as rules, FeedbackSummary, Ratings};
 use peerhub_domain::matching::lifecycle::MatchStatus;
+use peerhub_domain::matching::request::MatchRequestStatus;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -17,6 +18,7 @@ use crate::entities::{match_feedback, match_request, match_session, peer_match};
 use crate::error::{StoreError, is_unique_violation};
 use crate::matching::{self, MatchAccess};
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, new_id};
 
 /// A session to log.
@@ -37,7 +39,7 @@ async fn locked_status<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(StoreError::NotFound("match"))?;
-    let s = matching::status_of(&m);
+    let s = matching::match_status(&m)?;
     Ok((m, s))
 }
 
@@ -215,9 +217,8 @@ pub struct Evaluation {
     pub programme_id: String,
     pub generated_at: DateTime<Utc>,
     pub matches: MatchCounts,
-    /// Requests by stored status (`waiting`, `matched`, `withdrawn`,
-    /// `closed`, …).
-    pub requests: HashMap<String, u64>,
+    /// Requests by status (statuses without requests left out).
+    pub requests: HashMap<MatchRequestStatus, u64>,
     /// Median days from activation to end over ended matches.
     pub median_match_days: Option<f64>,
     /// Ended matches with both dates (the median's basis).
@@ -249,7 +250,7 @@ pub async fn evaluation<C: ConnectionTrait>(
     let mut spans = Vec::new();
     let mut per_match: HashMap<String, i64> = HashMap::new();
     for m in &matches {
-        let s = matching::status_of(m);
+        let s = matching::match_status(m)?;
         counts.add(s);
         if s == MatchStatus::Ended
             && let (Some(a), Some(e)) = (m.activated_at, m.ended_at)
@@ -311,14 +312,16 @@ pub async fn evaluation<C: ConnectionTrait>(
             },
         )
         .collect();
+    let mut by_status = HashMap::new();
+    for (s, n) in requests {
+        let s: MatchRequestStatus = decode("match_request.status", &s)?;
+        *by_status.entry(s).or_insert(0) += n.max(0) as u64;
+    }
     Ok(Evaluation {
         programme_id: p.id,
         generated_at: now,
         matches: counts,
-        requests: requests
-            .into_iter()
-            .map(|(s, n)| (s, n.max(0) as u64))
-            .collect(),
+        requests: by_status,
         median_match_days: rules::median_days(&spans),
         ended_with_dates: spans.len() as u64,
         sessions_total: sessions.len() as u64,

@@ -8,13 +8,15 @@ use chrono::{NaiveDate, Utc};
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::NetworkRole;
 use peerhub_domain::matching::lifecycle::{
-    self, Answer, DEFAULT_PROPOSAL_DAYS, MatchStatus, PROPOSAL_DAYS, Refusal,
+    self, DEFAULT_PROPOSAL_DAYS, MatchAnswer, MatchStatus, PROPOSAL_DAYS, Refusal,
 };
-use peerhub_domain::matching::plan::{Input, check_pair, plan};
+use peerhub_domain::matching::plan::{Input, RunSideKind, UnmatchedReason, check_pair, plan};
+use peerhub_domain::matching::request::MatchRequestStatus;
 use peerhub_domain::matching::score::{
-    Constraints, Exclusion, Kind, Participant, Preferences, Reason, Weights, check_settings,
-    sensitive_map,
+    Constraints, Exclusion, Participant, Preferences, ProgrammeKind, Reason, ScoreFeature, Weights,
+    check_settings, sensitive_map,
 };
+use peerhub_domain::matching::supporter::{self, SupporterStatus, SupporterUnmatchableReason};
 use peerhub_domain::validation::{Invalid, Violations, bounded_text};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
@@ -32,6 +34,7 @@ use crate::entities::{
 };
 use crate::error::StoreError;
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 /// A programme the caller may see, with their standing in its network.
@@ -83,16 +86,25 @@ pub struct MatchAccess {
 impl MatchAccess {
     /// The status as of now (a pending proposal past its deadline reads as
     /// expired before the store writes it).
-    pub fn status(&self) -> MatchStatus {
-        status_of(&self.m)
+    pub fn status(&self) -> Result<MatchStatus, StoreError> {
+        match_status(&self.m)
     }
 }
 
-/// The effective status of a stored match.
+/// The effective status of a stored match (a pending proposal past its
+/// deadline counts as expired); a stored status that does not decode is an
+/// error.
+pub fn match_status(m: &peer_match::Model) -> Result<MatchStatus, StoreError> {
+    Ok(decode::<MatchStatus>("match.status", &m.status)?.at(m.expires_at, Utc::now()))
+}
+
+/// The effective status of a stored match, reading an unknown stored status
+/// as `ended` (for the data export and account removal, which cannot fail
+/// on it; everything else uses [`match_status`]).
 pub fn status_of(m: &peer_match::Model) -> MatchStatus {
     MatchStatus::parse(&m.status)
         .unwrap_or(MatchStatus::Ended)
-        .at(m.expires_at, chrono::Utc::now())
+        .at(m.expires_at, Utc::now())
 }
 
 /// True when `user_id` is one of the match's two participants.
@@ -169,9 +181,9 @@ pub fn weights_of(p: &programme::Model) -> Weights {
     serde_json::from_str(&p.weights).unwrap_or_default()
 }
 
-/// The programme's kind (stored values are always valid).
-pub fn kind_of(p: &programme::Model) -> Kind {
-    Kind::parse(&p.kind).unwrap_or(Kind::Mutual)
+/// The programme's kind.
+pub fn kind_of(p: &programme::Model) -> Result<ProgrammeKind, StoreError> {
+    decode("programme.kind", &p.kind)
 }
 
 /// What creating a programme takes; unset settings take their defaults.
@@ -179,7 +191,7 @@ pub fn kind_of(p: &programme::Model) -> Kind {
 pub struct NewProgramme {
     pub name: String,
     pub description: Option<String>,
-    pub kind: String,
+    pub kind: ProgrammeKind,
     pub weights: Option<Weights>,
     pub constraints: Option<Constraints>,
     pub proposal_days: Option<i32>,
@@ -249,7 +261,6 @@ pub async fn create_programme(
     let mut v = Violations::new();
     let name = v.check("name", bounded_text(&input.name, 1, 200));
     let description = check_description(&mut v, input.description.as_deref());
-    let kind = v.check("kind", Kind::parse_field(&input.kind));
     let weights = input.weights.unwrap_or_default();
     let constraints = input.constraints.unwrap_or_default();
     if let Err(e) = check_settings(&weights, &constraints) {
@@ -259,9 +270,10 @@ pub async fn create_programme(
     check_proposal_days(&mut v, proposal_days);
     check_lead(db, &mut v, network_id, &input.safeguarding_lead_id).await?;
     v.clone().into_result()?;
-    let (Some(name), Some(kind)) = (name, kind) else {
+    let Some(name) = name else {
         return Err(StoreError::Invalid(v));
     };
+    let kind = input.kind;
     let now = Utc::now();
     let txn = begin_write(db).await?;
     let p = programme::ActiveModel {
@@ -426,26 +438,33 @@ pub struct SupporterPatch {
     pub capacity: Option<i32>,
     pub trained_on: Option<Option<NaiveDate>>,
     pub supervisor_id: Option<Option<String>>,
-    pub status: Option<String>,
+    pub status: Option<SupporterStatus>,
 }
 
-/// Supporter statuses: `active` supporters are matched; `paused` ones keep
-/// their current matches but get no new ones.
-pub const SUPPORTER_STATUSES: &[&str] = &["active", "paused"];
+/// A supporter's stored status.
+pub fn supporter_status(s: &programme_supporter::Model) -> Result<SupporterStatus, StoreError> {
+    decode("programme_supporter.status", &s.status)
+}
 
-/// Why a supporter cannot be matched now (empty when they can).
-pub fn unmatchable_reasons(s: &programme_supporter::Model) -> Vec<&'static str> {
-    let mut r = Vec::new();
-    if s.status != "active" {
-        r.push("paused");
-    }
-    if s.trained_on.is_none() {
-        r.push("no training date");
-    }
-    if s.supervisor_id.is_none() {
-        r.push("no supervisor");
-    }
-    r
+/// Why a supporter cannot be matched now (empty when they can); the rule
+/// is [`supporter::unmatchable_reasons`].
+pub fn unmatchable_reasons(
+    s: &programme_supporter::Model,
+) -> Result<Vec<SupporterUnmatchableReason>, StoreError> {
+    Ok(supporter::unmatchable_reasons(
+        supporter_status(s)?,
+        s.trained_on.is_some(),
+        s.supervisor_id.is_some(),
+    ))
+}
+
+/// `reasons` in plain words, joined: `no training date, no supervisor`.
+fn reasons_text(reasons: &[SupporterUnmatchableReason]) -> String {
+    reasons
+        .iter()
+        .map(|r| r.text())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_capacity(v: &mut Violations, c: i32) {
@@ -526,7 +545,7 @@ pub async fn add_supporter(
     p: &programme::Model,
     input: NewSupporter,
 ) -> Result<programme_supporter::Model, StoreError> {
-    if kind_of(p) != Kind::Supporter {
+    if kind_of(p)? != ProgrammeKind::Supporter {
         return Err(not_supporter_programme());
     }
     let mut v = Violations::new();
@@ -560,7 +579,7 @@ pub async fn add_supporter(
         capacity: Set(input.capacity),
         trained_on: Set(input.trained_on),
         supervisor_id: Set(input.supervisor_id.map(|s| s.trim().to_owned())),
-        status: Set("active".into()),
+        status: Set(SupporterStatus::Active.as_str().into()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -625,17 +644,6 @@ pub async fn update_supporter(
     if let Some(sup) = &patch.supervisor_id {
         check_supervisor(db, &mut v, &p.network_id, &s.user_id, sup.as_deref()).await?;
     }
-    if let Some(st) = &patch.status
-        && !SUPPORTER_STATUSES.contains(&st.as_str())
-    {
-        v.add(
-            "status",
-            Invalid::new(
-                "invalid_value",
-                format!("must be one of {}", SUPPORTER_STATUSES.join(", ")),
-            ),
-        );
-    }
     v.into_result()?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
@@ -660,7 +668,7 @@ pub async fn update_supporter(
         changed.push("supervisor_id");
     }
     if let Some(st) = patch.status {
-        am.status = Set(st);
+        am.status = Set(st.as_str().to_owned());
         changed.push("status");
     }
     if changed.is_empty() {
@@ -715,7 +723,7 @@ pub async fn open_matches_by_supporter<C: ConnectionTrait>(
         .all(conn)
         .await?;
     for m in rows {
-        if status_of(&m).is_open()
+        if match_status(&m)?.is_open()
             && let Some(s) = m.supporter_id
         {
             *out.entry(s).or_insert(0) += 1;
@@ -724,18 +732,27 @@ pub async fn open_matches_by_supporter<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Stored statuses of matches that may still be open.
+/// Stored statuses of matches that may still be open: the codes of the
+/// [`MatchStatus`]es that are [`MatchStatus::is_open`].
 pub const OPEN_STATUSES: [&str; 3] = ["proposed", "accepted", "active"];
+
+/// Stored statuses of pending matches ([`MatchStatus::is_pending`]).
+const PENDING_STATUSES: [&str; 2] = ["proposed", "accepted"];
 
 // --------------------------------------------------------------- requests
 
-/// Request statuses: `waiting` (in the next run), `matched` (in an open
-/// match), `closed` (its match ended), `withdrawn`.
+/// The stored codes of [`MatchRequestStatus`], for queries on the column
+/// (and for the stores of account removal and erasure).
 pub mod request_status {
     pub const WAITING: &str = "waiting";
     pub const MATCHED: &str = "matched";
     pub const CLOSED: &str = "closed";
     pub const WITHDRAWN: &str = "withdrawn";
+}
+
+/// A request's stored status.
+pub fn request_status_of(r: &match_request::Model) -> Result<MatchRequestStatus, StoreError> {
+    decode("match_request.status", &r.status)
 }
 
 /// What a request takes.
@@ -745,9 +762,15 @@ pub struct NewRequest {
     pub availability: Option<String>,
 }
 
-/// A request's stored preferences.
-pub fn preferences_of(r: &match_request::Model) -> Preferences {
-    serde_json::from_str(&r.preferences).unwrap_or_default()
+/// A request's stored preferences; ones that do not read back (say, an
+/// unknown meeting mode) are an error, never taken as none.
+pub fn preferences_of(r: &match_request::Model) -> Result<Preferences, StoreError> {
+    serde_json::from_str(&r.preferences).map_err(|e| {
+        StoreError::Internal(format!(
+            "stored match_request.preferences of {} do not read back: {e}",
+            r.id
+        ))
+    })
 }
 
 fn already_requested() -> StoreError {
@@ -799,7 +822,7 @@ pub async fn create_request(
         user_id: Set(user_id.to_owned()),
         preferences: Set(to_json(&preferences)),
         availability: Set(availability),
-        status: Set(request_status::WAITING.into()),
+        status: Set(MatchRequestStatus::Waiting.as_str().into()),
         open_user_id: Set(Some(user_id.to_owned())),
         withdrawn_at: Set(None),
         created_at: Set(now),
@@ -843,7 +866,7 @@ pub async fn list_requests(
     db: &Db,
     programme_id: &str,
     only_user: Option<&str>,
-    status: Option<&str>,
+    status: Option<MatchRequestStatus>,
     page: &PageRequest,
 ) -> Result<Page<match_request::Model>, StoreError> {
     let mut q =
@@ -852,7 +875,7 @@ pub async fn list_requests(
         q = q.filter(match_request::Column::UserId.eq(u));
     }
     if let Some(s) = status {
-        q = q.filter(match_request::Column::Status.eq(s));
+        q = q.filter(match_request::Column::Status.eq(s.as_str()));
     }
     Ok(page::fetch(db, q, match_request::Column::Id, |r| r.id.clone(), page).await?)
 }
@@ -891,16 +914,17 @@ pub async fn withdraw_request(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("match request"))?;
-    if r.status == request_status::WITHDRAWN || r.status == request_status::CLOSED {
+    let status = request_status_of(&r)?;
+    if !status.is_open() {
         return Err(StoreError::conflict(
             "request-closed",
-            format!("this request is already {}", r.status),
+            format!("this request is already {status}"),
         ));
     }
-    if r.status == request_status::MATCHED
+    if status == MatchRequestStatus::Matched
         && let Some(m) = open_match_of_request(&txn, &r.id).await?
     {
-        match status_of(&m) {
+        match match_status(&m)? {
             MatchStatus::Active => {
                 return Err(StoreError::conflict(
                     "request-in-active-match",
@@ -920,7 +944,7 @@ pub async fn withdraw_request(
         .await?
         .ok_or(StoreError::NotFound("match request"))?;
     let mut am = r.into_active_model();
-    am.status = Set(request_status::WITHDRAWN.into());
+    am.status = Set(MatchRequestStatus::Withdrawn.as_str().into());
     am.open_user_id = Set(None);
     am.withdrawn_at = Set(Some(now));
     am.updated_at = Set(now);
@@ -956,17 +980,18 @@ async fn open_match_of_request<C: ConnectionTrait>(
         .await?)
 }
 
-/// Sets requests' status (`open` keeps them counted as open requests).
+/// Sets requests' status (an open status keeps them counted as open
+/// requests); withdrawn requests stay withdrawn.
 async fn set_requests<C: ConnectionTrait>(
     conn: &C,
     ids: Vec<String>,
-    status: &str,
+    status: MatchRequestStatus,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), StoreError> {
     use sea_orm::sea_query::Expr;
-    let open = status == request_status::WAITING || status == request_status::MATCHED;
+    let open = status.is_open();
     let mut q = match_request::Entity::update_many()
-        .col_expr(match_request::Column::Status, Expr::value(status))
+        .col_expr(match_request::Column::Status, Expr::value(status.as_str()))
         .col_expr(match_request::Column::UpdatedAt, Expr::value(now));
     if !open {
         q = q.col_expr(
@@ -975,7 +1000,7 @@ async fn set_requests<C: ConnectionTrait>(
         );
     }
     q.filter(match_request::Column::Id.is_in(ids))
-        .filter(match_request::Column::Status.ne(request_status::WITHDRAWN))
+        .filter(match_request::Column::Status.ne(MatchRequestStatus::Withdrawn.as_str()))
         .exec(conn)
         .await?;
     Ok(())
@@ -995,15 +1020,28 @@ fn request_ids(m: &peer_match::Model) -> Vec<String> {
 /// A reason as stored with a match (see [`peerhub_domain::matching::score::Reason`]).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredReason {
-    pub feature: String,
+    pub feature: ScoreFeature,
     pub points: i64,
     pub text: String,
     pub private_to: Option<String>,
 }
 
-/// A match's stored reasons.
+/// A match's stored reasons; reasons that do not read back (say, an unknown
+/// feature) are an error.
+pub fn match_reasons(m: &peer_match::Model) -> Result<Vec<StoredReason>, StoreError> {
+    serde_json::from_str(&m.reasons).map_err(|e| {
+        StoreError::Internal(format!(
+            "stored match.reasons of {} do not read back: {e}",
+            m.id
+        ))
+    })
+}
+
+/// A match's stored reasons, none when they do not read back (for the data
+/// export, which cannot fail on them; everything else uses
+/// [`match_reasons`]).
 pub fn reasons_of(m: &peer_match::Model) -> Vec<StoredReason> {
-    serde_json::from_str(&m.reasons).unwrap_or_default()
+    match_reasons(m).unwrap_or_default()
 }
 
 /// The reasons `viewer` may see (a participant's user id, or `None` for a
@@ -1068,7 +1106,7 @@ async fn insert_match<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    set_requests(conn, request_ids(&m), request_status::MATCHED, now).await?;
+    set_requests(conn, request_ids(&m), MatchRequestStatus::Matched, now).await?;
     let mut messages = vec![
         Message::event(
             "match.proposed",
@@ -1140,21 +1178,22 @@ pub(crate) async fn close<C: ConnectionTrait>(
     let mut am = m.clone().into_active_model();
     am.status = Set(c.to.as_str().into());
     let mut changed = vec!["status"];
-    let (topic, requests_to) = match c.to {
+    let topic = match c.to {
         MatchStatus::Declined => {
             am.declined_by = Set(Some(c.by.to_owned()));
             am.declined_at = Set(Some(now));
-            ("match.declined", request_status::WAITING)
+            "match.declined"
         }
         MatchStatus::Ended => {
             am.ended_by = Set(Some(c.by.to_owned()));
             am.ended_at = Set(Some(now));
             am.end_reason = Set(c.end_reason);
             changed.push("ended_at");
-            ("match.ended", request_status::CLOSED)
+            "match.ended"
         }
-        _ => ("match.expired", request_status::WAITING),
+        _ => "match.expired",
     };
+    let requests_to = MatchRequestStatus::after_match(c.to);
     am.version = Set(m.version + 1);
     am.updated_at = Set(now);
     let m = am.update(conn).await?;
@@ -1206,7 +1245,7 @@ pub async fn expire_proposals<C: ConnectionTrait>(
 ) -> Result<u64, StoreError> {
     let now = Utc::now();
     let mut q = peer_match::Entity::find()
-        .filter(peer_match::Column::Status.is_in(["proposed", "accepted"]))
+        .filter(peer_match::Column::Status.is_in(PENDING_STATUSES))
         .filter(peer_match::Column::ExpiresAt.lte(now));
     if let Some(p) = programme_id {
         q = q.filter(peer_match::Column::ProgrammeId.eq(p));
@@ -1261,7 +1300,7 @@ pub async fn answer(
     ctx: &Ctx,
     a: MatchAccess,
     user_id: &str,
-    what: Answer,
+    what: MatchAnswer,
     end_reason: Option<String>,
 ) -> Result<peer_match::Model, StoreError> {
     if !a.participant {
@@ -1281,7 +1320,7 @@ pub async fn answer(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("match"))?;
-    let stored = MatchStatus::parse(&m.status).unwrap_or(MatchStatus::Ended);
+    let stored: MatchStatus = decode("match.status", &m.status)?;
     let status = stored.at(m.expires_at, now);
     if status == MatchStatus::Expired && stored != MatchStatus::Expired {
         // Write the expiry the clock already decided, then refuse.
@@ -1416,9 +1455,9 @@ pub async fn list_matches(
         Some(MatchStatus::Expired) => {
             q = q.filter(
                 peer_match::Column::Status
-                    .eq("expired")
+                    .eq(MatchStatus::Expired.as_str())
                     .or(peer_match::Column::Status
-                        .is_in(["proposed", "accepted"])
+                        .is_in(PENDING_STATUSES)
                         .and(peer_match::Column::ExpiresAt.lte(now))),
             );
         }
@@ -1436,10 +1475,13 @@ pub async fn list_matches(
 
 /// A request as the engine sees it: its owner's profile and its
 /// preferences.
-fn request_participant(r: &match_request::Model, u: &user::Model) -> Participant {
+fn request_participant(
+    r: &match_request::Model,
+    u: &user::Model,
+) -> Result<Participant, StoreError> {
     let mut p = profile_participant(&r.id, u);
-    p.preferences = preferences_of(r);
-    p
+    p.preferences = preferences_of(r)?;
+    Ok(p)
 }
 
 /// A supporter as the engine sees them (supporters state no preferences).
@@ -1536,7 +1578,7 @@ async fn waiting_request<C: ConnectionTrait>(
                 "is not a request in this programme",
             )
         })?;
-    if r.status != request_status::WAITING {
+    if request_status_of(&r)? != MatchRequestStatus::Waiting {
         return Err(StoreError::conflict(
             "request-not-waiting",
             format!(
@@ -1557,10 +1599,10 @@ pub async fn create_manual(
     p: &programme::Model,
     input: ManualPair,
 ) -> Result<peer_match::Model, StoreError> {
-    let kind = kind_of(p);
+    let kind = kind_of(p)?;
     let mut v = Violations::new();
     match kind {
-        Kind::Supporter => {
+        ProgrammeKind::Supporter => {
             if input.supporter_id.is_none() {
                 v.add(
                     "supporter_id",
@@ -1577,7 +1619,7 @@ pub async fn create_manual(
                 );
             }
         }
-        Kind::Mutual => {
+        ProgrammeKind::Mutual => {
             if input.other_request_id.is_none() {
                 v.add(
                     "other_request_id",
@@ -1623,14 +1665,14 @@ pub async fn create_manual(
                     "is not a supporter in this programme",
                 )
             })?;
-        let why = unmatchable_reasons(&s);
+        let why = unmatchable_reasons(&s)?;
         if !why.is_empty() {
             return Err(StoreError::invalid(
                 "supporter_id",
                 "supporter_not_matchable",
                 format!(
                     "this supporter cannot be matched: {} (a supporter needs a training date and a supervisor, and must be active)",
-                    why.join(", ")
+                    reasons_text(&why)
                 ),
             ));
         }
@@ -1654,7 +1696,7 @@ pub async fn create_manual(
         };
         let (score, reasons) = check_pair(
             kind,
-            &request_participant(&a, ua),
+            &request_participant(&a, ua)?,
             &supporter_participant(&s, us),
             &weights,
             &constraints,
@@ -1685,8 +1727,8 @@ pub async fn create_manual(
         };
         let (score, reasons) = check_pair(
             kind,
-            &request_participant(&a, ua),
-            &request_participant(&b, ub),
+            &request_participant(&a, ua)?,
+            &request_participant(&b, ub)?,
             &weights,
             &constraints,
             &previous,
@@ -1715,8 +1757,7 @@ pub async fn create_manual(
 /// One side of a pair in a run's result.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RunSide {
-    /// `request` or `supporter`.
-    pub kind: String,
+    pub kind: RunSideKind,
     /// The request's or supporter's id.
     pub id: String,
     pub user_id: String,
@@ -1740,6 +1781,10 @@ pub struct RunUnmatched {
     pub request_id: String,
     pub user_id: String,
     pub display_name: String,
+    /// Absent in results stored before the codes were: [`result_of`] reads
+    /// it from `reason`.
+    #[serde(default)]
+    pub code: Option<UnmatchedReason>,
     pub reason: String,
 }
 
@@ -1751,7 +1796,12 @@ pub struct RunSupporter {
     pub display_name: String,
     /// Places left after the run (0 for an unmatchable supporter).
     pub places: i64,
-    /// Why they were left out of the run, if they were.
+    /// Why they were left out of the run (empty for free places). Absent in
+    /// results stored before the codes were: [`result_of`] reads it from
+    /// `reason`.
+    #[serde(default)]
+    pub unmatchable_reasons: Vec<SupporterUnmatchableReason>,
+    /// Why they were left out of the run, if they were, in plain words.
     pub reason: Option<String>,
 }
 
@@ -1767,9 +1817,37 @@ pub struct RunResult {
     pub unmatchable_supporters: Vec<RunSupporter>,
 }
 
-/// A run's stored result.
-pub fn result_of(r: &matching_run::Model) -> RunResult {
-    serde_json::from_str(&r.result).unwrap_or_default()
+/// A run's stored result, with every unmatched person's reason code and
+/// every unmatchable supporter's reasons (read from the texts of results
+/// stored before the codes were). A result that does not read back is an
+/// error.
+pub fn result_of(r: &matching_run::Model) -> Result<RunResult, StoreError> {
+    let broken = |what: String| {
+        StoreError::Internal(format!("stored matching_run.result of {}: {what}", r.id))
+    };
+    let mut result: RunResult =
+        serde_json::from_str(&r.result).map_err(|e| broken(format!("does not read back: {e}")))?;
+    for u in &mut result.unmatched {
+        if u.code.is_none() {
+            u.code = Some(
+                UnmatchedReason::from_text(&u.reason)
+                    .ok_or_else(|| broken(format!("unknown reason {:?}", u.reason)))?,
+            );
+        }
+    }
+    for s in &mut result.unmatchable_supporters {
+        if let (true, Some(text)) = (s.unmatchable_reasons.is_empty(), &s.reason) {
+            let listed = text.strip_prefix("not matchable: ").unwrap_or(text);
+            s.unmatchable_reasons = listed
+                .split(", ")
+                .map(|t| {
+                    SupporterUnmatchableReason::from_text(t)
+                        .ok_or_else(|| broken(format!("unknown supporter reason {t:?}")))
+                })
+                .collect::<Result<_, _>>()?;
+        }
+    }
+    Ok(result)
 }
 
 /// Runs the engine over everyone waiting in a programme. A dry run stores
@@ -1782,17 +1860,17 @@ pub async fn run(
     p: &programme::Model,
     dry_run: bool,
 ) -> Result<matching_run::Model, StoreError> {
-    let kind = kind_of(p);
+    let kind = kind_of(p)?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
     let p = lock_programme(&txn, &p.id).await?;
     expire_proposals(&txn, Some(&p.id)).await?;
     let requests = match_request::Entity::find()
         .filter(match_request::Column::ProgrammeId.eq(&p.id))
-        .filter(match_request::Column::Status.eq(request_status::WAITING))
+        .filter(match_request::Column::Status.eq(MatchRequestStatus::Waiting.as_str()))
         .all(&txn)
         .await?;
-    let supporters = if kind == Kind::Supporter {
+    let supporters = if kind == ProgrammeKind::Supporter {
         programme_supporter::Entity::find()
             .filter(programme_supporter::Column::ProgrammeId.eq(&p.id))
             .all(&txn)
@@ -1817,7 +1895,7 @@ pub async fn run(
         let Some(u) = users.get(&s.user_id) else {
             continue;
         };
-        let why = unmatchable_reasons(s);
+        let why = unmatchable_reasons(s)?;
         if why.is_empty() {
             let free = std::cmp::max(s.capacity - open.get(&s.id).copied().unwrap_or(0), 0);
             engine_supporters.push((supporter_participant(s, u), free as usize));
@@ -1827,14 +1905,17 @@ pub async fn run(
                 user_id: s.user_id.clone(),
                 display_name: u.display_name.clone(),
                 places: 0,
-                reason: Some(format!("not matchable: {}", why.join(", "))),
+                reason: Some(format!("not matchable: {}", reasons_text(&why))),
+                unmatchable_reasons: why,
             });
         }
     }
-    let engine_requests: Vec<Participant> = requests
-        .iter()
-        .filter_map(|r| users.get(&r.user_id).map(|u| request_participant(r, u)))
-        .collect();
+    let mut engine_requests: Vec<Participant> = Vec::with_capacity(requests.len());
+    for r in &requests {
+        if let Some(u) = users.get(&r.user_id) {
+            engine_requests.push(request_participant(r, u)?);
+        }
+    }
     let input = Input {
         kind,
         requests: engine_requests,
@@ -1857,13 +1938,13 @@ pub async fn run(
             continue;
         };
         let (b_side, b_request, b_supporter, b_user) = match kind {
-            Kind::Mutual => {
+            ProgrammeKind::Mutual => {
                 let Some(b) = requests_by_id.get(pair.b.as_str()) else {
                     continue;
                 };
                 (
                     RunSide {
-                        kind: "request".into(),
+                        kind: RunSideKind::Request,
                         id: b.id.clone(),
                         user_id: b.user_id.clone(),
                         display_name: name(&b.user_id),
@@ -1873,13 +1954,13 @@ pub async fn run(
                     b.user_id.clone(),
                 )
             }
-            Kind::Supporter => {
+            ProgrammeKind::Supporter => {
                 let Some(s) = supporters_by_id.get(pair.b.as_str()) else {
                     continue;
                 };
                 (
                     RunSide {
-                        kind: "supporter".into(),
+                        kind: RunSideKind::Supporter,
                         id: s.id.clone(),
                         user_id: s.user_id.clone(),
                         display_name: name(&s.user_id),
@@ -1917,7 +1998,7 @@ pub async fn run(
         result.pairs.push(RunPair {
             match_id,
             a: RunSide {
-                kind: "request".into(),
+                kind: RunSideKind::Request,
                 id: a.id.clone(),
                 user_id: a.user_id.clone(),
                 display_name: name(&a.user_id),
@@ -1933,6 +2014,7 @@ pub async fn run(
                 request_id: r.id.clone(),
                 user_id: r.user_id.clone(),
                 display_name: name(&r.user_id),
+                code: Some(u.code),
                 reason: u.reason.clone(),
             });
         }
@@ -1944,6 +2026,7 @@ pub async fn run(
                 user_id: s.user_id.clone(),
                 display_name: name(&s.user_id),
                 places: f.places as i64,
+                unmatchable_reasons: Vec::new(),
                 reason: None,
             });
         }
@@ -1992,7 +2075,7 @@ pub async fn run(
 
 fn stored_reason(r: &Reason) -> StoredReason {
     StoredReason {
-        feature: r.feature.to_owned(),
+        feature: r.feature,
         points: r.points,
         text: r.text.clone(),
         private_to: r.private_to.clone(),
@@ -2040,4 +2123,35 @@ pub async fn list_runs(
         page,
     )
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_status_lists_are_the_codes_of_their_sets() {
+        let codes = |f: fn(MatchStatus) -> bool| -> Vec<&str> {
+            MatchStatus::ALL
+                .iter()
+                .filter(|s| f(**s))
+                .map(|s| s.as_str())
+                .collect()
+        };
+        assert_eq!(codes(MatchStatus::is_open), OPEN_STATUSES);
+        assert_eq!(codes(MatchStatus::is_pending), PENDING_STATUSES);
+        let requests: Vec<&str> = MatchRequestStatus::ALL.iter().map(|s| s.as_str()).collect();
+        use request_status::*;
+        assert_eq!(requests, [WAITING, MATCHED, CLOSED, WITHDRAWN]);
+    }
+
+    #[test]
+    fn supporter_reasons_read_as_plain_words() {
+        use SupporterUnmatchableReason::*;
+        assert_eq!(
+            reasons_text(&[NoTrainingDate, NoSupervisor]),
+            "no training date, no supervisor"
+        );
+        assert_eq!(reasons_text(&[]), "");
+    }
 }

@@ -11,9 +11,12 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use peerhub_domain::access::Principal;
 use peerhub_domain::calendar;
-use peerhub_domain::community::{CadenceUnit, DeliveryMode, MembershipStatus, Role, Status};
+use peerhub_domain::community::{
+    CadenceUnit, CommunityRole, CommunityStatus, DeliveryMode, MembershipStatus,
+};
 use peerhub_domain::meeting::{
-    self as rules, AgendaItem, Attendance, MeetingStatus, Mode, Rsvp, SeriesStatus,
+    self as rules, AgendaItem, AttendanceStatus, MeetingDeliveryMode, MeetingStatus, RsvpResponse,
+    SeriesStatus,
 };
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::sea_query::{Condition, Expr};
@@ -30,6 +33,7 @@ use crate::entities::{
 };
 use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 /// The stable iCalendar `UID` of a meeting.
@@ -140,7 +144,7 @@ pub async fn invitee_ids<C: ConnectionTrait>(
 }
 
 fn archived_guard(c: &community::Model) -> Result<(), StoreError> {
-    if c.status == Status::Archived.as_str() {
+    if c.status == CommunityStatus::Archived.as_str() {
         return Err(StoreError::conflict(
             "community-archived",
             "an archived community cannot schedule or change meetings",
@@ -156,7 +160,7 @@ pub struct NewMeeting {
     pub starts_at_local: String,
     pub timezone: String,
     pub duration_minutes: i32,
-    pub mode: String,
+    pub mode: MeetingDeliveryMode,
     pub location: Option<String>,
     pub join_url: Option<String>,
     pub agenda: Vec<AgendaItem>,
@@ -174,7 +178,7 @@ struct Checked {
 fn check_common(
     title: &str,
     duration: i32,
-    mode: &str,
+    mode: MeetingDeliveryMode,
     location: Option<&str>,
     join_url: Option<&str>,
     agenda: Vec<AgendaItem>,
@@ -291,7 +295,7 @@ pub async fn create(
     let checked = check_common(
         &input.title,
         input.duration_minutes,
-        &input.mode,
+        input.mode,
         input.location.as_deref(),
         input.join_url.as_deref(),
         input.agenda,
@@ -318,7 +322,7 @@ pub struct NewSeries {
     pub until: Option<NaiveDate>,
     pub title: Option<String>,
     pub duration_minutes: Option<i32>,
-    pub mode: Option<String>,
+    pub mode: Option<MeetingDeliveryMode>,
     pub location: Option<String>,
     pub join_url: Option<String>,
     pub agenda: Option<Vec<AgendaItem>>,
@@ -357,7 +361,7 @@ pub async fn create_series(
             }
         },
     };
-    let unit = CadenceUnit::parse(&c.cadence_unit).unwrap_or(CadenceUnit::Months);
+    let unit = decode::<CadenceUnit>("community.cadence_unit", &c.cadence_unit)?;
     let every = u32::try_from(c.cadence_every).unwrap_or(1);
     let mut locals = Vec::new();
     if let Some(first) = first
@@ -368,14 +372,14 @@ pub async fn create_series(
             Err(e) => v.0.extend(e.0),
         }
     }
-    let default_mode = match DeliveryMode::parse(&c.delivery_mode) {
-        Some(DeliveryMode::InPerson) => Mode::InPerson,
-        _ => Mode::Teams,
+    let default_mode = match decode::<DeliveryMode>("community.delivery_mode", &c.delivery_mode)? {
+        DeliveryMode::InPerson => MeetingDeliveryMode::InPerson,
+        DeliveryMode::Online | DeliveryMode::Hybrid => MeetingDeliveryMode::Teams,
     };
     let checked = check_common(
         input.title.as_deref().unwrap_or(&c.name),
         input.duration_minutes.unwrap_or(c.duration_minutes),
-        input.mode.as_deref().unwrap_or(default_mode.as_str()),
+        input.mode.unwrap_or(default_mode),
         input.location.as_deref(),
         input.join_url.as_deref(),
         input.agenda.unwrap_or_default(),
@@ -477,8 +481,23 @@ async fn lock<C: ConnectionTrait>(conn: &C, id: &str) -> Result<meeting::Model, 
         .ok_or(StoreError::NotFound("meeting"))
 }
 
+/// A meeting's stored status (an unknown value is an error, never a default).
+pub fn status_of(m: &meeting::Model) -> Result<MeetingStatus, StoreError> {
+    decode("meeting.status", &m.status)
+}
+
+/// A meeting's stored mode.
+pub fn mode_of(m: &meeting::Model) -> Result<MeetingDeliveryMode, StoreError> {
+    decode("meeting.mode", &m.mode)
+}
+
+/// A series' stored status.
+pub fn series_status_of(s: &meeting_series::Model) -> Result<SeriesStatus, StoreError> {
+    decode("meeting_series.status", &s.status)
+}
+
 fn cancelled_guard(m: &meeting::Model) -> Result<(), StoreError> {
-    if m.status == MeetingStatus::Cancelled.as_str() {
+    if status_of(m)? == MeetingStatus::Cancelled {
         return Err(StoreError::conflict(
             "meeting-cancelled",
             "the meeting was cancelled",
@@ -537,7 +556,7 @@ pub struct MeetingPatch {
     pub starts_at_local: Option<String>,
     pub timezone: Option<String>,
     pub duration_minutes: Option<i32>,
-    pub mode: Option<String>,
+    pub mode: Option<MeetingDeliveryMode>,
     pub location: Option<String>,
     pub join_url: Option<String>,
 }
@@ -576,7 +595,10 @@ pub async fn update(
     let checked = check_common(
         p.title.as_deref().unwrap_or(&m.title),
         p.duration_minutes.unwrap_or(m.duration_minutes),
-        p.mode.as_deref().unwrap_or(&m.mode),
+        match p.mode {
+            Some(mode) => mode,
+            None => mode_of(&m)?,
+        },
         location.as_deref(),
         join_url.as_deref(),
         // The agenda is changed with PUT …/agenda; keep it as it is.
@@ -722,7 +744,7 @@ pub async fn cancel(
     let m = lock(&txn, meeting_id).await?;
     StoreError::check_version(if_match, m.version)?;
     cancelled_guard(&m)?;
-    if m.status == MeetingStatus::Held.as_str() {
+    if status_of(&m)? == MeetingStatus::Held {
         return Err(StoreError::conflict(
             "meeting-held",
             "a meeting that has been held cannot be cancelled",
@@ -751,7 +773,7 @@ pub async fn cancel_series(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("meeting series"))?;
-    if s.status == SeriesStatus::Cancelled.as_str() {
+    if series_status_of(&s)? == SeriesStatus::Cancelled {
         return Err(StoreError::conflict(
             "series-cancelled",
             "the series was already cancelled",
@@ -982,7 +1004,7 @@ pub async fn rsvp(
     ctx: &Ctx,
     meeting_id: &str,
     user_id: &str,
-    response: Rsvp,
+    response: RsvpResponse,
 ) -> Result<meeting_response::Model, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -1025,11 +1047,11 @@ pub async fn rsvp(
 pub struct AttendanceEntry {
     pub user_id: String,
     pub display_name: String,
-    pub rsvp: Option<Rsvp>,
+    pub rsvp: Option<RsvpResponse>,
     /// What the core team recorded, if anything.
-    pub recorded: Option<Attendance>,
+    pub recorded: Option<AttendanceStatus>,
     /// `recorded`, or the default from the RSVP.
-    pub status: Attendance,
+    pub status: AttendanceStatus,
 }
 
 /// Everyone invited to a meeting with their answer and attendance, by name.
@@ -1040,23 +1062,28 @@ pub async fn attendance<C: ConnectionTrait>(
     let ids = invitee_ids(conn, m).await?;
     let responses = responses_by_user(conn, &m.id).await?;
     let names = display_names(conn, ids.iter().cloned().collect()).await?;
-    let mut out: Vec<AttendanceEntry> = ids
-        .into_iter()
-        .map(|u| {
-            let r = responses.get(&u);
-            let rsvp = r.and_then(|r| r.rsvp.as_deref()).and_then(Rsvp::parse);
-            let recorded = r
-                .and_then(|r| r.attendance.as_deref())
-                .and_then(Attendance::parse);
-            AttendanceEntry {
-                display_name: names.get(&u).cloned().unwrap_or_default(),
-                user_id: u,
-                rsvp,
-                recorded,
-                status: recorded.unwrap_or_else(|| rules::default_attendance(rsvp)),
-            }
-        })
-        .collect();
+    let mut out: Vec<AttendanceEntry> = Vec::with_capacity(ids.len());
+    for u in ids {
+        let r = responses.get(&u);
+        let rsvp = match r.and_then(|r| r.rsvp.as_deref()) {
+            Some(s) => Some(decode::<RsvpResponse>("meeting_response.rsvp", s)?),
+            None => None,
+        };
+        let recorded = match r.and_then(|r| r.attendance.as_deref()) {
+            Some(s) => Some(decode::<AttendanceStatus>(
+                "meeting_response.attendance",
+                s,
+            )?),
+            None => None,
+        };
+        out.push(AttendanceEntry {
+            display_name: names.get(&u).cloned().unwrap_or_default(),
+            user_id: u,
+            rsvp,
+            recorded,
+            status: recorded.unwrap_or_else(|| rules::default_attendance(rsvp)),
+        });
+    }
     out.sort_by(|a, b| {
         a.display_name
             .to_lowercase()
@@ -1102,7 +1129,7 @@ pub(crate) async fn mark_held<C: ConnectionTrait>(
     m: meeting::Model,
     now: DateTime<Utc>,
 ) -> Result<meeting::Model, StoreError> {
-    if m.status != MeetingStatus::Scheduled.as_str() {
+    if status_of(&m)? != MeetingStatus::Scheduled {
         return Ok(m);
     }
     let mut am = m.clone().into_active_model();
@@ -1141,7 +1168,7 @@ pub async fn record_attendance(
     db: &Db,
     ctx: &Ctx,
     meeting_id: &str,
-    entries: Vec<(String, Attendance)>,
+    entries: Vec<(String, AttendanceStatus)>,
 ) -> Result<meeting::Model, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -1310,7 +1337,7 @@ pub async fn community_names<C: ConnectionTrait>(
 pub async fn core_team<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
-) -> Result<Vec<(String, Role)>, StoreError> {
+) -> Result<Vec<(String, CommunityRole)>, StoreError> {
     let rows: Vec<(String, String)> = community_member::Entity::find()
         .select_only()
         .column(community_member::Column::UserId)
@@ -1318,15 +1345,15 @@ pub async fn core_team<C: ConnectionTrait>(
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
         .filter(Expr::col(community_member::Column::Role).is_in([
-            Role::Chair.as_str(),
-            Role::CoChair.as_str(),
-            Role::Secretary.as_str(),
+            CommunityRole::Chair.as_str(),
+            CommunityRole::CoChair.as_str(),
+            CommunityRole::Secretary.as_str(),
         ]))
         .into_tuple()
         .all(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(u, r)| Role::parse(&r).map(|r| (u, r)))
+        .filter_map(|(u, r)| CommunityRole::parse(&r).map(|r| (u, r)))
         .collect())
 }

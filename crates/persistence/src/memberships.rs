@@ -1,6 +1,6 @@
 //! Community memberships: the rows every path into a community shares.
 use chrono::{DateTime, Utc};
-use peerhub_domain::community::{MembershipStatus, Role};
+use peerhub_domain::community::{CommunityRole, MembershipStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter,
@@ -45,7 +45,7 @@ pub async fn insert_member<C: ConnectionTrait>(
     ctx: &Ctx,
     c: &community::Model,
     user_id: &str,
-    role: Role,
+    role: CommunityRole,
     application_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<community_member::Model, StoreError> {

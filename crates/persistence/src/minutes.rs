@@ -8,10 +8,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::Principal;
-use peerhub_domain::community::Role;
+use peerhub_domain::community::CommunityRole;
 use peerhub_domain::meeting::{
-    self as rules, ActionItem, ActionStatus, ApprovalRefusal, Attendance, MinutesContent,
-    MinutesItem, MinutesPeople, MinutesStatus, Mode,
+    self as rules, ActionItem, ActionStatus, ApprovalRefusal, AttendanceStatus,
+    MeetingDeliveryMode, MinutesContent, MinutesItem, MinutesPeople, MinutesStatus,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{
@@ -25,6 +25,7 @@ use crate::entities::{action, community, meeting, minutes, minutes_revision};
 use crate::error::StoreError;
 use crate::meetings;
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
 /// The content stored with a working copy or revision.
@@ -35,6 +36,16 @@ pub fn content_of(raw: &str) -> Result<MinutesContent, StoreError> {
 
 fn content_json(c: &MinutesContent) -> String {
     serde_json::to_string(c).unwrap_or_else(|_| "{}".into())
+}
+
+/// The stored status of a working copy (an unknown value is an error).
+pub fn status_of(w: &minutes::Model) -> Result<MinutesStatus, StoreError> {
+    decode("minutes.status", &w.status)
+}
+
+/// The stored status of an action.
+pub fn action_status_of(a: &action::Model) -> Result<ActionStatus, StoreError> {
+    decode("action.status", &a.status)
 }
 
 /// The working copy of a meeting's minutes, if drafted.
@@ -84,7 +95,7 @@ pub async fn revisions<C: ConnectionTrait>(
 #[derive(Debug, Clone, Default)]
 pub struct MinutesInput {
     pub held_at: Option<DateTime<Utc>>,
-    pub mode: Option<String>,
+    pub mode: Option<MeetingDeliveryMode>,
     pub chair_id: Option<String>,
     pub attendees: Option<Vec<String>>,
     pub apologies: Option<Vec<String>>,
@@ -95,7 +106,7 @@ pub struct MinutesInput {
 /// Who is acting on the minutes, and their standing in the community.
 pub struct Actor<'a> {
     pub user_id: &'a str,
-    pub role: Option<Role>,
+    pub role: Option<CommunityRole>,
 }
 
 /// Checks the actor may take the community's minutes; returns its core team.
@@ -103,9 +114,9 @@ async fn may_draft<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
     actor: &Actor<'_>,
-) -> Result<Vec<(String, Role)>, StoreError> {
+) -> Result<Vec<(String, CommunityRole)>, StoreError> {
     let core = meetings::core_team(conn, community_id).await?;
-    let has_secretary = core.iter().any(|(_, r)| *r == Role::Secretary);
+    let has_secretary = core.iter().any(|(_, r)| *r == CommunityRole::Secretary);
     if rules::may_draft(actor.role, has_secretary) {
         Ok(core)
     } else {
@@ -157,24 +168,23 @@ pub async fn save(
         .await?
         .into_iter()
         .collect();
-    let mut v = peerhub_domain::Violations::new();
-    let mode = match &input.mode {
-        Some(s) => v.check("mode", Mode::parse_field(s)),
-        None => Mode::parse(&m.mode),
+    let mode = match input.mode {
+        Some(mode) => mode,
+        None => meetings::mode_of(&m)?,
     };
     let (attendees, apologies) = match (input.attendees, input.apologies) {
         (Some(a), Some(p)) => (a, p),
         (a, p) => {
             let att = meetings::attendance(&txn, &m).await?;
-            let pick = |want: Attendance| -> Vec<String> {
+            let pick = |want: AttendanceStatus| -> Vec<String> {
                 att.iter()
                     .filter(|e| e.status == want)
                     .map(|e| e.user_id.clone())
                     .collect()
             };
             (
-                a.unwrap_or_else(|| pick(Attendance::Present)),
-                p.unwrap_or_else(|| pick(Attendance::Apologies)),
+                a.unwrap_or_else(|| pick(AttendanceStatus::Present)),
+                p.unwrap_or_else(|| pick(AttendanceStatus::Apologies)),
             )
         }
     };
@@ -182,7 +192,7 @@ pub async fn save(
         Some(c) => Some(c),
         None => core
             .into_iter()
-            .filter(|(u, r)| *r == Role::Chair && invited.contains(u))
+            .filter(|(u, r)| *r == CommunityRole::Chair && invited.contains(u))
             .map(|(u, _)| u)
             .min(),
     };
@@ -196,10 +206,6 @@ pub async fn save(
             })
             .collect()
     });
-    v.clone().into_result()?;
-    let Some(mode) = mode else {
-        return Err(StoreError::Internal("stored meeting mode invalid".into()));
-    };
     let content = rules::minutes(
         MinutesContent {
             held_at: input.held_at.unwrap_or(m.starts_at),
@@ -238,7 +244,7 @@ pub async fn save(
             .await?
         }
         Some(cur) => {
-            let next_revision = if cur.status == MinutesStatus::Published.as_str() {
+            let next_revision = if status_of(&cur)? == MinutesStatus::Published {
                 cur.revision + 1
             } else {
                 cur.revision
@@ -296,7 +302,7 @@ pub async fn submit(
     let mn = lock_minutes(&txn, meeting_id).await?;
     may_draft(&txn, &mn.community_id, actor).await?;
     StoreError::check_version(if_match, mn.version)?;
-    if mn.status != MinutesStatus::Draft.as_str() {
+    if status_of(&mn)? != MinutesStatus::Draft {
         return Err(StoreError::conflict(
             "minutes-not-draft",
             format!(
@@ -428,7 +434,7 @@ pub async fn approve(
             ));
         }
     }
-    if mn.status != MinutesStatus::Submitted.as_str() {
+    if status_of(&mn)? != MinutesStatus::Submitted {
         return Err(StoreError::conflict(
             "minutes-not-submitted",
             format!(
@@ -559,7 +565,7 @@ pub async fn set_action_status(
         .await?
         .ok_or(StoreError::NotFound("action"))?;
     StoreError::check_version(if_match, a.version)?;
-    if a.status == status.as_str() {
+    if action_status_of(&a)? == status {
         return Ok(a);
     }
     let (version, network_id) = (a.version, a.network_id.clone());
@@ -629,7 +635,7 @@ pub async fn carried<C: ConnectionTrait>(
 pub async fn action_statuses<C: ConnectionTrait>(
     conn: &C,
     meeting_id: &str,
-) -> Result<HashMap<String, String>, StoreError> {
+) -> Result<HashMap<String, ActionStatus>, StoreError> {
     let rows: Vec<(String, String)> = action::Entity::find()
         .select_only()
         .column(action::Column::Id)
@@ -638,5 +644,7 @@ pub async fn action_statuses<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().collect())
+    rows.into_iter()
+        .map(|(id, s)| Ok((id, decode("action.status", &s)?)))
+        .collect()
 }

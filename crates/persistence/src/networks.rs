@@ -1,10 +1,10 @@
 //! Networks (tenants), their settings and their people.
 use chrono::Utc;
+use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
 use peerhub_domain::account::NetworkRole;
 use peerhub_domain::network::{parse_allowed_domains, parse_slug};
 use peerhub_domain::validation::bounded_text;
-use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect,
@@ -243,15 +243,9 @@ pub async fn set_member_role(
     ctx: &Ctx,
     network_id: &str,
     user_id: &str,
-    role: &str,
+    role: NetworkRole,
     if_match: Option<i32>,
 ) -> Result<Member, StoreError> {
-    let role = NetworkRole::parse(role).ok_or_else(|| {
-        StoreError::Invalid(Violations::single(
-            "role",
-            Invalid::new("invalid_role", "must be member or manager"),
-        ))
-    })?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     // The network row is the lock that keeps "at least one manager" true

@@ -5,7 +5,8 @@
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::community::{
-    CadenceUnit, DeliveryMode, Kind, OrganisedAround, RawSettings, Role, Settings, Status,
+    CadenceUnit, CommunityKind, CommunityRole, CommunityStatus, DeliveryMode, OrganisedAround,
+    ProposalDecision, ProposalStatus, RawSettings, Settings,
 };
 use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::validation::bounded_text;
@@ -28,50 +29,6 @@ use crate::{access, communities, memberships};
 /// Longest rationale and decision reason, in characters.
 pub const MAX_RATIONALE: usize = 4000;
 pub const MAX_REASON: usize = 2000;
-
-/// Where a proposal stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProposalStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl ProposalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending" => Some(Self::Pending),
-            "approved" => Some(Self::Approved),
-            "rejected" => Some(Self::Rejected),
-            _ => None,
-        }
-    }
-}
-
-/// A manager's decision on a proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Reject,
-}
-
-impl Decision {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "approve" => Some(Self::Approve),
-            "reject" => Some(Self::Reject),
-            _ => None,
-        }
-    }
-}
 
 /// The cadence of the proposed community.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +55,7 @@ pub struct ProposedTerms {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Details {
     pub organised_around: OrganisedAround,
-    pub kind: Kind,
+    pub kind: CommunityKind,
     pub capacity: i32,
     pub fee_note: Option<String>,
     pub cadence: Cadence,
@@ -106,6 +63,11 @@ pub struct Details {
     pub delivery_mode: DeliveryMode,
     pub rationale: Option<String>,
     pub terms: Option<ProposedTerms>,
+}
+
+/// The stored status of a proposal.
+pub fn status_of(p: &community_proposal::Model) -> Result<ProposalStatus, StoreError> {
+    crate::stored::decode("community_proposal.status", &p.status)
 }
 
 /// The stored details of a proposal.
@@ -378,7 +340,7 @@ pub async fn list(
 
 /// A decision as a manager sends it.
 pub struct DecisionInput {
-    pub decision: String,
+    pub decision: ProposalDecision,
     pub reason: Option<String>,
 }
 
@@ -406,32 +368,18 @@ pub async fn decide(
         })?;
 
     let mut v = Violations::new();
-    let decision = match Decision::parse(input.decision.trim()) {
-        Some(d) => Some(d),
-        None => {
-            v.add(
-                "decision",
-                Invalid::new("invalid_value", "must be one of approve, reject"),
-            );
-            None
-        }
-    };
+    let decision = input.decision;
     let reason = match input.reason {
         Some(r) => v.check("reason", bounded_text(&r, 1, MAX_REASON)),
         None => None,
     };
-    if decision == Some(Decision::Reject) && reason.is_none() && v.is_empty() {
+    if decision.needs_reason() && reason.is_none() && v.is_empty() {
         v.add(
             "reason",
             Invalid::new("required", "is required when rejecting a proposal"),
         );
     }
     v.into_result()?;
-    let Some(decision) = decision else {
-        return Err(StoreError::Internal(
-            "decision missing after validation".into(),
-        ));
-    };
 
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -440,7 +388,7 @@ pub async fn decide(
         .one(&txn)
         .await?
         .ok_or(StoreError::NotFound("community proposal"))?;
-    if p.status != ProposalStatus::Pending.as_str() {
+    if status_of(&p)? != ProposalStatus::Pending {
         return Err(StoreError::conflict(
             "proposal-not-pending",
             format!("this proposal was already decided ({})", p.status),
@@ -456,7 +404,7 @@ pub async fn decide(
 
     let mut am = p.clone().into_active_model();
     let (status, community_id, email) = match decision {
-        Decision::Approve => {
+        ProposalDecision::Approve => {
             let proposer = match proposer {
                 Some(u)
                     if u.status != peerhub_domain::account::UserStatus::Erased.as_str()
@@ -477,7 +425,7 @@ pub async fn decide(
                 ctx,
                 &net.id,
                 &settings_of(&p, &d),
-                Status::Active,
+                CommunityStatus::Active,
                 now,
             )
             .await?;
@@ -499,7 +447,16 @@ pub async fn decide(
                 )
                 .await?;
             }
-            memberships::insert_member(&txn, ctx, &c, &proposer.id, Role::Chair, None, now).await?;
+            memberships::insert_member(
+                &txn,
+                ctx,
+                &c,
+                &proposer.id,
+                CommunityRole::Chair,
+                None,
+                now,
+            )
+            .await?;
             let email = Message::email(
                 "proposal.decided",
                 "community_proposal",
@@ -520,7 +477,7 @@ pub async fn decide(
             );
             (ProposalStatus::Approved, Some(c.id), Some(email))
         }
-        Decision::Reject => {
+        ProposalDecision::Reject => {
             let email = proposer
                 .filter(|u| u.status != peerhub_domain::account::UserStatus::Erased.as_str())
                 .map(|u| {

@@ -1,7 +1,7 @@
 //! Community rosters: who is in a community (for people and integrations),
 //! core-team roles, and each person's own memberships.
 use chrono::{DateTime, Utc};
-use peerhub_domain::community::{MembershipStatus, Role, Status};
+use peerhub_domain::community::{CommunityRole, CommunityStatus, MembershipStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef,
@@ -26,7 +26,7 @@ pub const DEFAULT_MAX_SECRETARIES: i32 = 1;
 /// Which memberships of a community to list.
 #[derive(Debug, Clone, Default)]
 pub struct RosterFilter {
-    pub role: Option<Role>,
+    pub role: Option<CommunityRole>,
     /// Only memberships changed at or after this time.
     pub updated_since: Option<DateTime<Utc>>,
     /// Also memberships that ended (`left`, `removed`), so a sync can
@@ -40,8 +40,9 @@ pub struct RosterFilter {
 pub struct RosterEntry {
     pub membership_id: String,
     pub user_id: String,
+    /// A [`CommunityRole`] code (see [`RosterEntry::role`]).
     pub role: String,
-    /// `active`, `left` or `removed`.
+    /// A [`MembershipStatus`] code (see [`RosterEntry::status`]).
     pub status: String,
     pub joined_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
@@ -56,6 +57,16 @@ pub struct RosterEntry {
 }
 
 impl RosterEntry {
+    /// The stored role, decoded.
+    pub fn role(&self) -> Result<CommunityRole, StoreError> {
+        crate::stored::decode("community_member.role", &self.role)
+    }
+
+    /// The stored status, decoded.
+    pub fn status(&self) -> Result<MembershipStatus, StoreError> {
+        crate::stored::decode("community_member.status", &self.status)
+    }
+
     fn from_models(m: community_member::Model, u: user::Model) -> Self {
         Self {
             membership_id: m.id,
@@ -158,7 +169,7 @@ async fn secretary_count<C: ConnectionTrait>(
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
-        .filter(community_member::Column::Role.eq(Role::Secretary.as_str()))
+        .filter(community_member::Column::Role.eq(CommunityRole::Secretary.as_str()))
         .count(conn)
         .await?)
 }
@@ -172,11 +183,9 @@ pub async fn set_role(
     ctx: &Ctx,
     community_id: &str,
     user_id: &str,
-    role: &str,
+    role: CommunityRole,
     if_match: Option<i32>,
 ) -> Result<RosterEntry, StoreError> {
-    let role = Role::parse_field(role)
-        .map_err(|e| StoreError::Invalid(peerhub_domain::Violations::single("role", e)))?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = community::Entity::find_by_id(community_id.to_owned())
@@ -195,13 +204,13 @@ pub async fn set_role(
     if m.role == role.as_str() {
         return Ok(RosterEntry::from_models(m, u));
     }
-    if c.status == Status::Archived.as_str() {
+    if crate::communities::status_of(&c)? == CommunityStatus::Archived {
         return Err(StoreError::conflict(
             "community-archived",
             "an archived community's roles cannot be changed",
         ));
     }
-    if role == Role::Secretary {
+    if role == CommunityRole::Secretary {
         let max = current_terms(&txn, community_id)
             .await?
             .map(|t| t.max_secretaries)

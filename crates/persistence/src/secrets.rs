@@ -46,21 +46,13 @@ pub const HASH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Sets the hashing bound once per process (the server does it at start-up;
 /// later calls are ignored). Without it the bound is 2 × cores, queue 32.
 pub fn configure_hashing(concurrency: usize, queue: usize) {
-    let _ = GATE.set(HashGate {
-        slots: tokio::sync::Semaphore::new(concurrency.max(1)),
-        waiting: AtomicUsize::new(0),
-        queue,
-    });
+    let _ = GATE.set(HashGate::new(concurrency, queue));
 }
 
 fn gate() -> &'static HashGate {
     GATE.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        HashGate {
-            slots: tokio::sync::Semaphore::new(2 * cores),
-            waiting: AtomicUsize::new(0),
-            queue: 32,
-        }
+        HashGate::new(2 * cores, 32)
     })
 }
 
@@ -70,33 +62,49 @@ fn busy() -> StoreError {
     }
 }
 
-/// Runs CPU-heavy password work on the blocking pool within the bound.
+impl HashGate {
+    fn new(concurrency: usize, queue: usize) -> Self {
+        Self {
+            slots: tokio::sync::Semaphore::new(concurrency.max(1)),
+            waiting: AtomicUsize::new(0),
+            queue,
+        }
+    }
+
+    /// Runs CPU-heavy password work on the blocking pool within the bound.
+    async fn run<T: Send + 'static>(
+        &'static self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let permit = match self.slots.try_acquire() {
+            Ok(p) => p,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(busy());
+                }
+                let p = tokio::time::timeout(HASH_WAIT, self.slots.acquire()).await;
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                match p {
+                    Ok(Ok(p)) => p,
+                    _ => return Err(busy()),
+                }
+            }
+        };
+        let out = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("hashing task failed: {e}")))?;
+        Ok(out)
+    }
+}
+
 async fn bounded<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, StoreError> {
-    let g = gate();
-    let permit = match g.slots.try_acquire() {
-        Ok(p) => p,
-        Err(_) => {
-            if g.waiting.fetch_add(1, Ordering::SeqCst) >= g.queue {
-                g.waiting.fetch_sub(1, Ordering::SeqCst);
-                return Err(busy());
-            }
-            let p = tokio::time::timeout(HASH_WAIT, g.slots.acquire()).await;
-            g.waiting.fetch_sub(1, Ordering::SeqCst);
-            match p {
-                Ok(Ok(p)) => p,
-                _ => return Err(busy()),
-            }
-        }
-    };
-    let out = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        work()
-    })
-    .await
-    .map_err(|e| StoreError::Internal(format!("hashing task failed: {e}")))?;
-    Ok(out)
+    gate().run(work).await
 }
 
 /// Argon2id hash in PHC format. CPU-heavy: runs on the blocking pool,
@@ -166,15 +174,14 @@ mod tests {
     async fn the_gate_refuses_beyond_its_queue_instead_of_waiting() {
         // 1 slot and 1 waiting place: of 6 at once, at least 4 are refused
         // at once, and the ones admitted all finish.
-        configure_hashing(1, 1);
-        let tasks: Vec<_> = (0..6)
-            .map(|_| tokio::spawn(verify_password("x".repeat(20), None)))
-            .collect();
+        let gate: &'static HashGate = Box::leak(Box::new(HashGate::new(1, 1)));
+        let slow = || std::thread::sleep(std::time::Duration::from_millis(200));
+        let tasks: Vec<_> = (0..6).map(|_| tokio::spawn(gate.run(slow))).collect();
         let mut busy = 0;
         let mut done = 0;
         for t in tasks {
             match t.await.unwrap() {
-                Ok(_) => done += 1,
+                Ok(()) => done += 1,
                 Err(StoreError::Busy { retry_after_secs }) => {
                     assert!(retry_after_secs >= 1);
                     busy += 1
@@ -184,6 +191,6 @@ mod tests {
         }
         assert!(busy >= 4, "busy {busy}, done {done}");
         assert!(done >= 1);
-        assert_eq!(gate().waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(gate.waiting.load(Ordering::SeqCst), 0);
     }
 }

@@ -384,7 +384,7 @@ const COPS: &[DemoCop] = &[
 ];
 
 async fn load_communities(db: &Db) -> anyhow::Result<()> {
-    use peerhub_domain::community::RawSettings;
+    use peerhub_domain::community::{CadenceUnit, CommunityKind, DeliveryMode, RawSettings};
     use peerhub_persistence::communities::{self, ListFilter, TermsDraft};
     for cop in COPS {
         let Some(net) = networks::find_by_slug(db, cop.network).await? else {
@@ -429,21 +429,18 @@ async fn load_communities(db: &Db) -> anyhow::Result<()> {
                 name: Some(cop.name.into()),
                 focus: Some(cop.focus.into()),
                 audience: Some(cop.audience.into()),
-                kind: Some(cop.kind.into()),
+                kind: CommunityKind::parse(cop.kind),
                 capacity: Some(cop.capacity),
                 cadence_every: Some(cop.every),
-                cadence_unit: Some(
-                    if cop.network == "ppn-midlands" {
-                        "months"
-                    } else if cop.kind == "closed" {
-                        "weeks"
-                    } else {
-                        "months"
-                    }
-                    .into(),
-                ),
+                cadence_unit: Some(if cop.network == "ppn-midlands" {
+                    CadenceUnit::Months
+                } else if cop.kind == "closed" {
+                    CadenceUnit::Weeks
+                } else {
+                    CadenceUnit::Months
+                }),
                 duration_minutes: Some(cop.minutes),
-                delivery_mode: Some("online".into()),
+                delivery_mode: Some(DeliveryMode::Online),
                 fee_note: Some(if cop.kind == "closed" && cop.network != "ppn-midlands" {
                     Some("Members share the facilitator's fee.".into())
                 } else {
@@ -477,7 +474,7 @@ async fn load_communities(db: &Db) -> anyhow::Result<()> {
 /// A few members, core-team roles and pending applications with each
 /// verdict, so the review queue has something to show.
 async fn load_memberships(db: &Db) -> anyhow::Result<()> {
-    use peerhub_domain::community::Role;
+    use peerhub_domain::community::{ApplicationDecision, CommunityRole};
     use peerhub_domain::profile::ProfilePatch;
     use peerhub_persistence::StoreError;
     use peerhub_persistence::applications::{self, DecisionInput};
@@ -517,7 +514,12 @@ async fn load_memberships(db: &Db) -> anyhow::Result<()> {
             Err(e) => Err(e.into()),
         }
     }
-    async fn core(db: &Db, email: &str, community: &str, role: Role) -> anyhow::Result<()> {
+    async fn core(
+        db: &Db,
+        email: &str,
+        community: &str,
+        role: CommunityRole,
+    ) -> anyhow::Result<()> {
         let uid = user_id(db, email).await?;
         let c = cop(db, community).await?;
         if memberships::active_of(db, &c.id, &uid).await?.is_none() {
@@ -561,14 +563,14 @@ async fn load_memberships(db: &Db) -> anyhow::Result<()> {
         db,
         "priya.shah@nhs.net",
         "Chief Psychological Professions Officers (CPPO)",
-        Role::Chair,
+        CommunityRole::Chair,
     )
     .await?;
     core(
         db,
         "sam.patel@nhs.net",
         "Psychological Practitioners",
-        Role::Secretary,
+        CommunityRole::Secretary,
     )
     .await?;
 
@@ -586,8 +588,9 @@ async fn load_memberships(db: &Db) -> anyhow::Result<()> {
             &Ctx::system().with_actor(&grace),
             &a,
             DecisionInput {
-                decision: "approve".into(),
-                ..Default::default()
+                decision: ApplicationDecision::Approve,
+                reason: None,
+                override_reason: None,
             },
         )
         .await?;

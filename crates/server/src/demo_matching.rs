@@ -17,8 +17,10 @@
 use chrono::NaiveDate;
 use peerhub_domain::access::Principal;
 use peerhub_domain::account::{Email, NetworkRole, UserStatus};
-use peerhub_domain::matching::lifecycle::Answer;
-use peerhub_domain::matching::score::{Constraints, MeetingMode, Preferences, Weights};
+use peerhub_domain::matching::lifecycle::MatchAnswer;
+use peerhub_domain::matching::score::{
+    Constraints, Preferences, PreferredMeetingMode, ProgrammeKind, Weights,
+};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_persistence::entities::{programme, user};
 use peerhub_persistence::matching::{self, ManualPair, NewProgramme, NewRequest, NewSupporter};
@@ -64,7 +66,7 @@ struct Ask {
     areas: &'static [&'static str],
     profession: Option<&'static str>,
     level: Option<&'static str>,
-    mode: Option<MeetingMode>,
+    mode: Option<PreferredMeetingMode>,
     region: Option<&'static str>,
     sensitive: &'static [(&'static str, &'static str)],
     availability: Option<&'static str>,
@@ -412,7 +414,7 @@ const GUILD_ASKS: &[Ask] = &[
     Ask {
         email: "tom.reed@positivepsychologyguild.org",
         areas: &["strengths-based coaching"],
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         availability: Some("Weekday evenings"),
         ..ASK
     },
@@ -424,7 +426,7 @@ const GUILD_ASKS: &[Ask] = &[
     Ask {
         email: "kemi.adeyemi@positivepsychologyguild.org",
         areas: &["resilience", "grief and loss"],
-        mode: Some(MeetingMode::InPerson),
+        mode: Some(PreferredMeetingMode::InPerson),
         sensitive: &[("ethnicity", "Black British")],
         availability: Some("Saturday mornings"),
         ..ASK
@@ -464,13 +466,13 @@ const GUILD_ASKS: &[Ask] = &[
     },
     Ask {
         email: "nina.kowalski@positivepsychologyguild.org",
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         ..ASK
     },
     Ask {
         email: "ravi.menon@positivepsychologyguild.org",
         areas: &["burnout"],
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         ..ASK
     },
     Ask {
@@ -490,7 +492,7 @@ const GUILD_ASKS: &[Ask] = &[
     },
     Ask {
         email: "sofia.rossi@positivepsychologyguild.org",
-        mode: Some(MeetingMode::InPerson),
+        mode: Some(PreferredMeetingMode::InPerson),
         sensitive: &[("gender", "woman")],
         ..ASK
     },
@@ -506,7 +508,7 @@ const GUILD_ASKS: &[Ask] = &[
     Ask {
         email: "aaron.blake@positivepsychologyguild.org",
         level: Some("senior"),
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         ..ASK
     },
     Ask {
@@ -525,7 +527,7 @@ const GUILD_ASKS: &[Ask] = &[
     Ask {
         email: "patrick.doyle@positivepsychologyguild.org",
         areas: &["burnout", "wellbeing at work"],
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         ..ASK
     },
     Ask {
@@ -557,7 +559,7 @@ const GUILD_ASKS: &[Ask] = &[
     },
     Ask {
         email: "callum.fraser@positivepsychologyguild.org",
-        mode: Some(MeetingMode::InPerson),
+        mode: Some(PreferredMeetingMode::InPerson),
         availability: Some("Weekends, Edinburgh or Glasgow"),
         ..ASK
     },
@@ -828,7 +830,7 @@ const PPN_ASKS: &[Ask] = &[
     Ask {
         email: "sam.patel@nhs.net",
         areas: &["burnout", "step 2 interventions"],
-        mode: Some(MeetingMode::InPerson),
+        mode: Some(PreferredMeetingMode::InPerson),
         availability: Some("Wednesday lunchtimes"),
         ..ASK
     },
@@ -842,7 +844,7 @@ const PPN_ASKS: &[Ask] = &[
         email: "chris.evans@nhs.net",
         areas: &["returning to practice"],
         profession: Some("CAP"),
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         availability: Some("Monday or Friday afternoons"),
         ..ASK
     },
@@ -853,13 +855,13 @@ const PPN_ASKS: &[Ask] = &[
     },
     Ask {
         email: "ryan.cooper@nhs.net",
-        mode: Some(MeetingMode::InPerson),
+        mode: Some(PreferredMeetingMode::InPerson),
         ..ASK
     },
     Ask {
         email: "aisha.khan@nhs.net",
         areas: &["long term conditions"],
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         sensitive: &[("ethnicity", "Black British")],
         ..ASK
     },
@@ -900,7 +902,7 @@ const PPN_ASKS: &[Ask] = &[
     Ask {
         email: "hassan.ali@nhs.net",
         areas: &["trauma"],
-        mode: Some(MeetingMode::Online),
+        mode: Some(PreferredMeetingMode::Online),
         ..ASK
     },
 ];
@@ -929,7 +931,7 @@ async fn load_guild(db: &Db, network_id: &str) -> anyhow::Result<()> {
         GUILD_PROGRAMME,
         "Peer exchange (seed 000): members pair up to share practice, give and receive \
          feedback and support each other's development. Not supervision.",
-        "mutual",
+        ProgrammeKind::Mutual,
         20,
     )
     .await?;
@@ -949,7 +951,7 @@ async fn load_ppn(db: &Db, network_id: &str) -> anyhow::Result<()> {
         PPN_PROGRAMME,
         "1:1 peer support for psychological professions staff (seed 001): trained \
          supporters, each supervised, support colleagues who share their experience.",
-        "supporter",
+        ProgrammeKind::Supporter,
         25,
     )
     .await?;
@@ -1023,7 +1025,7 @@ async fn load_ppn(db: &Db, network_id: &str) -> anyhow::Result<()> {
                 &Ctx::system().with_actor(&who),
                 access,
                 &who,
-                Answer::Accept,
+                MatchAnswer::Accept,
                 None,
             )
             .await?;
@@ -1136,7 +1138,7 @@ async fn ensure_programme(
     manager: &str,
     name: &str,
     description: &str,
-    kind: &str,
+    kind: ProgrammeKind,
     min_score: i64,
 ) -> anyhow::Result<programme::Model> {
     if let Some(p) = programme::Entity::find()
@@ -1154,7 +1156,7 @@ async fn ensure_programme(
         NewProgramme {
             name: name.to_owned(),
             description: Some(description.to_owned()),
-            kind: kind.to_owned(),
+            kind,
             weights: Some(Weights::default()),
             constraints: Some(Constraints {
                 exclude_same_team: true,

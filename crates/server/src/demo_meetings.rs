@@ -6,8 +6,10 @@
 use chrono::{Duration, NaiveDate, Utc};
 use peerhub_domain::account::Email;
 use peerhub_domain::calendar;
-use peerhub_domain::community::{CadenceUnit, Role};
-use peerhub_domain::meeting::{ActionItem, ActionStatus, Attendance, MinutesItem};
+use peerhub_domain::community::{CadenceUnit, CommunityRole};
+use peerhub_domain::meeting::{
+    ActionItem, ActionStatus, AttendanceStatus, MeetingDeliveryMode, MinutesItem,
+};
 use peerhub_persistence::entities::community;
 use peerhub_persistence::meetings::{self, NewSeries};
 use peerhub_persistence::minutes::{self, Actor, MinutesInput};
@@ -106,7 +108,7 @@ async fn ensure_member(
     db: &Db,
     c: &community::Model,
     email: &str,
-    role: Role,
+    role: CommunityRole,
 ) -> anyhow::Result<String> {
     let uid = user_id(db, email).await?;
     if memberships::active_of(db, &c.id, &uid).await?.is_none() {
@@ -144,18 +146,18 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
 }
 
 async fn load_team(db: &Db, c: &community::Model, team: &Team) -> anyhow::Result<()> {
-    let chair = ensure_member(db, c, team.chair, Role::Chair).await?;
+    let chair = ensure_member(db, c, team.chair, CommunityRole::Chair).await?;
     let co_chair = match team.co_chair {
-        Some(e) => Some(ensure_member(db, c, e, Role::CoChair).await?),
+        Some(e) => Some(ensure_member(db, c, e, CommunityRole::CoChair).await?),
         None => None,
     };
     let secretary = match team.secretary {
-        Some(e) => Some(ensure_member(db, c, e, Role::Secretary).await?),
+        Some(e) => Some(ensure_member(db, c, e, CommunityRole::Secretary).await?),
         None => None,
     };
     let mut members = Vec::new();
     for e in team.members {
-        members.push(ensure_member(db, c, e, Role::Member).await?);
+        members.push(ensure_member(db, c, e, CommunityRole::Member).await?);
     }
 
     // A year of the cadence, from about a year ago, plus the next two.
@@ -193,7 +195,11 @@ async fn load_team(db: &Db, c: &community::Model, team: &Team) -> anyhow::Result
             until: None,
             title: Some(format!("{} meeting", c.name)),
             duration_minutes: None,
-            mode: Some(if in_person { "in_person" } else { "teams" }.into()),
+            mode: Some(if in_person {
+                MeetingDeliveryMode::InPerson
+            } else {
+                MeetingDeliveryMode::Teams
+            }),
             location: in_person.then(|| "Birmingham, Centre for Psychological Professions".into()),
             join_url: Some(format!(
                 "https://teams.microsoft.com/l/meetup-join/demo-{slug}"
@@ -213,12 +219,12 @@ async fn load_team(db: &Db, c: &community::Model, team: &Team) -> anyhow::Result
     .await?;
 
     let (drafter, drafter_role) = match &secretary {
-        Some(s) => (s.clone(), Role::Secretary),
-        None => (chair.clone(), Role::Chair),
+        Some(s) => (s.clone(), CommunityRole::Secretary),
+        None => (chair.clone(), CommunityRole::Chair),
     };
     let (approver, approver_role) = match (&secretary, &co_chair) {
-        (None, Some(cc)) => (cc.clone(), Role::CoChair),
-        _ => (chair.clone(), Role::Chair),
+        (None, Some(cc)) => (cc.clone(), CommunityRole::CoChair),
+        _ => (chair.clone(), CommunityRole::Chair),
     };
     let owners: Vec<String> = members
         .iter()
@@ -235,9 +241,9 @@ async fn load_team(db: &Db, c: &community::Model, team: &Team) -> anyhow::Result
             .enumerate()
             .map(|(k, u)| {
                 let s = if k == i % invited.len().max(1) && invited.len() > 2 {
-                    Attendance::Apologies
+                    AttendanceStatus::Apologies
                 } else {
-                    Attendance::Present
+                    AttendanceStatus::Present
                 };
                 (u.clone(), s)
             })

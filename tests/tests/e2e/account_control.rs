@@ -315,7 +315,7 @@ async fn removal_world(app: &TestApp, w: MatchWorld) -> RemovalWorld {
         app,
         &full_community,
         &w.peer.id,
-        peerhub_domain::community::Role::Chair,
+        peerhub_domain::community::CommunityRole::Chair,
         30,
     )
     .await;

@@ -61,6 +61,22 @@ async fn lookup(app: &TestApp, token: &str, email: &str, network_id: &str) -> Re
 }
 
 /// An admin, a network allowing nhs.net, and its id.
+/// Asserts that the error on `field` names every one of `allowed`.
+#[track_caller]
+fn assert_message_names(p: &Value, field: &str, allowed: &[&str]) {
+    let e = p["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["field"] == field))
+        .unwrap_or_else(|| panic!("no error on {field:?}: {p}"));
+    let m = e["message"].as_str().unwrap_or_default();
+    for a in allowed {
+        assert!(
+            m.contains(a),
+            "the error on {field:?} does not name {a:?}: {p}"
+        );
+    }
+}
+
 async fn setup(app: &TestApp, slug: &str) -> (String, String) {
     let admin = app.admin_token().await;
     let net = app.create_network(&admin, slug, &["nhs.net"]).await;
@@ -528,8 +544,8 @@ dual! {
                 Some(&t),
                 json!({
                     "job_title": "Senior PWP",
-                    "profession": "pwp",
-                    "level": "Senior",
+                    "profession": "PWP",
+                    "level": "senior",
                     "region": "West Midlands",
                     "registers": ["BABCP"],
                     "specialties": ["long term conditions", "perinatal"],
@@ -590,10 +606,15 @@ dual! {
         let t = app.member(&net_id, "sam@nhs.net").await;
         let before = app.get("/v1/me", Some(&t)).await.expect(200);
 
+        // Unknown codes answer 422 naming the allowed ones; codes are exact.
         let r = app.patch("/v1/me", Some(&t), json!({"profession": "wizard"})).await;
-        assert_field_error(&r, "profession", Some("unknown_profession"));
+        let p = assert_field_error(&r, "profession", None);
+        assert_message_names(&p, "profession", &["PWP", "CLINICAL_PSYCHOLOGIST", "OTHER"]);
+        let r = app.patch("/v1/me", Some(&t), json!({"profession": "pwp"})).await;
+        assert_field_error(&r, "profession", None);
         let r = app.patch("/v1/me", Some(&t), json!({"level": "guru"})).await;
-        assert_field_error(&r, "level", Some("unknown_level"));
+        let p = assert_field_error(&r, "level", None);
+        assert_message_names(&p, "level", &["trainee", "qualified", "senior", "lead"]);
         let r = app.patch("/v1/me", Some(&t), json!({"email": "other@nhs.net"})).await;
         assert_field_error(&r, "email", Some("unknown_field"));
         let r = app.patch("/v1/me", Some(&t), json!({"registers": "BABCP"})).await;
@@ -753,9 +774,10 @@ dual! {
         let mgr = app.invited(&admin, &net_id, "mgr@example.org", "manager").await;
 
         let r = app.post("/v1/api-tokens", Some(&mgr), json!({"name": "x", "scopes": ["users:write"], "current_password": PASSWORD})).await;
-        assert_field_error(&r, "scopes[0]", Some("unknown_scope"));
+        let p = assert_field_error(&r, "scopes[0]", None);
+        assert_message_names(&p, "scopes[0]", &["memberships:read", "reports:read", "users:read", "networks:read", "metrics:read"]);
         let r = app.post("/v1/api-tokens", Some(&mgr), json!({"name": "x", "scopes": ["users:read", "admin"], "current_password": PASSWORD})).await;
-        assert_field_error(&r, "scopes[1]", Some("unknown_scope"));
+        assert_field_error(&r, "scopes[1]", None);
         let r = app.post("/v1/api-tokens", Some(&mgr), json!({"name": "x", "scopes": [], "current_password": PASSWORD})).await;
         assert_field_error(&r, "scopes", None);
         let r = app.post("/v1/api-tokens", Some(&mgr), json!({"name": "x"})).await;
@@ -1133,5 +1155,43 @@ dual! {
         let me = app.patch("/v1/me", Some(&t), json!({"team": null, "line_manager_id": null})).await.expect(200);
         assert_eq!(me["team"], Value::Null);
         assert_eq!(me["line_manager_id"], Value::Null);
+    }
+}
+
+dual! {
+    async fn taxonomy_lists_the_closed_sets(app) {
+        let r = app.get("/v1/taxonomy", None).await;
+        let t = r.expect(200);
+        assert_eq!(r.header("cache-control").as_deref(), Some("public, max-age=3600"));
+        let professions = t["professions"].as_array().unwrap();
+        assert_eq!(professions[0], json!({"code": "PWP", "label": "Psychological Wellbeing Practitioner"}));
+        assert!(professions.iter().any(|p| p["code"] == "OTHER"));
+        let levels: Vec<&str> = t["levels"].as_array().unwrap().iter().filter_map(|l| l["code"].as_str()).collect();
+        assert_eq!(levels, ["trainee", "qualified", "senior", "lead"]);
+        assert_eq!(
+            t["api_token_scopes"],
+            json!(["memberships:read", "reports:read", "users:read", "networks:read", "metrics:read"])
+        );
+    }
+}
+
+dual! {
+    async fn stored_codes_that_do_not_decode_are_errors_not_defaults(app) {
+        let (_admin, net_id) = setup(app, "ppn-stored-codes").await;
+        let t = app.member(&net_id, "sam@nhs.net").await;
+        let me = app.patch("/v1/me", Some(&t), json!({"profession": "CAP", "level": "lead"})).await.expect(200);
+        assert_eq!(me["profession"], "CAP");
+        assert_eq!(me["level"], "lead");
+        assert_eq!(me["status"], "active");
+        assert_eq!(me["networks"][0]["role"], "member");
+
+        // A level the code does not know is a server error, never a guess.
+        let uid = user_id_of(&t);
+        exec(app, &format!("UPDATE users SET level = 'guru' WHERE id = '{uid}'")).await;
+        app.get("/v1/me", Some(&t)).await.expect(500);
+        exec(app, &format!("UPDATE users SET level = 'lead' WHERE id = '{uid}'")).await;
+        app.get("/v1/me", Some(&t)).await.expect(200);
+        exec(app, &format!("UPDATE network_members SET role = 'owner' WHERE user_id = '{uid}'")).await;
+        app.get("/v1/me", Some(&t)).await.expect(500);
     }
 }

@@ -4,7 +4,7 @@
 //! format itself (CRLF, 75-octet folding) has been checked.
 use chrono::{DateTime, NaiveDateTime, Utc};
 use icalendar::{CalendarDateTime, Component as _, DatePerhapsTime, EventLike as _};
-use peerhub_domain::community::Role;
+use peerhub_domain::community::CommunityRole;
 use peerhub_tests::world::*;
 use peerhub_tests::*;
 use serde_json::{Value, json};
@@ -636,7 +636,7 @@ dual! {
         let mine = schedule(app, &w.chair.token, &w.community_id, teams("Home meeting", "2031-05-01T10:00")).await;
         // A second community I am in, and one I am not.
         let second = app.community(&w.manager.token, &w.network_id, "closed", 50, json!({})).await;
-        add_member(app, second["id"].as_str().unwrap(), &me.id, Role::Member, JOINED_DAYS_AGO).await;
+        add_member(app, second["id"].as_str().unwrap(), &me.id, CommunityRole::Member, JOINED_DAYS_AGO).await;
         let also_mine = schedule(app, &w.manager.token, second["id"].as_str().unwrap(), teams("Second home", "2031-04-01T10:00")).await;
         let called_off = schedule(app, &w.chair.token, &w.community_id, teams("Called off", "2031-06-01T10:00")).await;
         let called_off = app.post(&format!("/v1/meetings/{}/cancel", id_of(&called_off)), Some(&w.chair.token), json!({"reason": "No quorum"})).await.expect(200);
@@ -753,7 +753,7 @@ dual! {
         assert_eq!(fetch(app, &chair_feed, None).await.cal.uids(), [uid_of(&recent), uid_of(&future)]);
         // Someone joining today is invited to what is still to come only.
         let newcomer = &w.outsider;
-        add_member(app, &w.community_id, &newcomer.id, Role::Member, 0).await;
+        add_member(app, &w.community_id, &newcomer.id, CommunityRole::Member, 0).await;
         let (newcomer_feed, _) = new_feed(app, &newcomer.token).await;
         assert_eq!(fetch(app, &newcomer_feed, None).await.cal.uids(), [uid_of(&future)]);
         // Meetings scheduled after leaving never appear.

@@ -292,13 +292,12 @@ dual! {
         );
         let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
         assert_eq!(v["openapi"], "3.1.0");
-        // every operation has an operationId, a tag and the shared error responses
+        // every operation has an operationId and a tag (the declared error
+        // responses and headers are checked rule by rule in tests/tests/spec.rs)
         for (path, item) in v["paths"].as_object().unwrap() {
             for (method, op) in item.as_object().unwrap() {
                 assert!(op["operationId"].is_string(), "{method} {path} lacks operationId");
                 assert!(op["tags"].is_array(), "{method} {path} lacks tags");
-                assert!(op["responses"]["4XX"].is_object(), "{method} {path} lacks 4XX");
-                assert!(op["responses"]["5XX"].is_object(), "{method} {path} lacks 5XX");
             }
         }
         let docs = app.get("/docs/", None).await;

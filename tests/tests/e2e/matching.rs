@@ -97,8 +97,9 @@ dual!(
         assert_eq!(code_of(&e), "not_manager");
         let mut bad = base.clone();
         bad["kind"] = json!("group");
-        let e = app.post(&path, Some(&w.manager.token), bad).await.problem(422, "validation-failed");
-        assert_eq!(field_of(&e), "kind");
+        let r = app.post(&path, Some(&w.manager.token), bad).await;
+        assert_eq!(field_of(&r.problem(422, "validation-failed")), "kind");
+        assert_allowed_values(&r, "kind", &["mutual", "supporter"]);
         let mut bad = base.clone();
         bad["proposal_days"] = json!(0);
         let e = app.post(&path, Some(&w.manager.token), bad).await.problem(422, "validation-failed");
@@ -149,7 +150,7 @@ dual!(
             .await
             .expect(201);
         assert_eq!(s["matchable"], false);
-        assert_eq!(s["unmatchable_reasons"], json!(["no training date", "no supervisor"]));
+        assert_eq!(s["unmatchable_reasons"], json!(["no_training_date", "no_supervisor"]));
         let sid = s["id"].as_str().unwrap().to_owned();
         // Bad input, each precise; nothing written.
         for (body, field, code) in [
@@ -190,6 +191,14 @@ dual!(
         assert_eq!(fixture["open_matches"], 1);
         assert_eq!(fixture["free_places"], 1);
         app.get(&path, Some(&w.member.token)).await.problem(403, "forbidden");
+        // The status is one of a closed set; paused supporters are not matchable.
+        let supporter = format!("/v1/supporters/{sid}");
+        let r = app.patch(&supporter, Some(&w.manager.token), json!({"status": "retired"})).await;
+        assert_allowed_values(&r, "status", &["active", "paused"]);
+        let s = app.patch(&supporter, Some(&w.manager.token), json!({"status": "paused"})).await.expect(200);
+        assert_eq!(s["status"], "paused");
+        assert_eq!(s["matchable"], false);
+        assert_eq!(s["unmatchable_reasons"], json!(["paused"]));
         // Supporters belong to supporter programmes only.
         let mutual = mutual_programme(app, &w, json!({})).await;
         app.post(&format!("/v1/programmes/{mutual}/supporters"), Some(&w.manager.token), json!({"user_id": w.member.id, "capacity": 1, "trained_on": "2026-01-01", "supervisor_id": w.supervisor.id}))
@@ -236,6 +245,9 @@ dual!(
             let e = app.post(&path, Some(&w.supervisor.token), b).await.problem(422, "validation-failed");
             assert_eq!(field_of(&e), field);
         }
+        let r = app.post(&path, Some(&w.supervisor.token), json!({"preferences": {"sensitive": {"star_sign": "Leo"}}})).await;
+        let attributes = ["gender", "ethnicity", "age_band", "sexual_orientation", "disability", "religion_or_belief", "culture"];
+        assert_allowed_values(&r, "preferences.sensitive", &attributes);
         app.post(&path, Some(&w.stranger.token), json!({})).await.expect(404);
         // Someone with no request lists none of the others'; once they ask,
         // exactly their own.
@@ -253,7 +265,10 @@ dual!(
         app.post(&path, Some(&w.member.token), body).await.expect(201);
         let f = app.get(&format!("{path}?status=withdrawn"), Some(&w.manager.token)).await.expect(200);
         assert_eq!(f["items"].as_array().unwrap().len(), 1);
-        app.get(&format!("{path}?status=lost"), Some(&w.manager.token)).await.expect(422);
+        let r = app.get(&format!("{path}?status=lost"), Some(&w.manager.token)).await;
+        assert_allowed_values(&r, "status", &["waiting", "matched", "closed", "withdrawn"]);
+        let r = app.post(&path, Some(&w.supervisor.token), json!({"preferences": {"mode": "carrier_pigeon"}})).await;
+        assert_allowed_values(&r, "preferences.mode", &["in_person", "online", "either"]);
         // Withdrawing a request in a pending proposal declines it.
         app.delete(&format!("/v1/match-requests/{}", w.peer_request_id), Some(&w.peer.token)).await.expect(204);
         let m = app.get(&w.match_path(""), Some(&w.supporter.token)).await.expect(200);
@@ -302,8 +317,10 @@ dual!(
         assert_eq!(res["unmatched"].as_array().unwrap().len(), 1);
         assert_eq!(res["unmatched"][0]["user_id"], w.peer.id.as_str());
         assert_eq!(res["unmatched"][0]["reason"], "no candidate above the minimum score (0)");
+        assert_eq!(res["unmatched"][0]["code"], "below_minimum_score");
         assert_eq!(res["unmatchable_supporters"][0]["user_id"], w.member.id.as_str());
         assert_eq!(res["unmatchable_supporters"][0]["reason"], "not matchable: no training date, no supervisor");
+        assert_eq!(res["unmatchable_supporters"][0]["unmatchable_reasons"], json!(["no_training_date", "no_supervisor"]));
         // Nothing changed.
         let waiting = app.get(&w.programme_path("/requests?status=waiting"), Some(&w.manager.token)).await.expect(200);
         assert_eq!(waiting["items"].as_array().unwrap().len(), 3);
@@ -359,6 +376,7 @@ dual!(
         let ids = [pairs[0]["a"]["user_id"].as_str().unwrap(), pairs[0]["b"]["user_id"].as_str().unwrap()];
         assert!(ids.contains(&c.id.as_str()));
         assert_eq!(run["result"]["unmatched"][0]["reason"], "candidates were matched with others for a better overall fit");
+        assert_eq!(run["result"]["unmatched"][0]["code"], "better_overall_fit");
         // A manual pair of the same team is refused, precisely.
         let e = app
             .post(&format!("/v1/programmes/{pid}/matches"), Some(&w.manager.token), json!({"request_id": ra, "other_request_id": rb}))
@@ -404,6 +422,7 @@ dual!(
         let unmatched = &run["result"]["unmatched"][0];
         assert_eq!(unmatched["user_id"], a.id.as_str());
         assert_eq!(unmatched["reason"], "all candidates excluded: same team, paired before");
+        assert_eq!(unmatched["code"], "all_excluded");
         // With b gone too, a has nobody left: the reason names the exclusions.
         let rb_withdraw = app.delete(&format!("/v1/match-requests/{rb}"), Some(&b.token)).await;
         rb_withdraw.expect(204);
@@ -658,7 +677,8 @@ dual!(
         // A member who is not in the match lists only their own: none.
         let mine = app.get(&format!("/v1/matches?programme_id={}", w.programme_id), Some(&w.member.token)).await.expect(200);
         assert_eq!(mine["items"].as_array().unwrap().len(), 0);
-        app.get("/v1/matches?status=lost", Some(&w.member.token)).await.problem(422, "validation-failed");
+        let r = app.get("/v1/matches?status=lost", Some(&w.member.token)).await;
+        assert_allowed_values(&r, "status", &["proposed", "accepted", "active", "declined", "expired", "ended"]);
     }
 );
 
@@ -734,5 +754,67 @@ dual!(
             .await
             .expect(200);
         assert_eq!(ids(&waiting).len(), requests.len(), "eight of nine requests still wait: {waiting}");
+    }
+);
+
+// ---------------------------------------------------------------------------
+// Stored codes
+// ---------------------------------------------------------------------------
+
+async fn exec(app: &TestApp, sql: &str) {
+    use peerhub_persistence::sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+dual!(
+    async fn run_results_stored_before_the_codes_read_with_codes(app) {
+        let w = match_world(app, "legacy-run").await;
+        let run = app
+            .post(&w.programme_path("/matching-runs"), Some(&w.manager.token), json!({"dry_run": true}))
+            .await
+            .expect(201);
+        let id = run["id"].as_str().unwrap().to_owned();
+        // A result written before `code` and `unmatchable_reasons` existed.
+        let legacy = json!({
+            "pairs": [],
+            "unmatched": [{"request_id": w.peer_request_id, "user_id": w.peer.id, "display_name": "P", "reason": "no candidate above the minimum score (3)"}],
+            "free_places": [],
+            "unmatchable_supporters": [{"supporter_id": w.supporter_id, "user_id": w.supporter.id, "display_name": "S", "places": 0, "reason": "not matchable: no training date, no supervisor"}]
+        });
+        exec(app, &format!("UPDATE matching_runs SET result = '{legacy}' WHERE id = '{id}'")).await;
+        let got = app.get(&format!("/v1/matching-runs/{id}"), Some(&w.manager.token)).await.expect(200);
+        assert_eq!(got["result"]["unmatched"][0]["code"], "below_minimum_score");
+        assert_eq!(got["result"]["unmatchable_supporters"][0]["unmatchable_reasons"], json!(["no_training_date", "no_supervisor"]));
+        // A reason the code does not know is an error, never a guess.
+        let unknown = legacy.to_string().replace("no candidate above", "nobody liked");
+        exec(app, &format!("UPDATE matching_runs SET result = '{unknown}' WHERE id = '{id}'")).await;
+        app.get(&format!("/v1/matching-runs/{id}"), Some(&w.manager.token)).await.problem(500, "internal-error");
+    }
+);
+
+dual!(
+    async fn stored_values_the_code_does_not_know_are_errors_not_defaults(app) {
+        let w = match_world(app, "stored").await;
+        // A known value reads back as its code.
+        let m = app.get(&w.match_path(""), Some(&w.peer.token)).await.expect(200);
+        assert_eq!((m["status"].as_str(), m["kind"].as_str()), (Some("active"), Some("supporter")));
+        assert_eq!(m["participants"][0]["role"], "peer");
+        assert_eq!(m["participants"][1]["role"], "supporter");
+        // A match status.
+        exec(app, &format!("UPDATE matches SET status = 'paused' WHERE id = '{}'", w.match_id)).await;
+        app.get(&w.match_path(""), Some(&w.peer.token)).await.problem(500, "internal-error");
+        // A request status.
+        let rid = &w.peer_request_id;
+        exec(app, &format!("UPDATE match_requests SET status = 'lost' WHERE id = '{rid}'")).await;
+        app.get(&format!("/v1/match-requests/{rid}"), Some(&w.peer.token)).await.problem(500, "internal-error");
+        // A supporter status.
+        exec(app, &format!("UPDATE programme_supporters SET status = 'retired' WHERE id = '{}'", w.supporter_id)).await;
+        app.get(&w.programme_path("/supporters"), Some(&w.manager.token)).await.problem(500, "internal-error");
+        // A programme kind.
+        exec(app, &format!("UPDATE programmes SET kind = 'group' WHERE id = '{}'", w.programme_id)).await;
+        app.get(&w.programme_path(""), Some(&w.peer.token)).await.problem(500, "internal-error");
     }
 );

@@ -1,7 +1,7 @@
 //! Meetings: scheduling and series (with clock changes), changes and
 //! cancellation, agenda, listing and reading, who is invited, RSVP,
 //! attendance and the events integrations receive.
-use peerhub_domain::community::Role;
+use peerhub_domain::community::CommunityRole;
 use peerhub_tests::world::*;
 use peerhub_tests::*;
 use reqwest::Method;
@@ -349,7 +349,7 @@ dual! {
             (json!({"join_url": "ftp://files.example.org/x"}), vec![], vec![("join_url", "invalid_url")]),
             (json!({"join_url": "not a url"}), vec![], vec![("join_url", "invalid_url")]),
             (json!({"join_url": "javascript:alert(1)"}), vec![], vec![("join_url", "invalid_url")]),
-            (json!({"mode": "carrier_pigeon"}), vec![], vec![("mode", "invalid_value")]),
+            (json!({"mode": "carrier_pigeon"}), vec![], vec![("mode", "invalid_type")]),
             (json!({"agenda": [{"title": "Talk", "presenter_id": w.outsider.id}]}), vec![], vec![("agenda[0].presenter_id", "not_a_member")]),
             (json!({"agenda": [{"title": "Ok", "presenter_id": w.chair.id}, {"title": "Talk", "presenter_id": w.stranger.id}]}), vec![], vec![("agenda[1].presenter_id", "not_a_member")]),
             (json!({"agenda": [{"title": "Ok"}, {"title": "  "}]}), vec![], vec![("agenda[1].title", "required")]),
@@ -768,7 +768,7 @@ dual! {
             (json!({"duration_minutes": 0}), vec![("duration_minutes", "out_of_range")]),
             (json!({"mode": "teams"}), vec![("join_url", "required")]),
             (json!({"location": ""}), vec![("location", "required")]),
-            (json!({"mode": "hologram"}), vec![("mode", "invalid_value")]),
+            (json!({"mode": "hologram"}), vec![("mode", "invalid_type")]),
             (json!({"join_url": "mailto:chair@nhs.net"}), vec![("join_url", "invalid_url")]),
             (json!({"title": ""}), vec![("title", "required")]),
             (json!({"agenda": []}), vec![("agenda", "unknown_field")]),
@@ -1083,7 +1083,7 @@ dual! {
         // A second community in the same network, chaired by the outsider.
         let c2 = app.community(&w.manager.token, &w.network_id, "closed", 50, json!({})).await;
         let c2 = id_of(&c2);
-        add_member(app, &c2, &w.outsider.id, Role::Chair, 400).await;
+        add_member(app, &c2, &w.outsider.id, CommunityRole::Chair, 400).await;
         let m1 = schedule(app, &w, "First CoP", "2030-05-01T10:00").await;
         let m2 = app
             .post(&format!("/v1/communities/{c2}/meetings"), Some(&w.outsider.token), teams_meeting("Second CoP", "2030-04-01T10:00"))
@@ -1195,7 +1195,7 @@ dual! {
         assert_eq!(d["invitee_count"], 5);
 
         // Someone who joins now is invited to meetings still to come…
-        add_member(app, &w.community_id, &w.outsider.id, Role::Member, 0).await;
+        add_member(app, &w.community_id, &w.outsider.id, CommunityRole::Member, 0).await;
         let d = app.get(&mpath(&fid, ""), Some(&w.outsider.token)).await.expect(200);
         assert_eq!((d["invited"].clone(), d["invitee_count"].clone()), (json!(true), json!(6)));
         rsvp(app, &fid, &w.outsider.token, "attending").await.expect(200);
@@ -1282,7 +1282,7 @@ dual! {
 
         // Invalid answers.
         let path = mpath(&id, "/rsvp");
-        assert_invalid(&rsvp(app, &id, &me.token, "maybe").await, &[("response", "invalid_value")], "maybe");
+        assert_invalid(&rsvp(app, &id, &me.token, "maybe").await, &[("response", "invalid_type")], "maybe");
         assert_invalid(&put(app, &path, Some(&me.token), json!({})).await, &[("response", "required")], "missing");
         assert_invalid(&put(app, &path, Some(&me.token), json!({"response": "attending", "note": "x"})).await, &[("note", "unknown_field")], "unknown");
         assert_invalid(&put(app, &path, Some(&me.token), json!({"response": true})).await, &[("response", "invalid_type")], "type");
@@ -1365,7 +1365,7 @@ dual! {
             (json!([{"user_id": w.outsider.id, "status": "present"}]), vec![("[0].user_id", "not_invited")]),
             (json!([{"user_id": m0.id, "status": "present"}, {"user_id": w.stranger.id, "status": "present"}]), vec![("[1].user_id", "not_invited")]),
             (json!([{"user_id": m0.id, "status": "present"}, {"user_id": m0.id, "status": "absent"}]), vec![("[1].user_id", "duplicate")]),
-            (json!([{"user_id": m0.id, "status": "late"}]), vec![("[0].status", "invalid_value")]),
+            (json!([{"user_id": m0.id, "status": "late"}]), vec![("[0].status", "invalid_type")]),
             (json!([{"user_id": m0.id}]), vec![("[0].status", "required")]),
             (json!({"user_id": m0.id, "status": "present"}), vec![("body", "invalid_type")]),
         ];
@@ -1562,5 +1562,60 @@ dual! {
         for rest in ["/minutes/revisions", "/calendar.ics", "/minutes"] {
             app.get(&mpath(&real, rest), Some(&w.outsider.token)).await.problem(403, "forbidden");
         }
+    }
+}
+
+/// Asserts a 422 naming `field` whose message lists every allowed `code`.
+#[track_caller]
+fn assert_names_allowed(r: &Resp, field: &str, codes: &[&str]) {
+    let p = r.problem(422, "validation-failed");
+    let e = p["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["field"] == field))
+        .unwrap_or_else(|| panic!("no error for {field}: {p}"));
+    let message = e["message"].as_str().unwrap_or_default();
+    for c in codes {
+        assert!(
+            message.contains(c),
+            "{field}: `{c}` not named in {message:?}"
+        );
+    }
+}
+
+dual! {
+    async fn unknown_enum_values_answer_422_naming_the_allowed_values(app) {
+        let w = cop_world(app, "mt-enums", 1).await;
+        let modes = ["in_person", "teams", "zoom", "other"];
+        // Meetings: a query filter and a body field.
+        let r = app.get(&format!("/v1/meetings?community_id={}&status=postponed", w.community_id), Some(&w.chair.token)).await;
+        assert_invalid(&r, &[("status", "invalid_value")], "status filter");
+        assert_names_allowed(&r, "status", &["scheduled", "held", "cancelled"]);
+        let body = json!({"title": "x", "starts_at_local": "2031-05-01T10:00", "timezone": "Europe/London", "duration_minutes": 60, "mode": "hologram"});
+        let r = app.post(&w.community_path("/meetings"), Some(&w.chair.token), body).await;
+        assert_invalid(&r, &[("mode", "invalid_type")], "create mode");
+        assert_names_allowed(&r, "mode", &modes);
+        let m = schedule(app, &w, "Enums", "2031-05-01T10:00").await;
+        let id = id_of(&m);
+        let r = app.patch(&mpath(&id, ""), Some(&w.chair.token), json!({"mode": "Teams"})).await;
+        assert_names_allowed(&r, "mode", &modes);
+        // Series.
+        let r = app
+            .post(&w.community_path("/meeting-series"), Some(&w.chair.token), json!({
+                "first_starts_at_local": "2031-06-01T10:00", "timezone": "Europe/London", "count": 2, "mode": "fax"
+            }))
+            .await;
+        assert_invalid(&r, &[("mode", "invalid_type")], "series mode");
+        assert_names_allowed(&r, "mode", &modes);
+        // RSVP and attendance.
+        let r = rsvp(app, &id, &w.members[0].token, "maybe").await;
+        assert_names_allowed(&r, "response", &["attending", "apologies", "declined"]);
+        let r = put(app, &mpath(&id, "/attendance"), Some(&w.chair.token), json!([{"user_id": w.members[0].id, "status": "late"}])).await;
+        assert_names_allowed(&r, "[0].status", &["present", "apologies", "absent"]);
+        // Nothing was written by the refused requests.
+        assert_eq!(meeting_count(app).await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM meeting_responses").await, 0);
+        // Responses carry the codes.
+        let d = app.get(&mpath(&id, ""), Some(&w.chair.token)).await.expect(200);
+        assert_eq!((d["mode"].as_str(), d["status"].as_str(), d["my_rsvp"].as_str()), (Some("teams"), Some("scheduled"), None));
     }
 }

@@ -2,7 +2,7 @@
 //! draft, submit and approve, validation, visibility of drafts, publication
 //! and its event, revisions, and the tracked actions they record (listing,
 //! reading, marking done, carrying forward to the next meeting).
-use peerhub_domain::community::Role;
+use peerhub_domain::community::CommunityRole;
 use peerhub_tests::world::*;
 use peerhub_tests::*;
 use reqwest::Method;
@@ -53,7 +53,11 @@ async fn past_meeting(app: &TestApp, community_id: &str, token: &str, days: i64)
 }
 
 /// A new community in the world's network with exactly these people.
-async fn community_with(app: &TestApp, w: &CopWorld, people: &[(&Person, Role)]) -> String {
+async fn community_with(
+    app: &TestApp,
+    w: &CopWorld,
+    people: &[(&Person, CommunityRole)],
+) -> String {
     let c = app
         .community(&w.manager.token, &w.network_id, "closed", 20, json!({}))
         .await;
@@ -356,7 +360,7 @@ dual! {
 
         // Without a secretary the chair and a co-chair draft.
         let cid = community_with(app, &w, &[
-            (&w.chair, Role::Chair), (&w.co_chair, Role::CoChair), (&w.members[0], Role::Member),
+            (&w.chair, CommunityRole::Chair), (&w.co_chair, CommunityRole::CoChair), (&w.members[0], CommunityRole::Member),
         ]).await;
         let id2 = past_meeting(app, &cid, &w.manager.token, 10).await;
         put_minutes(app, &id2, &w.members[0].token, json!({})).await.problem(403, "not-minute-taker");
@@ -369,7 +373,7 @@ dual! {
         assert_eq!((v["drafted_by"].as_str(), v["version"].as_i64()), (Some(w.co_chair.id.as_str()), Some(2)));
 
         // Once the community has a secretary, the chair no longer drafts.
-        add_member(app, &cid, &w.secretary.id, Role::Secretary, JOINED_DAYS_AGO).await;
+        add_member(app, &cid, &w.secretary.id, CommunityRole::Secretary, JOINED_DAYS_AGO).await;
         put_minutes(app, &id2, &w.chair.token, json!({})).await.problem(403, "not-minute-taker");
         put_minutes(app, &id2, &w.co_chair.token, json!({})).await.problem(403, "not-minute-taker");
         put_minutes(app, &id2, &w.secretary.token, json!({})).await.expect(200);
@@ -419,7 +423,7 @@ dual! {
             (json!({"actions": [act("Circulate slides", m0, "2031-02-30")]}), "actions[0].due_on", "invalid_type"),
             (json!({"actions": [{"description": "Circulate slides", "owner_id": m0.id}]}), "actions[0].due_on", "required"),
             (json!({"actions": [{"description": "x", "owner_id": m0.id, "due_on": "2031-06-01", "priority": "high"}]}), "actions[0].priority", "unknown_field"),
-            (json!({"mode": "carrier_pigeon"}), "mode", "invalid_value"),
+            (json!({"mode": "carrier_pigeon"}), "mode", "invalid_type"),
             (json!({"location": "Room 1"}), "location", "unknown_field"),
             (json!({"held_at": "yesterday"}), "held_at", "invalid_type"),
             (json!({"items": [{"agenda_item": " ", "discussion": "x"}]}), "items[0].agenda_item", "required"),
@@ -448,7 +452,7 @@ dual! {
         // An action's owner need only be a current member, while attendees
         // must have been invited (members when it started).
         let late = w.outsider.clone();
-        add_member(app, &w.community_id, &late.id, Role::Member, 1).await;
+        add_member(app, &w.community_id, &late.id, CommunityRole::Member, 1).await;
         let r = put_minutes(app, &id, &w.secretary.token, json!({"attendees": [late.id]})).await;
         assert_violation(&r, "attendees[0]", "not_invited");
         let v = put_minutes(app, &id, &w.secretary.token, json!({"actions": [act("Welcome pack", &late, "2031-06-01")]})).await.expect(200);
@@ -466,7 +470,7 @@ dual! {
 
         // A failed edit leaves the draft as it was.
         let r = put_minutes(app, &id, &w.secretary.token, json!({"mode": "fax", "actions": []})).await;
-        assert_violation(&r, "mode", "invalid_value");
+        assert_violation(&r, "mode", "invalid_type");
         let g = app.get(&minutes_path(&id), Some(&w.chair.token)).await.expect(200);
         assert_eq!(g["version"], 2);
         assert_eq!(g["actions"].as_array().unwrap().len(), 1);
@@ -595,7 +599,7 @@ dual! {
         let w = cop_world(app, "mn-own", 1).await;
         // A chair and a co-chair, no secretary.
         let cid = community_with(app, &w, &[
-            (&w.chair, Role::Chair), (&w.co_chair, Role::CoChair), (&w.members[0], Role::Member),
+            (&w.chair, CommunityRole::Chair), (&w.co_chair, CommunityRole::CoChair), (&w.members[0], CommunityRole::Member),
         ]).await;
         let id = past_meeting(app, &cid, &w.manager.token, 10).await;
         put_minutes(app, &id, &w.chair.token, json!({})).await.expect(200);
@@ -616,7 +620,7 @@ dual! {
 
         // A core team of one chair approves their own.
         let solo = &w.members[0];
-        let cid2 = community_with(app, &w, &[(solo, Role::Chair), (&w.secretary, Role::Member)]).await;
+        let cid2 = community_with(app, &w, &[(solo, CommunityRole::Chair), (&w.secretary, CommunityRole::Member)]).await;
         let id2 = past_meeting(app, &cid2, &w.manager.token, 10).await;
         put_minutes(app, &id2, &w.secretary.token, json!({})).await.problem(403, "not-minute-taker");
         put_minutes(app, &id2, &solo.token, json!({})).await.expect(200);
@@ -915,7 +919,7 @@ dual! {
 
         // Who sees them: the managers, not other communities' members.
         assert_eq!(actions(app, &w.manager.token, "").await["items"].as_array().unwrap().len(), 4);
-        let other = community_with(app, &w, &[(&w.outsider, Role::Member)]).await;
+        let other = community_with(app, &w, &[(&w.outsider, CommunityRole::Member)]).await;
         assert_eq!(actions(app, &w.outsider.token, "").await["items"].as_array().unwrap().len(), 0);
         assert_eq!(actions(app, &w.outsider.token, &format!("?community_id={other}")).await["items"].as_array().unwrap().len(), 0);
         app.get(&format!("/v1/actions?community_id={}", w.community_id), Some(&w.outsider.token)).await.problem(403, "forbidden");
@@ -974,7 +978,7 @@ dual! {
         patch_action(app, &aid, &m1.token, done.clone(), None).await.problem(403, "forbidden");
         patch_action(app, &aid, &w.outsider.token, done.clone(), None).await.problem(403, "forbidden");
         patch_action(app, &aid, &w.stranger.token, done.clone(), None).await.problem(404, "not-found");
-        assert_violation(&patch_action(app, &aid, &m0.token, json!({"status": "finished"}), None).await, "status", "invalid_value");
+        assert_violation(&patch_action(app, &aid, &m0.token, json!({"status": "finished"}), None).await, "status", "invalid_type");
         assert_violation(&patch_action(app, &aid, &m0.token, json!({"status": "done", "note": "x"}), None).await, "note", "unknown_field");
         assert_violation(&patch_action(app, &aid, &m0.token, json!({}), None).await, "status", "required");
         patch_action(app, &aid, &m0.token, done.clone(), Some("\"7\"")).await.problem(412, "stale-version");
@@ -1047,7 +1051,7 @@ dual! {
         // another community's.
         assert!(carried(detail(earlier.clone(), m0.token.clone()).await).is_empty());
         assert!(carried(detail(before.clone(), m0.token.clone()).await).is_empty());
-        let other = community_with(app, &w, &[(m0, Role::Member)]).await;
+        let other = community_with(app, &w, &[(m0, CommunityRole::Member)]).await;
         let elsewhere = schedule(app, &other, &w.manager.token, "Elsewhere", "2031-05-01T10:00").await;
         assert!(carried(detail(elsewhere, m0.token.clone()).await).is_empty());
 
@@ -1056,5 +1060,54 @@ dual! {
         assert_eq!(carried(detail(next.clone(), m1.token.clone()).await), vec!["Second due"]);
         mark(app, &first, &w.chair.token, "open").await;
         assert_eq!(carried(detail(next.clone(), m1.token.clone()).await), vec!["First due", "Second due"]);
+    }
+}
+
+/// The message of the violation naming `field` in a 422 answer.
+#[track_caller]
+fn message_for(r: &Resp, field: &str) -> String {
+    let p = r.problem(422, "validation-failed");
+    p["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["field"] == field))
+        .and_then(|e| e["message"].as_str())
+        .unwrap_or_else(|| panic!("no error for {field}: {p}"))
+        .to_owned()
+}
+
+dual! {
+    async fn unknown_enum_values_answer_422_naming_the_allowed_values(app) {
+        let w = cop_world(app, "mn-enums", 1).await;
+        let m0 = &w.members[0];
+        let id = past_meeting(app, &w.community_id, &w.chair.token, 10).await;
+        // Minutes: the mode in the body.
+        let r = put_minutes(app, &id, &w.secretary.token, json!({"mode": "carrier_pigeon"})).await;
+        assert_violation(&r, "mode", "invalid_type");
+        let msg = message_for(&r, "mode");
+        for c in ["in_person", "teams", "zoom", "other"] {
+            assert!(msg.contains(c), "{c} not in {msg:?}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM minutes").await, 0);
+        // The status of an action sent back with the minutes is typed too.
+        let mut bad = act("Circulate slides", m0, "2031-06-01");
+        bad["status"] = json!("finished");
+        let r = put_minutes(app, &id, &w.secretary.token, json!({"actions": [bad]})).await;
+        assert_violation(&r, "actions[0].status", "invalid_type");
+
+        let v = publish(app, &w, &id, json!({"mode": "zoom", "actions": [act("Circulate slides", m0, "2031-06-01")]})).await;
+        assert_eq!((v["status"].as_str(), v["mode"].as_str()), (Some("published"), Some("zoom")));
+        assert_eq!(v["actions"][0]["status"], "open");
+        let aid = v["actions"][0]["id"].as_str().unwrap().to_owned();
+        // Actions: the status filter and the status in a change.
+        let r = app.get("/v1/actions?status=finished", Some(&m0.token)).await;
+        assert_violation(&r, "status", "invalid_value");
+        assert_eq!(message_for(&r, "status"), "must be one of open, done");
+        let r = patch_action(app, &aid, &m0.token, json!({"status": "Done"}), None).await;
+        assert_violation(&r, "status", "invalid_type");
+        let msg = message_for(&r, "status");
+        assert!(msg.contains("`open`") && msg.contains("`done`"), "{msg}");
+        // Nothing changed.
+        let a = app.get(&format!("/v1/actions/{aid}"), Some(&m0.token)).await.expect(200);
+        assert_eq!((a["status"].as_str(), a["version"].as_i64()), (Some("open"), Some(1)));
     }
 }

@@ -36,6 +36,26 @@ fn assert_invalid(r: &Resp, field: &str) -> Value {
     p
 }
 
+/// Asserts that the error on `field` names every one of `allowed` (and, for
+/// a query parameter, has the code `invalid_value`).
+#[track_caller]
+fn assert_names_allowed(p: &Value, field: &str, code: Option<&str>, allowed: &[&str]) {
+    let e = p["errors"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["field"] == field))
+        .unwrap_or_else(|| panic!("no error on {field:?}: {p}"));
+    if let Some(code) = code {
+        assert_eq!(e["code"], code, "{p}");
+    }
+    let m = e["message"].as_str().unwrap_or_default();
+    for a in allowed {
+        assert!(
+            m.contains(a),
+            "the error on {field:?} does not name {a:?}: {p}"
+        );
+    }
+}
+
 fn id_of(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
@@ -1087,5 +1107,46 @@ dual! {
         app.get(&format!("/v1/invitations?network_id={a}"), Some(&manager_b)).await.problem(404, "not-found");
         // B's invitation is still usable by its invitee.
         accept(app, &token_b, PASSWORD).await.expect(201);
+    }
+}
+
+dual! {
+    async fn unknown_codes_name_the_allowed_values(app) {
+        let (_admin, id, manager) = managed_network(app, "alpha", "boss@nhs.net").await;
+        let ann = app.member(&id, "ann@nhs.net").await;
+        let ann_id = user_id_of(&ann);
+        let invitations = app.count("SELECT COUNT(*) FROM invitations").await;
+
+        // Query parameters: the member list's role, the invitation list's status.
+        let r = app.get(&format!("/v1/networks/{id}/members?role=owner"), Some(&manager)).await;
+        let p = assert_invalid(&r, "role");
+        assert_names_allowed(&p, "role", Some("invalid_value"), &["member", "manager"]);
+        let r = app.get(&format!("/v1/invitations?network_id={id}&status=revoked"), Some(&manager)).await;
+        let p = assert_invalid(&r, "status");
+        assert_names_allowed(&p, "status", Some("invalid_value"), &["pending", "accepted", "expired"]);
+
+        // Bodies: a role change and an invitation's role.
+        let r = app.patch(&format!("/v1/networks/{id}/members/{ann_id}"), Some(&manager), json!({"role": "owner"})).await;
+        let p = assert_invalid(&r, "role");
+        assert_names_allowed(&p, "role", None, &["member", "manager"]);
+        let r = app
+            .post("/v1/invitations", Some(&manager), json!({"network_id": id, "email": "x@gmail.com", "role": "admin"}))
+            .await;
+        let p = assert_invalid(&r, "role");
+        assert_names_allowed(&p, "role", None, &["member", "manager"]);
+
+        // Nothing changed.
+        assert_eq!(my_role(app, &ann, &id).await.as_deref(), Some("member"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, invitations);
+
+        // Known codes are answered as the same codes.
+        let (inv, _) = invite(app, &manager, &id, "y@gmail.com", "manager").await;
+        assert_eq!(inv["role"], "manager");
+        assert_eq!(inv["status"], "pending");
+        let listed = app.get(&format!("/v1/invitations?network_id={id}&status=pending"), Some(&manager)).await.expect(200);
+        assert!(listed["items"].as_array().unwrap().iter().any(|i| i["id"] == inv["id"] && i["role"] == "manager"));
+        let managers = app.get(&format!("/v1/networks/{id}/members?role=manager"), Some(&manager)).await.expect(200);
+        assert_eq!(managers["items"][0]["role"], "manager");
+        assert_eq!(managers["items"][0]["status"], "active");
     }
 }

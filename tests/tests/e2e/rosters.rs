@@ -1,7 +1,7 @@
 //! Community rosters (JSON and CSV), core-team roles, my memberships and
 //! community proposals.
 use chrono::{DateTime, TimeZone, Utc};
-use peerhub_domain::community::{RawSettings, Role};
+use peerhub_domain::community::{CadenceUnit, CommunityKind, CommunityRole, RawSettings};
 use peerhub_persistence::Ctx;
 use peerhub_persistence::entities::community;
 use peerhub_persistence::sea_orm::{
@@ -49,10 +49,10 @@ async fn new_community(app: &TestApp, network_id: &str, name: &str) -> community
             name: Some(name.into()),
             focus: Some("Professional growth".into()),
             audience: Some("PWP, CYWP, EMHP, MHWP".into()),
-            kind: Some("closed".into()),
+            kind: Some(CommunityKind::Closed),
             capacity: Some(50),
             cadence_every: Some(3),
-            cadence_unit: Some("months".into()),
+            cadence_unit: Some(CadenceUnit::Months),
             duration_minutes: Some(120),
             ..Default::default()
         },
@@ -63,7 +63,13 @@ async fn new_community(app: &TestApp, network_id: &str, name: &str) -> community
 }
 
 /// Adds `user_id` to the community as `role`, joining at `at`.
-async fn add(app: &TestApp, c: &community::Model, user_id: &str, role: Role, at: DateTime<Utc>) {
+async fn add(
+    app: &TestApp,
+    c: &community::Model,
+    user_id: &str,
+    role: CommunityRole,
+    at: DateTime<Utc>,
+) {
     memberships::insert_member(&app.db, &Ctx::system(), c, user_id, role, None, at)
         .await
         .unwrap();
@@ -223,9 +229,9 @@ dual! {
         let (_, u2) = person(app, &w.net, "two@nhs.net").await;
         let (_, u3) = person(app, &w.net, "three@nhs.net").await;
         let (t4, _) = person(app, &w.net, "four@nhs.net").await; // in the network, not the community
-        add(app, &w.community, &u1, Role::Member, at(2026, 1, 1)).await;
-        add(app, &w.community, &u2, Role::Secretary, at(2026, 2, 1)).await;
-        add(app, &w.community, &u3, Role::Member, at(2026, 6, 1)).await;
+        add(app, &w.community, &u1, CommunityRole::Member, at(2026, 1, 1)).await;
+        add(app, &w.community, &u2, CommunityRole::Secretary, at(2026, 2, 1)).await;
+        add(app, &w.community, &u3, CommunityRole::Member, at(2026, 6, 1)).await;
         app.patch("/v1/me", Some(&t1), json!({"profession": "PWP", "level": "senior", "organisation": "MPFT", "region": "West Midlands"}))
             .await
             .expect(200);
@@ -326,9 +332,9 @@ dual! {
         app.patch("/v1/me", Some(&t2), json!({"display_name": "=HYPERLINK(\"http://x\")", "organisation": "-2+3", "region": "@SUM(A1)", "level": "qualified"}))
             .await
             .expect(200);
-        add(app, &w.community, &u1, Role::Chair, at(2026, 1, 1)).await;
-        add(app, &w.community, &u2, Role::Member, at(2026, 2, 1)).await;
-        add(app, &w.community, &u3, Role::Member, at(2026, 3, 1)).await;
+        add(app, &w.community, &u1, CommunityRole::Chair, at(2026, 1, 1)).await;
+        add(app, &w.community, &u2, CommunityRole::Member, at(2026, 2, 1)).await;
+        add(app, &w.community, &u3, CommunityRole::Member, at(2026, 3, 1)).await;
 
         let path = members_path(&w.community);
         let r = get_accept(app, &path, &t1, "text/csv").await;
@@ -405,6 +411,112 @@ dual! {
 }
 
 dual! {
+    async fn roster_format_parameter(app) {
+        let w = world(app, "ros-format").await;
+        let (t1, u1) = person(app, &w.net, "alpha@nhs.net").await;
+        let (_, u2) = person(app, &w.net, "beta@nhs.net").await;
+        let (_, u3) = person(app, &w.net, "gamma@nhs.net").await;
+        add(app, &w.community, &u1, CommunityRole::Chair, at(2026, 1, 1)).await;
+        add(app, &w.community, &u2, CommunityRole::Member, at(2026, 2, 1)).await;
+        add(app, &w.community, &u3, CommunityRole::Secretary, at(2026, 3, 1)).await;
+        let path = members_path(&w.community);
+
+        // format=csv: the same rows as the JSON page, as text/csv.
+        let json_page = app.get(&format!("{path}?format=json"), Some(&t1)).await.expect(200);
+        let r = app.get(&format!("{path}?format=csv"), Some(&t1)).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+        assert!(r.header("content-type").unwrap().starts_with("text/csv"), "{:?}", r.header("content-type"));
+        let rows = parse_csv(&r.text);
+        assert_eq!(rows[0], CSV_HEADER);
+        let from_json: Vec<Vec<String>> = json_page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                ["user_id", "display_name", "email", "role", "status", "joined_at"]
+                    .iter()
+                    .map(|k| i[*k].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .collect();
+        let from_csv: Vec<Vec<String>> = rows[1..].iter().map(|row| row[..6].to_vec()).collect();
+        assert_eq!(from_csv, from_json);
+        assert_eq!(from_json.len(), 3);
+        // The typed download for generated clients answers the same file.
+        let r = app.get(&format!("/v1/communities/{}/members.csv", w.community.id), Some(&t1)).await;
+        assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+        assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+        assert_eq!(parse_csv(&r.text), rows);
+        let r = app.get(&format!("/v1/communities/{}/members.csv?role=secretary", w.community.id), Some(&t1)).await;
+        assert_eq!(parse_csv(&r.text).len(), 2);
+        let r = app.get(&format!("/v1/communities/{}/members.csv?role=boss", w.community.id), Some(&t1)).await;
+        assert_eq!(r.status.as_u16(), 422, "{}", r.text);
+        app.get(&format!("/v1/communities/{}/members.csv", w.community.id), None).await.problem(401, "authentication-required");
+        // Filters apply to CSV as to JSON; an explicit format wins over Accept.
+        let rows = parse_csv(&app.get(&format!("{path}?format=csv&role=secretary"), Some(&t1)).await.text);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][0], u3);
+        let r = get_accept(app, &format!("{path}?format=csv"), &t1, "application/json").await;
+        assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+        let r = get_accept(app, &format!("{path}?format=json"), &t1, "text/csv").await;
+        assert_eq!(r.status.as_u16(), 200);
+        assert!(r.header("content-type").unwrap().starts_with("application/json"), "{:?}", r.header("content-type"));
+        assert_eq!(user_ids(&r.json()), vec![u1.clone(), u2.clone(), u3.clone()]);
+        // Without format, Accept still decides.
+        let r = get_accept(app, &path, &t1, "text/csv").await;
+        assert!(r.header("content-type").unwrap().starts_with("text/csv"));
+        // An API token with memberships:read may export too.
+        let tok = api_token(app, &t1, &["memberships:read"]).await;
+        let r = app.get(&format!("{path}?format=csv"), Some(&tok)).await;
+        assert_eq!(parse_csv(&r.text).len(), 4);
+
+        // Values outside a closed set: 422 naming the allowed values.
+        let p = assert_invalid(&app.get(&format!("{path}?format=xml"), Some(&t1)).await, "format");
+        assert_eq!(p["errors"][0]["code"], "invalid_value");
+        assert_eq!(p["errors"][0]["message"], "must be one of json, csv");
+        let p = assert_invalid(&get_accept(app, &format!("{path}?format=xml"), &t1, "text/csv").await, "format");
+        assert_eq!(p["errors"][0]["message"], "must be one of json, csv");
+        let p = assert_invalid(&app.get(&format!("{path}?role=owner"), Some(&t1)).await, "role");
+        assert_eq!(p["errors"][0]["message"], "must be one of member, chair, co_chair, secretary, facilitator");
+        let url = format!("{path}/{u2}");
+        let p = assert_invalid(&app.patch(&url, Some(&w.mgr), json!({"role": "owner"})).await, "role");
+        let m = p["errors"][0]["message"].as_str().unwrap();
+        assert!(m.contains("co_chair") && m.contains("facilitator"), "{m}");
+        let v = app.patch(&url, Some(&w.mgr), json!({"role": "co_chair"})).await.expect(200);
+        assert_eq!(v["role"], "co_chair");
+
+        // My memberships carry the codes.
+        let mine = app.get("/v1/me/memberships", Some(&t1)).await.expect(200);
+        assert_eq!(mine["items"][0]["role"], "chair");
+        assert_eq!(mine["items"][0]["community_status"], "active");
+    }
+}
+
+dual! {
+    async fn proposal_closed_sets_name_their_allowed_values(app) {
+        let w = world(app, "prop-enums").await;
+        let (t1, _) = person(app, &w.net, "enums@nhs.net").await;
+        let p = app.post("/v1/community-proposals", Some(&t1), proposal(&w.net, "Enums")).await.expect(201);
+        let id = p["id"].as_str().unwrap().to_owned();
+        assert_eq!(p["status"], "pending");
+        let q = format!("/v1/community-proposals?network_id={}", w.net);
+        let e = assert_invalid(&app.get(&format!("{q}&status=maybe"), Some(&w.mgr)).await, "status");
+        assert_eq!(e["errors"][0]["code"], "invalid_value");
+        assert_eq!(e["errors"][0]["message"], "must be one of pending, approved, rejected");
+        let page = app.get(&format!("{q}&status=pending"), Some(&w.mgr)).await.expect(200);
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+        let decision = format!("/v1/community-proposals/{id}/decision");
+        let e = assert_invalid(&app.post(&decision, Some(&w.mgr), json!({"decision": "maybe"})).await, "decision");
+        let m = e["errors"][0]["message"].as_str().unwrap();
+        assert!(m.contains("approve") && m.contains("reject"), "{m}");
+        let v = app.post(&decision, Some(&w.mgr), json!({"decision": "reject", "reason": "Covered elsewhere"})).await.expect(200);
+        assert_eq!(v["status"], "rejected");
+        let page = app.get(&format!("{q}&status=rejected"), Some(&w.mgr)).await.expect(200);
+        assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    }
+}
+
+dual! {
     async fn roster_csv_streams_large_rosters_in_chunks(app) {
         let w = world(app, "ros-big").await;
         const N: usize = 1_234;
@@ -437,7 +549,7 @@ dual! {
             .insert(&txn)
             .await
             .unwrap();
-            memberships::insert_member(&txn, &Ctx::system(), &w.community, &u.id, Role::Member, None, now)
+            memberships::insert_member(&txn, &Ctx::system(), &w.community, &u.id, CommunityRole::Member, None, now)
                 .await
                 .unwrap();
         }
@@ -460,7 +572,7 @@ dual! {
     async fn roster_access(app) {
         let w = world(app, "ros-acc").await;
         let (t1, u1) = person(app, &w.net, "in@nhs.net").await;
-        add(app, &w.community, &u1, Role::Member, at(2026, 1, 1)).await;
+        add(app, &w.community, &u1, CommunityRole::Member, at(2026, 1, 1)).await;
         let path = members_path(&w.community);
 
         // A memberships:read token of a network member: JSON and CSV.
@@ -502,7 +614,7 @@ dual! {
         let mut people = Vec::new();
         for n in ["a", "b", "c", "d", "e", "f"] {
             let p = person(app, &w.net, &format!("{n}@nhs.net")).await;
-            add(app, &w.community, &p.1, Role::Member, at(2026, 1, 1)).await;
+            add(app, &w.community, &p.1, CommunityRole::Member, at(2026, 1, 1)).await;
             people.push(p);
         }
         let (outside_t, outside_id) = person(app, &w.net, "notin@nhs.net").await;
@@ -624,9 +736,9 @@ dual! {
         let second = new_community(app, &w.net, "Leaders").await;
         let third = new_community(app, &w.net, "Left behind").await;
         let (t, u) = person(app, &w.net, "me@nhs.net").await;
-        add(app, &w.community, &u, Role::Member, at(2026, 1, 1)).await;
-        add(app, &second, &u, Role::Chair, at(2026, 2, 1)).await;
-        add(app, &third, &u, Role::Member, at(2026, 3, 1)).await;
+        add(app, &w.community, &u, CommunityRole::Member, at(2026, 1, 1)).await;
+        add(app, &second, &u, CommunityRole::Chair, at(2026, 2, 1)).await;
+        add(app, &third, &u, CommunityRole::Member, at(2026, 3, 1)).await;
         app.db
             .execute_unprepared(&format!("UPDATE community_members SET status = 'left' WHERE community_id = '{}'", third.id))
             .await
@@ -784,17 +896,23 @@ dual! {
         let mut bad = proposal(&w.net, "");
         bad["capacity"] = json!(0);
         bad["cadence"]["every"] = json!(0);
-        bad["kind"] = json!("secret");
         bad["terms"]["purpose"] = json!(" ");
-        bad["terms"]["eligibility"]["professions"] = json!(["PWP", "WIZARD"]);
         bad["terms"]["max_secretaries"] = json!(9);
         bad["rationale"] = json!("");
         let r = app.post("/v1/community-proposals", Some(&t1), bad).await;
         let p = r.problem(422, "validation-failed");
         let got = fields(&p);
-        for f in ["name", "kind", "capacity", "cadence.every", "rationale", "terms.purpose", "terms.eligibility.professions[1]", "terms.max_secretaries"] {
+        for f in ["name", "capacity", "cadence.every", "rationale", "terms.purpose", "terms.max_secretaries"] {
             assert!(got.iter().any(|g| g == f), "expected {f} in {got:?}");
         }
+        // An unknown closed-set value is refused by itself, naming the
+        // allowed values.
+        let mut bad = proposal(&w.net, "X");
+        bad["kind"] = json!("secret");
+        assert_invalid(&app.post("/v1/community-proposals", Some(&t1), bad).await, "kind");
+        let mut bad = proposal(&w.net, "X");
+        bad["terms"]["eligibility"]["professions"] = json!(["PWP", "WIZARD"]);
+        assert_invalid(&app.post("/v1/community-proposals", Some(&t1), bad).await, "terms.eligibility.professions[1]");
         let mut bad = proposal(&w.net, "X");
         bad["cadence"]["unit"] = json!("days");
         assert_invalid(&app.post("/v1/community-proposals", Some(&t1), bad).await, "cadence.unit");

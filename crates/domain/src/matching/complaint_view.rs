@@ -7,6 +7,7 @@
 //! store looks up the caller's [`Relation`] to a complaint; these rules turn
 //! it into what they see ([`view`]) and whether they may act on it
 //! ([`handling`]).
+use crate::closed_set;
 
 /// How the caller stands to one complaint: facts looked up by the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,6 +38,32 @@ pub enum ComplaintView {
     ExistenceOnly,
     /// Nothing: answered as if it did not exist (404).
     Hidden,
+}
+
+closed_set!(
+    /// Which view of a complaint a response holds (its `view` property, which
+    /// tells the variants of a complaint apart).
+    ComplaintViewKind {
+        /// Everything ([`ComplaintView::Full`]).
+        Manager => "manager",
+        /// The complainant's own view ([`ComplaintView::Complainant`]).
+        Complainant => "complainant",
+        /// Only that it exists ([`ComplaintView::ExistenceOnly`]).
+        Involved => "involved",
+    }
+);
+
+impl ComplaintView {
+    /// The `view` a response of this view carries; `None` for
+    /// [`ComplaintView::Hidden`], which has no response.
+    pub fn kind(self) -> Option<ComplaintViewKind> {
+        match self {
+            ComplaintView::Full => Some(ComplaintViewKind::Manager),
+            ComplaintView::Complainant => Some(ComplaintViewKind::Complainant),
+            ComplaintView::ExistenceOnly => Some(ComplaintViewKind::Involved),
+            ComplaintView::Hidden => None,
+        }
+    }
 }
 
 /// Decides what `r` sees:
@@ -148,6 +175,23 @@ mod tests {
         assert_eq!(view(Relation::default()), ComplaintView::Hidden);
         // They wrote it, so their own text is not news to them.
         assert_eq!(view(rel(true, true, false)), ComplaintView::Complainant);
+    }
+
+    #[test]
+    fn every_visible_view_names_its_kind() {
+        assert_eq!(ComplaintView::Full.kind(), Some(ComplaintViewKind::Manager));
+        assert_eq!(
+            ComplaintView::Complainant.kind(),
+            Some(ComplaintViewKind::Complainant)
+        );
+        assert_eq!(
+            ComplaintView::ExistenceOnly.kind(),
+            Some(ComplaintViewKind::Involved)
+        );
+        assert_eq!(ComplaintView::Hidden.kind(), None);
+        for r in every_relation() {
+            assert_eq!(view(r).kind().is_none(), view(r) == ComplaintView::Hidden);
+        }
     }
 
     #[test]

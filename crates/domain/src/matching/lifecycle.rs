@@ -14,9 +14,10 @@
 //! are final.
 use chrono::{DateTime, Utc};
 
-use crate::community::code_enum;
+use super::score::ProgrammeKind;
+use crate::closed_set;
 
-code_enum!(
+closed_set!(
     /// Where a match stands.
     MatchStatus {
         Proposed => "proposed",
@@ -55,12 +56,29 @@ impl MatchStatus {
     }
 }
 
-/// What a participant asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
-    Accept,
-    Decline,
-    End,
+closed_set!(
+    /// What a participant asks of a match (`POST /v1/matches/{id}/accept`,
+    /// `/decline`, `/end`).
+    MatchAnswer { Accept => "accept", Decline => "decline", End => "end" }
+);
+
+closed_set!(
+    /// A participant's part in a match: in a supporter programme the `peer`
+    /// who asked for support and the `supporter`; in a mutual one, two
+    /// `member`s.
+    MatchRole { Peer => "peer", Supporter => "supporter", Member => "member" }
+);
+
+impl MatchRole {
+    /// The role of side `a` (the request, or the first request) or side `b`
+    /// (the supporter, or the second request) in a programme of `kind`.
+    pub fn of(kind: ProgrammeKind, side_a: bool) -> MatchRole {
+        match (kind, side_a) {
+            (ProgrammeKind::Mutual, _) => MatchRole::Member,
+            (ProgrammeKind::Supporter, true) => MatchRole::Peer,
+            (ProgrammeKind::Supporter, false) => MatchRole::Supporter,
+        }
+    }
 }
 
 /// Why an answer is refused (HTTP 409, with this code).
@@ -103,20 +121,20 @@ impl Refusal {
 /// already accepted.
 pub fn next(
     status: MatchStatus,
-    answer: Answer,
+    answer: MatchAnswer,
     mine_accepted: bool,
     other_accepted: bool,
 ) -> Result<MatchStatus, Refusal> {
     match answer {
-        Answer::Accept | Answer::Decline if !status.is_pending() => {
+        MatchAnswer::Accept | MatchAnswer::Decline if !status.is_pending() => {
             Err(Refusal::NotPending(status))
         }
-        Answer::Accept if mine_accepted => Err(Refusal::AlreadyAccepted),
-        Answer::Accept if other_accepted => Ok(MatchStatus::Active),
-        Answer::Accept => Ok(MatchStatus::Accepted),
-        Answer::Decline => Ok(MatchStatus::Declined),
-        Answer::End if status != MatchStatus::Active => Err(Refusal::NotActive(status)),
-        Answer::End => Ok(MatchStatus::Ended),
+        MatchAnswer::Accept if mine_accepted => Err(Refusal::AlreadyAccepted),
+        MatchAnswer::Accept if other_accepted => Ok(MatchStatus::Active),
+        MatchAnswer::Accept => Ok(MatchStatus::Accepted),
+        MatchAnswer::Decline => Ok(MatchStatus::Declined),
+        MatchAnswer::End if status != MatchStatus::Active => Err(Refusal::NotActive(status)),
+        MatchAnswer::End => Ok(MatchStatus::Ended),
     }
 }
 
@@ -127,15 +145,15 @@ mod tests {
 
     #[test]
     fn both_accept_makes_it_active() {
-        let s = next(MatchStatus::Proposed, Answer::Accept, false, false);
+        let s = next(MatchStatus::Proposed, MatchAnswer::Accept, false, false);
         assert_eq!(s, Ok(MatchStatus::Accepted));
-        let s = next(MatchStatus::Accepted, Answer::Accept, false, true);
+        let s = next(MatchStatus::Accepted, MatchAnswer::Accept, false, true);
         assert_eq!(s, Ok(MatchStatus::Active));
     }
 
     #[test]
     fn accepting_twice_is_refused() {
-        let r = next(MatchStatus::Accepted, Answer::Accept, true, false);
+        let r = next(MatchStatus::Accepted, MatchAnswer::Accept, true, false);
         assert_eq!(r, Err(Refusal::AlreadyAccepted));
         assert_eq!(Refusal::AlreadyAccepted.code(), "already-accepted");
     }
@@ -145,7 +163,7 @@ mod tests {
         for s in [MatchStatus::Proposed, MatchStatus::Accepted] {
             for (mine, other) in [(false, false), (true, false), (false, true)] {
                 assert_eq!(
-                    next(s, Answer::Decline, mine, other),
+                    next(s, MatchAnswer::Decline, mine, other),
                     Ok(MatchStatus::Declined)
                 );
             }
@@ -160,31 +178,52 @@ mod tests {
             MatchStatus::Ended,
         ] {
             assert_eq!(
-                next(s, Answer::Accept, false, false),
+                next(s, MatchAnswer::Accept, false, false),
                 Err(Refusal::NotPending(s))
             );
             assert_eq!(
-                next(s, Answer::Decline, false, false),
+                next(s, MatchAnswer::Decline, false, false),
                 Err(Refusal::NotPending(s))
             );
-            assert_eq!(next(s, Answer::End, true, true), Err(Refusal::NotActive(s)));
+            assert_eq!(
+                next(s, MatchAnswer::End, true, true),
+                Err(Refusal::NotActive(s))
+            );
         }
     }
 
     #[test]
     fn only_active_matches_end_and_active_ones_cannot_be_declined() {
         assert_eq!(
-            next(MatchStatus::Active, Answer::End, true, true),
+            next(MatchStatus::Active, MatchAnswer::End, true, true),
             Ok(MatchStatus::Ended)
         );
         assert_eq!(
-            next(MatchStatus::Proposed, Answer::End, false, false),
+            next(MatchStatus::Proposed, MatchAnswer::End, false, false),
             Err(Refusal::NotActive(MatchStatus::Proposed))
         );
         assert_eq!(
-            next(MatchStatus::Active, Answer::Decline, true, true),
+            next(MatchStatus::Active, MatchAnswer::Decline, true, true),
             Err(Refusal::NotPending(MatchStatus::Active))
         );
+    }
+
+    #[test]
+    fn roles_follow_the_programme_kind_and_side() {
+        assert_eq!(
+            MatchRole::of(ProgrammeKind::Supporter, true),
+            MatchRole::Peer
+        );
+        assert_eq!(
+            MatchRole::of(ProgrammeKind::Supporter, false),
+            MatchRole::Supporter
+        );
+        for side_a in [true, false] {
+            assert_eq!(
+                MatchRole::of(ProgrammeKind::Mutual, side_a),
+                MatchRole::Member
+            );
+        }
     }
 
     #[test]

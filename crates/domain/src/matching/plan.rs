@@ -39,13 +39,75 @@ use serde::Serialize;
 use super::assignment::max_weight_assignment;
 use super::blossom::max_weight_matching;
 use super::score::{
-    Constraints, Exclusion, Keyed, Kind, Participant, Reason, Weights, excluded, score,
+    Constraints, Exclusion, Keyed, Participant, ProgrammeKind, Reason, Weights, excluded, score,
 };
+use crate::closed_set;
+
+closed_set!(
+    /// What one side of a run's pair is: a `request` (a peer's, or either
+    /// side in a mutual programme) or a `supporter`.
+    RunSideKind { Request => "request", Supporter => "supporter" }
+);
+
+closed_set!(
+    /// Why someone waiting stays unmatched after a run (the first that
+    /// applies; see the module docs). The `reason` text next to it says the
+    /// same in plain words, with the details.
+    UnmatchedReason {
+        /// Mutual programmes: nobody else is waiting.
+        NobodyElseWaiting => "nobody_else_waiting",
+        /// Supporter programmes: no supporter is matchable.
+        NoSupporterAvailable => "no_supporter_available",
+        /// Supporter programmes: every matchable supporter is full.
+        NoFreePlace => "no_free_place",
+        /// Every candidate is excluded by a hard constraint.
+        AllExcluded => "all_excluded",
+        /// No candidate reaches the minimum score (others may be excluded).
+        BelowMinimumScore => "below_minimum_score",
+        /// Candidates were matched with others for a better overall fit.
+        BetterOverallFit => "better_overall_fit",
+    }
+);
+
+impl UnmatchedReason {
+    /// The reason a `reason` text gives (reading run results stored before
+    /// the codes were): every text [`plan`] writes starts in one way per
+    /// reason.
+    pub fn from_text(text: &str) -> Option<Self> {
+        const PREFIXES: [(&str, UnmatchedReason); 6] = [
+            (
+                "no candidate: nobody else is waiting",
+                UnmatchedReason::NobodyElseWaiting,
+            ),
+            (
+                "no candidate: no supporter is available",
+                UnmatchedReason::NoSupporterAvailable,
+            ),
+            (
+                "no candidate: no supporter has a free place",
+                UnmatchedReason::NoFreePlace,
+            ),
+            ("all candidates excluded", UnmatchedReason::AllExcluded),
+            (
+                "no candidate above the minimum score",
+                UnmatchedReason::BelowMinimumScore,
+            ),
+            (
+                "candidates were matched with others",
+                UnmatchedReason::BetterOverallFit,
+            ),
+        ];
+        PREFIXES
+            .iter()
+            .find(|(prefix, _)| text.starts_with(prefix))
+            .map(|(_, r)| *r)
+    }
+}
 
 /// Everything a run needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
-    pub kind: Kind,
+    pub kind: ProgrammeKind,
     /// Mutual: everyone waiting; supporter: the peers asking for support.
     pub requests: Vec<Participant>,
     /// Supporter programmes: matchable supporters with their free capacity.
@@ -74,6 +136,9 @@ pub struct ProposedPair {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unmatched {
     pub id: String,
+    pub code: UnmatchedReason,
+    /// The same in plain words, with the details (the exclusions, the
+    /// minimum score).
     pub reason: String,
 }
 
@@ -103,7 +168,7 @@ pub struct Plan {
 /// A pair scoring 0 is accepted when the minimum score is 0 (a manager's
 /// choice); a run never proposes it.
 pub fn check_pair(
-    kind: Kind,
+    kind: ProgrammeKind,
     a: &Participant,
     b: &Participant,
     w: &Weights,
@@ -140,7 +205,7 @@ impl<'a> Weighed<'a> {
 /// The engine weight of a pair, or why it is not given to the engine: the
 /// same as [`excluded`] and [`super::score::points`] would tell of the people
 /// as given.
-fn weight(kind: Kind, a: &Weighed, b: &Weighed, input: &Input) -> Result<i64, Exclusion> {
+fn weight(kind: ProgrammeKind, a: &Weighed, b: &Weighed, input: &Input) -> Result<i64, Exclusion> {
     if let Some(e) = excluded(a.person, b.person, &input.constraints, &input.previous) {
         return Err(e);
     }
@@ -183,19 +248,33 @@ impl Candidates {
     }
 
     /// Reasons 2 to 4 of the module docs (there is at least one candidate).
-    fn reason(&self, min_score: i64) -> String {
+    fn reason(&self, min_score: i64) -> (UnmatchedReason, String) {
         if self.excluded_count == self.total {
-            format!("all candidates excluded: {}", self.exclusions())
+            (
+                UnmatchedReason::AllExcluded,
+                format!("all candidates excluded: {}", self.exclusions()),
+            )
         } else if self.allowed == 0 {
             let mut r = format!("no candidate above the minimum score ({min_score})");
             if self.excluded_count > 0 {
                 r.push_str("; the others are excluded: ");
                 r.push_str(&self.exclusions());
             }
-            r
+            (UnmatchedReason::BelowMinimumScore, r)
         } else {
-            "candidates were matched with others for a better overall fit".to_owned()
+            (
+                UnmatchedReason::BetterOverallFit,
+                "candidates were matched with others for a better overall fit".to_owned(),
+            )
         }
+    }
+}
+
+fn left_out(id: &str, (code, reason): (UnmatchedReason, String)) -> Unmatched {
+    Unmatched {
+        id: id.to_owned(),
+        code,
+        reason,
     }
 }
 
@@ -205,7 +284,7 @@ fn sorted(people: &[Participant]) -> Vec<&Participant> {
     v
 }
 
-fn pair(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> ProposedPair {
+fn pair(kind: ProgrammeKind, a: &Participant, b: &Participant, w: &Weights) -> ProposedPair {
     let (score, reasons) = score(kind, a, b, w);
     ProposedPair {
         a: a.id.clone(),
@@ -220,11 +299,11 @@ fn pair(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> ProposedPa
 /// resolved by the engine deterministically. See the module docs.
 pub fn plan(input: &Input) -> Plan {
     let (pairs, unmatched, free_places) = match input.kind {
-        Kind::Mutual => {
+        ProgrammeKind::Mutual => {
             let (p, u) = plan_mutual(input);
             (p, u, Vec::new())
         }
-        Kind::Supporter => plan_supporter(input),
+        ProgrammeKind::Supporter => plan_supporter(input),
     };
     Plan {
         total_score: pairs.iter().map(|p| p.score).sum(),
@@ -235,7 +314,7 @@ pub fn plan(input: &Input) -> Plan {
 }
 
 fn plan_mutual(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>) {
-    let kind = Kind::Mutual;
+    let kind = ProgrammeKind::Mutual;
     let people = sorted(&input.requests);
     let weighed: Vec<Weighed> = people.iter().map(|p| Weighed::new(p)).collect();
     let n = people.len();
@@ -279,20 +358,23 @@ fn plan_mutual(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>) {
     }
     let unmatched = (0..n)
         .filter(|&i| !paired[i])
-        .map(|i| Unmatched {
-            id: people[i].id.clone(),
-            reason: if n == 1 {
-                "no candidate: nobody else is waiting".to_owned()
+        .map(|i| {
+            let why = if n == 1 {
+                (
+                    UnmatchedReason::NobodyElseWaiting,
+                    "no candidate: nobody else is waiting".to_owned(),
+                )
             } else {
                 candidates[i].reason(input.constraints.min_score)
-            },
+            };
+            left_out(&people[i].id, why)
         })
         .collect();
     (pairs, unmatched)
 }
 
 fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<FreePlaces>) {
-    let kind = Kind::Supporter;
+    let kind = ProgrammeKind::Supporter;
     let requests = sorted(&input.requests);
     let mut supporters: Vec<(&Participant, usize)> =
         input.supporters.iter().map(|(p, c)| (p, *c)).collect();
@@ -324,7 +406,7 @@ fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<Free
 
     let mut used = vec![0usize; supporters.len()];
     let mut pairs = Vec::new();
-    let mut unmatched = Vec::new();
+    let mut left = Vec::new();
     for (r, request) in requests.iter().enumerate() {
         // Only allowed pairs within capacity.
         let chosen = assigned.get(r).copied().flatten().filter(|&s| {
@@ -335,16 +417,22 @@ fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<Free
                 used[s] += 1;
                 pairs.push(pair(kind, request, supporters[s].0, &input.weights));
             }
-            None => unmatched.push(Unmatched {
-                id: request.id.clone(),
-                reason: if supporters.is_empty() {
-                    "no candidate: no supporter is available".to_owned()
+            None => {
+                let why = if supporters.is_empty() {
+                    (
+                        UnmatchedReason::NoSupporterAvailable,
+                        "no candidate: no supporter is available".to_owned(),
+                    )
                 } else if capacities.iter().all(|&c| c == 0) {
-                    "no candidate: no supporter has a free place".to_owned()
+                    (
+                        UnmatchedReason::NoFreePlace,
+                        "no candidate: no supporter has a free place".to_owned(),
+                    )
                 } else {
                     candidates[r].reason(input.constraints.min_score)
-                },
-            }),
+                };
+                left.push(left_out(&request.id, why));
+            }
         }
     }
     let free_places = supporters
@@ -356,14 +444,14 @@ fn plan_supporter(input: &Input) -> (Vec<ProposedPair>, Vec<Unmatched>, Vec<Free
             places: capacity - used,
         })
         .collect();
-    (pairs, unmatched, free_places)
+    (pairs, left, free_places)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::matching::score::test_support::*;
-    use crate::matching::score::{MeetingMode, Preferences, points};
+    use crate::matching::score::{Preferences, PreferredMeetingMode, points};
     use proptest::prelude::*;
 
     fn weights_only_profession() -> Weights {
@@ -379,7 +467,7 @@ mod tests {
 
     fn mutual(requests: Vec<Participant>) -> Input {
         Input {
-            kind: Kind::Mutual,
+            kind: ProgrammeKind::Mutual,
             requests,
             supporters: vec![],
             weights: Weights::default(),
@@ -390,16 +478,25 @@ mod tests {
 
     fn supporter_input(requests: Vec<Participant>, supporters: Vec<(Participant, usize)>) -> Input {
         Input {
-            kind: Kind::Supporter,
+            kind: ProgrammeKind::Supporter,
             supporters,
             ..mutual(requests)
         }
     }
 
+    /// The unmatched and their reason texts, each checked to give its code.
     fn reasons_of(p: &Plan) -> Vec<(&str, &str)> {
         p.unmatched
             .iter()
-            .map(|u| (u.id.as_str(), u.reason.as_str()))
+            .map(|u| {
+                assert_eq!(
+                    UnmatchedReason::from_text(&u.reason),
+                    Some(u.code),
+                    "{}",
+                    u.reason
+                );
+                (u.id.as_str(), u.reason.as_str())
+            })
             .collect()
     }
 
@@ -411,7 +508,12 @@ mod tests {
     }
 
     /// What [`weight`] must give, from the people as given, without [`Keyed`].
-    fn plain_weight(kind: Kind, a: &Participant, b: &Participant, input: &Input) -> Option<i64> {
+    fn plain_weight(
+        kind: ProgrammeKind,
+        a: &Participant,
+        b: &Participant,
+        input: &Input,
+    ) -> Option<i64> {
         let s = points(kind, a, b, &input.weights);
         let c = &input.constraints;
         (excluded(a, b, c, &input.previous).is_none() && s > 0 && s >= c.min_score).then_some(s)
@@ -425,7 +527,7 @@ mod tests {
         for i in 0..n {
             for j in 0..n {
                 if i != j {
-                    w[i][j] = plain_weight(Kind::Mutual, people[i], people[j], input);
+                    w[i][j] = plain_weight(ProgrammeKind::Mutual, people[i], people[j], input);
                 }
             }
         }
@@ -459,7 +561,7 @@ mod tests {
                 input
                     .supporters
                     .iter()
-                    .map(|(s, _)| plain_weight(Kind::Supporter, r, s, input))
+                    .map(|(s, _)| plain_weight(ProgrammeKind::Supporter, r, s, input))
                     .collect()
             })
             .collect();
@@ -489,8 +591,8 @@ mod tests {
         for x in &p.pairs {
             let a = by_id(&x.a, &input.requests);
             let b = match input.kind {
-                Kind::Mutual => by_id(&x.b, &input.requests),
-                Kind::Supporter => input
+                ProgrammeKind::Mutual => by_id(&x.b, &input.requests),
+                ProgrammeKind::Supporter => input
                     .supporters
                     .iter()
                     .find(|(s, _)| s.id == x.b)
@@ -505,12 +607,12 @@ mod tests {
                 Ok((x.score, x.reasons.clone()))
             );
             prop_assert!(seen.insert(x.a.clone()), "{} twice", x.a);
-            if input.kind == Kind::Mutual {
+            if input.kind == ProgrammeKind::Mutual {
                 prop_assert!(x.a < x.b);
                 prop_assert!(seen.insert(x.b.clone()), "{} twice", x.b);
             }
         }
-        if input.kind == Kind::Supporter {
+        if input.kind == ProgrammeKind::Supporter {
             for (s, capacity) in &input.supporters {
                 let taken = p.pairs.iter().filter(|x| x.b == s.id).count();
                 prop_assert!(taken <= *capacity);
@@ -526,6 +628,7 @@ mod tests {
         }
         for u in &p.unmatched {
             prop_assert!(!u.reason.is_empty());
+            prop_assert_eq!(UnmatchedReason::from_text(&u.reason), Some(u.code));
             prop_assert!(seen.insert(u.id.clone()), "{} twice", u.id);
         }
         // Every request is in exactly one pair or unmatched.
@@ -579,7 +682,7 @@ mod tests {
         let input = greedy_trap();
         let s = |i: usize, j: usize| {
             score(
-                Kind::Mutual,
+                ProgrammeKind::Mutual,
                 &input.requests[i],
                 &input.requests[j],
                 &input.weights,
@@ -907,7 +1010,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check_pair(Kind::Mutual, &pwp(1), &pwp(2), &w, &c, &none),
+            check_pair(ProgrammeKind::Mutual, &pwp(1), &pwp(2), &w, &c, &none),
             Err(Exclusion::SameTeam)
         );
         let other = Participant {
@@ -915,20 +1018,20 @@ mod tests {
             ..pwp(2)
         };
         assert_eq!(
-            check_pair(Kind::Mutual, &pwp(1), &other, &w, &c, &none),
+            check_pair(ProgrammeKind::Mutual, &pwp(1), &other, &w, &c, &none),
             Err(Exclusion::BelowMinimum)
         );
         let c30 = Constraints {
             min_score: 30,
             ..c.clone()
         };
-        let (s, r) = check_pair(Kind::Mutual, &pwp(1), &other, &w, &c30, &none).unwrap();
+        let (s, r) = check_pair(ProgrammeKind::Mutual, &pwp(1), &other, &w, &c30, &none).unwrap();
         assert_eq!((s, texts(&r)), (30, vec!["same profession (PWP): +30"]));
         // A manager may pair two people with nothing in common if the
         // minimum is 0; a run never would.
         assert_eq!(
             check_pair(
-                Kind::Mutual,
+                ProgrammeKind::Mutual,
                 &person(1),
                 &person(2),
                 &w,
@@ -939,7 +1042,7 @@ mod tests {
         );
         assert_eq!(
             check_pair(
-                Kind::Mutual,
+                ProgrammeKind::Mutual,
                 &person(1),
                 &person(1),
                 &w,
@@ -959,7 +1062,7 @@ mod tests {
         let peer = Participant {
             profession: Some("PWP".into()),
             preferences: Preferences {
-                mode: Some(MeetingMode::Online),
+                mode: Some(PreferredMeetingMode::Online),
                 sensitive: [("gender".to_owned(), "woman".to_owned())].into(),
                 ..Default::default()
             },
@@ -1009,9 +1112,9 @@ mod tests {
                         .collect();
                     Input {
                         kind: if supporter {
-                            Kind::Supporter
+                            ProgrammeKind::Supporter
                         } else {
-                            Kind::Mutual
+                            ProgrammeKind::Mutual
                         },
                         requests,
                         supporters: if supporter { supporters } else { vec![] },

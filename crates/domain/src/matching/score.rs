@@ -44,21 +44,56 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::community::code_enum;
+use crate::closed_set;
 use crate::profile::SensitiveAttributes;
 use crate::taxonomy::{LEVELS, parse_level, parse_profession};
 use crate::validation::{Invalid, Violations, bounded_list, bounded_text};
 
-code_enum!(
-    /// `mutual`: peer exchange, any two members waiting pair up (seed 000).
-    /// `supporter`: trained, supervised supporters with a capacity give 1:1
-    /// support to peers who ask for it (seed 001).
-    Kind { Mutual => "mutual", Supporter => "supporter" }
+closed_set!(
+    /// The kind of a matching programme. `mutual`: peer exchange, any two
+    /// members waiting pair up (seed 000). `supporter`: trained, supervised
+    /// supporters with a capacity give 1:1 support to peers who ask for it
+    /// (seed 001).
+    ProgrammeKind { Mutual => "mutual", Supporter => "supporter" }
 );
 
-code_enum!(
-    /// Where they want to meet.
-    MeetingMode { InPerson => "in_person", Online => "online", Either => "either" }
+closed_set!(
+    /// How a requester wants to meet the other person: `in_person`, `online`
+    /// or `either` (the same as stating nothing).
+    PreferredMeetingMode { InPerson => "in_person", Online => "online", Either => "either" }
+);
+
+closed_set!(
+    /// A feature of the score: each has its weight, and every reason names
+    /// the one its points come from.
+    ScoreFeature {
+        /// The same profession.
+        Profession => "profession",
+        /// Specialties in common.
+        Specialties => "specialties",
+        /// Level fit.
+        Level => "level",
+        /// The same region, meeting in person.
+        Region => "region",
+        /// Shared interests.
+        Interests => "interests",
+        /// The requester's stated preferences met.
+        Preferences => "preferences",
+    }
+);
+
+closed_set!(
+    /// A sensitive attribute a profile may self-declare
+    /// ([`SensitiveAttributes`]) and a preference may name.
+    SensitiveAttribute {
+        Gender => "gender",
+        Ethnicity => "ethnicity",
+        AgeBand => "age_band",
+        SexualOrientation => "sexual_orientation",
+        Disability => "disability",
+        ReligionOrBelief => "religion_or_belief",
+        Culture => "culture",
+    }
 );
 
 /// Highest value of one weight.
@@ -73,17 +108,6 @@ pub const MAX_AREA_LEN: usize = 100;
 pub const MAX_REGION_LEN: usize = 100;
 /// Longest wanted value of a sensitive attribute.
 pub const MAX_SENSITIVE_LEN: usize = 100;
-/// The sensitive attributes a profile may self-declare
-/// ([`SensitiveAttributes`]) and a preference may name.
-pub const SENSITIVE_KEYS: &[&str] = &[
-    "gender",
-    "ethnicity",
-    "age_band",
-    "sexual_orientation",
-    "disability",
-    "religion_or_belief",
-    "culture",
-];
 
 /// Points per feature, each 0..=100. The defaults put experience in common
 /// first:
@@ -123,15 +147,15 @@ impl Default for Weights {
 }
 
 impl Weights {
-    /// `(name, value)` of every weight, in feature order.
-    pub fn fields(&self) -> [(&'static str, i64); 6] {
+    /// `(feature, value)` of every weight, in feature order.
+    pub fn fields(&self) -> [(ScoreFeature, i64); 6] {
         [
-            ("profession", self.profession),
-            ("specialties", self.specialties),
-            ("level", self.level),
-            ("region", self.region),
-            ("interests", self.interests),
-            ("preferences", self.preferences),
+            (ScoreFeature::Profession, self.profession),
+            (ScoreFeature::Specialties, self.specialties),
+            (ScoreFeature::Level, self.level),
+            (ScoreFeature::Region, self.region),
+            (ScoreFeature::Interests, self.interests),
+            (ScoreFeature::Preferences, self.preferences),
         ]
     }
 
@@ -244,12 +268,12 @@ pub struct Preferences {
     /// Preferred level of the other person (`trainee` .. `lead`).
     pub level: Option<String>,
     /// Where they want to meet; `None` is the same as `either`.
-    pub mode: Option<MeetingMode>,
+    pub mode: Option<PreferredMeetingMode>,
     /// Where they want to meet in person (default: their own region);
     /// ignored when meeting online.
     pub region: Option<String>,
     /// Wanted values of sensitive attributes, e.g. `{"ethnicity": "…"}`;
-    /// keys from [`SENSITIVE_KEYS`]. Used only when the other person has
+    /// keys are [`SensitiveAttribute`] codes. Used only when the other person has
     /// self-declared that attribute; shown to nobody but the requester.
     pub sensitive: BTreeMap<String, String>,
 }
@@ -259,7 +283,7 @@ impl Preferences {
     /// [`MAX_AREAS`] of [`MAX_AREA_LEN`] characters, duplicates dropped),
     /// profession and level via the taxonomy (upper-/lower-case codes),
     /// region trimmed (1..=[`MAX_REGION_LEN`]), sensitive keys lower-cased and
-    /// one of [`SENSITIVE_KEYS`] (else `preferences.sensitive`, code
+    /// a [`SensitiveAttribute`] code (else `preferences.sensitive`, code
     /// `unknown_attribute`), values 1..=[`MAX_SENSITIVE_LEN`] characters
     /// (`preferences.sensitive.<key>`). Fields are named `preferences.<x>`.
     pub fn check(&self) -> Result<Preferences, Violations> {
@@ -285,7 +309,7 @@ impl Preferences {
         let mut sensitive = BTreeMap::new();
         for (raw_key, value) in &self.sensitive {
             let key = raw_key.trim().to_ascii_lowercase();
-            if !SENSITIVE_KEYS.contains(&key.as_str()) {
+            if SensitiveAttribute::parse(&key).is_none() {
                 let shown: String = raw_key.chars().take(40).collect();
                 v.add(
                     "preferences.sensitive",
@@ -293,7 +317,7 @@ impl Preferences {
                         "unknown_attribute",
                         format!(
                             "\"{shown}\" is not a sensitive attribute; must be one of {}",
-                            SENSITIVE_KEYS.join(", ")
+                            <SensitiveAttribute as crate::closed::ClosedSet>::allowed()
                         ),
                     ),
                 );
@@ -320,23 +344,24 @@ impl Preferences {
 }
 
 /// The self-declared sensitive attributes of a profile as a map keyed by
-/// [`SENSITIVE_KEYS`] (empty values left out), for [`Participant::sensitive`].
+/// [`SensitiveAttribute`] codes (empty values left out), for [`Participant::sensitive`].
 pub fn sensitive_map(s: &SensitiveAttributes) -> BTreeMap<String, String> {
+    use SensitiveAttribute as A;
     [
-        ("gender", &s.gender),
-        ("ethnicity", &s.ethnicity),
-        ("age_band", &s.age_band),
-        ("sexual_orientation", &s.sexual_orientation),
-        ("disability", &s.disability),
-        ("religion_or_belief", &s.religion_or_belief),
-        ("culture", &s.culture),
+        (A::Gender, &s.gender),
+        (A::Ethnicity, &s.ethnicity),
+        (A::AgeBand, &s.age_band),
+        (A::SexualOrientation, &s.sexual_orientation),
+        (A::Disability, &s.disability),
+        (A::ReligionOrBelief, &s.religion_or_belief),
+        (A::Culture, &s.culture),
     ]
     .into_iter()
     .filter_map(|(k, v)| {
         v.as_deref()
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(|v| (k.to_owned(), v.to_owned()))
+            .map(|v| (k.as_str().to_owned(), v.to_owned()))
     })
     .collect()
 }
@@ -362,9 +387,8 @@ pub struct Participant {
 /// One feature's contribution to a score, in plain words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
-    /// The weight it comes from: `profession`, `specialties`, `level`,
-    /// `region`, `interests` or `preferences`.
-    pub feature: &'static str,
+    /// The weight it comes from.
+    pub feature: ScoreFeature,
     /// Always above 0.
     pub points: i64,
     /// E.g. `same profession (PWP): +30`.
@@ -523,7 +547,7 @@ fn shared<'a, const KEYED: bool>(
 /// interests, with its reason naming the items.
 fn graded_lists<const KEYED: bool>(
     out: &mut Reasons,
-    (feature, weight): (&'static str, i64),
+    (feature, weight): (ScoreFeature, i64),
     (mine, theirs): (&[String], &[String]),
     (one, many): (&str, &str),
 ) {
@@ -566,8 +590,8 @@ fn humanise(attribute: &str) -> String {
     attribute.replace('_', " ")
 }
 
-fn mode(p: &Participant) -> MeetingMode {
-    p.preferences.mode.unwrap_or(MeetingMode::Either)
+fn mode(p: &Participant) -> PreferredMeetingMode {
+    p.preferences.mode.unwrap_or(PreferredMeetingMode::Either)
 }
 
 /// The points of a pair, and their reasons when `explain` is on (texts are
@@ -581,7 +605,7 @@ struct Reasons {
 impl Reasons {
     fn add(
         &mut self,
-        feature: &'static str,
+        feature: ScoreFeature,
         points: i64,
         what: impl FnOnce() -> String,
         private_to: Option<&str>,
@@ -685,18 +709,18 @@ fn items<const KEYED: bool>(r: &Participant, o: &Participant, explain: bool) -> 
     }
     let wanted_region = value(&p.region).or(value(&r.region));
     match mode(r) {
-        MeetingMode::Online => out.push(
-            mode(o) != MeetingMode::InPerson,
+        PreferredMeetingMode::Online => out.push(
+            mode(o) != PreferredMeetingMode::InPerson,
             || "both can meet online".to_owned(),
             false,
         ),
-        MeetingMode::InPerson => {
+        PreferredMeetingMode::InPerson => {
             let in_region = match wanted_region {
                 Some(wr) => value(&o.region).is_some_and(|or| same_as::<KEYED>(or, wr)),
                 None => true,
             };
             out.push(
-                mode(o) != MeetingMode::Online && in_region,
+                mode(o) != PreferredMeetingMode::Online && in_region,
                 || match wanted_region {
                     Some(wr) => format!("preferred in-person meeting in {wr} met"),
                     None => "preferred in-person meeting met".to_owned(),
@@ -704,7 +728,7 @@ fn items<const KEYED: bool>(r: &Participant, o: &Participant, explain: bool) -> 
                 false,
             );
         }
-        MeetingMode::Either => {
+        PreferredMeetingMode::Either => {
             if let Some(wr) = value(&p.region) {
                 out.push(
                     value(&o.region).is_some_and(|or| same_as::<KEYED>(or, wr)),
@@ -741,14 +765,19 @@ fn preference_reasons(out: &mut Reasons, r: &Participant, items: Items, budget: 
         for (i, item) in (0..).zip(items.list) {
             if item.met {
                 let private_to = item.private.then_some(r.user_id.as_str());
-                out.add("preferences", share(i), || item.what, private_to);
+                out.add(
+                    ScoreFeature::Preferences,
+                    share(i),
+                    || item.what,
+                    private_to,
+                );
             }
         }
     } else {
         let met = (0..64).map(|i| items.met >> i & 1 == 1).chain(items.more);
         for (i, met) in (0..n).zip(met) {
             if met {
-                out.add("preferences", share(i), String::new, None);
+                out.add(ScoreFeature::Preferences, share(i), String::new, None);
             }
         }
     }
@@ -759,13 +788,18 @@ fn preference_reasons(out: &mut Reasons, r: &Participant, items: Items, budget: 
 /// supporter at least as experienced as the peer). See the module docs for
 /// the rules. The score is the sum of the reasons' points; reasons come in
 /// feature order and only for features that earn points.
-pub fn score(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> (i64, Vec<Reason>) {
+pub fn score(
+    kind: ProgrammeKind,
+    a: &Participant,
+    b: &Participant,
+    w: &Weights,
+) -> (i64, Vec<Reason>) {
     let out = evaluate::<false>(kind, a, b, w, true);
     (out.total, out.list)
 }
 
 /// `score(kind, a, b, w).0` without building the reasons.
-pub fn points(kind: Kind, a: &Participant, b: &Participant, w: &Weights) -> i64 {
+pub fn points(kind: ProgrammeKind, a: &Participant, b: &Participant, w: &Weights) -> i64 {
     evaluate::<false>(kind, a, b, w, false).total
 }
 
@@ -785,7 +819,7 @@ impl Keyed {
     }
 
     /// `points(kind, a, b, w)` of the originals of `a` and `b`.
-    pub(crate) fn points(kind: Kind, a: &Keyed, b: &Keyed, w: &Weights) -> i64 {
+    pub(crate) fn points(kind: ProgrammeKind, a: &Keyed, b: &Keyed, w: &Weights) -> i64 {
         evaluate::<true>(kind, &a.0, &b.0, w, false).total
     }
 }
@@ -825,14 +859,14 @@ fn keyed(p: &Participant) -> Participant {
 /// The score of `a` and `b` (see [`score`]), the reasons only when
 /// `explain`. `KEYED`: both are [`Keyed`] participants (never explained).
 fn evaluate<const KEYED: bool>(
-    kind: Kind,
+    kind: ProgrammeKind,
     a: &Participant,
     b: &Participant,
     w: &Weights,
     explain: bool,
 ) -> Reasons {
     let (p, q) = match kind {
-        Kind::Mutual if (&b.user_id, &b.id) < (&a.user_id, &a.id) => (b, a),
+        ProgrammeKind::Mutual if (&b.user_id, &b.id) < (&a.user_id, &a.id) => (b, a),
         _ => (a, b),
     };
     let mut out = Reasons {
@@ -844,7 +878,7 @@ fn evaluate<const KEYED: bool>(
     if same::<KEYED>(&p.profession, &q.profession) {
         let code = value(&p.profession).unwrap_or_default();
         out.add(
-            "profession",
+            ScoreFeature::Profession,
             w.profession,
             || format!("same profession ({code})"),
             None,
@@ -853,7 +887,7 @@ fn evaluate<const KEYED: bool>(
 
     graded_lists::<KEYED>(
         &mut out,
-        ("specialties", w.specialties),
+        (ScoreFeature::Specialties, w.specialties),
         (&p.specialties, &q.specialties),
         ("shared specialty", "shared specialties"),
     );
@@ -864,41 +898,46 @@ fn evaluate<const KEYED: bool>(
     {
         let (lp, lq) = (LEVELS[rp].0, LEVELS[rq].0);
         match kind {
-            Kind::Supporter if rq >= rp => out.add(
-                "level",
+            ProgrammeKind::Supporter if rq >= rp => out.add(
+                ScoreFeature::Level,
                 w.level,
                 || format!("supporter is at least as experienced ({lq} ≥ {lp})"),
                 None,
             ),
-            Kind::Supporter => {}
-            Kind::Mutual if rp == rq => {
-                out.add("level", w.level, || format!("same level ({lp})"), None)
-            }
-            Kind::Mutual if rp.abs_diff(rq) == 1 => {
+            ProgrammeKind::Supporter => {}
+            ProgrammeKind::Mutual if rp == rq => out.add(
+                ScoreFeature::Level,
+                w.level,
+                || format!("same level ({lp})"),
+                None,
+            ),
+            ProgrammeKind::Mutual if rp.abs_diff(rq) == 1 => {
                 let (lo, hi) = if rp < rq { (lp, lq) } else { (lq, lp) };
                 out.add(
-                    "level",
+                    ScoreFeature::Level,
                     half(w.level),
                     || format!("one level apart ({lo}, {hi})"),
                     None,
                 )
             }
-            Kind::Mutual => {}
+            ProgrammeKind::Mutual => {}
         }
     }
 
     if same::<KEYED>(&p.region, &q.region)
-        && mode(p) != MeetingMode::Online
-        && mode(q) != MeetingMode::Online
+        && mode(p) != PreferredMeetingMode::Online
+        && mode(q) != PreferredMeetingMode::Online
     {
         let region = value(&p.region).unwrap_or_default();
-        let how = if mode(p) == MeetingMode::InPerson || mode(q) == MeetingMode::InPerson {
+        let how = if mode(p) == PreferredMeetingMode::InPerson
+            || mode(q) == PreferredMeetingMode::InPerson
+        {
             "meeting in person"
         } else {
             "so they can meet in person"
         };
         out.add(
-            "region",
+            ScoreFeature::Region,
             w.region,
             || format!("both in {region}, {how}"),
             None,
@@ -907,17 +946,17 @@ fn evaluate<const KEYED: bool>(
 
     graded_lists::<KEYED>(
         &mut out,
-        ("interests", w.interests),
+        (ScoreFeature::Interests, w.interests),
         (&p.interests, &q.interests),
         ("shared interest", "shared interests"),
     );
 
     match kind {
-        Kind::Supporter => {
+        ProgrammeKind::Supporter => {
             let it = items::<KEYED>(p, q, explain);
             preference_reasons(&mut out, p, it, w.preferences);
         }
-        Kind::Mutual => {
+        ProgrammeKind::Mutual => {
             let (ip, iq) = (items::<KEYED>(p, q, explain), items::<KEYED>(q, p, explain));
             let (bp, bq) = match (ip.is_empty(), iq.is_empty()) {
                 (false, false) => (half(w.preferences), w.preferences / 2),
@@ -1078,7 +1117,7 @@ pub(crate) mod test_support {
             some_of(&["anxiety", "Burnout", "trauma", "Straße", "\u{212a}-pop"]),
             opt(&["PWP", "CAP", "pwp"]),
             opt(&["trainee", "qualified", "senior", "lead"]),
-            prop::option::of(select(MeetingMode::ALL)),
+            prop::option::of(select(PreferredMeetingMode::ALL)),
             opt(REGIONS),
             sensitive(),
         )
@@ -1240,12 +1279,12 @@ mod tests {
         assert_eq!(
             w.fields(),
             [
-                ("profession", 30),
-                ("specialties", 20),
-                ("level", 15),
-                ("region", 10),
-                ("interests", 10),
-                ("preferences", 15)
+                (ScoreFeature::Profession, 30),
+                (ScoreFeature::Specialties, 20),
+                (ScoreFeature::Level, 15),
+                (ScoreFeature::Region, 10),
+                (ScoreFeature::Interests, 10),
+                (ScoreFeature::Preferences, 15)
             ]
         );
         assert_eq!(w.max_score(), 100);
@@ -1335,17 +1374,20 @@ mod tests {
         let p: Preferences = from_map(vec![("areas", vec!["anxiety"])]).unwrap();
         assert_eq!(p.areas, strings(&["anxiety"]));
         let mode = |s: &str| {
-            MeetingMode::deserialize(
+            PreferredMeetingMode::deserialize(
                 serde::de::IntoDeserializer::<serde::de::value::Error>::into_deserializer(s),
             )
         };
-        assert_eq!(mode("in_person").unwrap(), MeetingMode::InPerson);
+        assert_eq!(mode("in_person").unwrap(), PreferredMeetingMode::InPerson);
         assert!(mode("by_post").is_err());
         assert!(from_map::<Preferences, _>(vec![("colour", "red")]).is_err());
-        assert_eq!(Kind::parse("supporter"), Some(Kind::Supporter));
-        assert_eq!(Kind::Mutual.as_str(), "mutual");
         assert_eq!(
-            MeetingMode::parse_field("x").unwrap_err().message,
+            ProgrammeKind::parse("supporter"),
+            Some(ProgrammeKind::Supporter)
+        );
+        assert_eq!(ProgrammeKind::Mutual.as_str(), "mutual");
+        assert_eq!(
+            PreferredMeetingMode::parse_field("x").unwrap_err().message,
             "must be one of in_person, online, either"
         );
     }
@@ -1356,7 +1398,7 @@ mod tests {
             areas: strings(&[" anxiety ", "Anxiety", "burnout"]),
             profession: Some(" pwp".into()),
             level: Some("Senior".into()),
-            mode: Some(MeetingMode::InPerson),
+            mode: Some(PreferredMeetingMode::InPerson),
             region: Some(" West Midlands ".into()),
             sensitive: [(" Ethnicity ".to_owned(), " x ".to_owned())].into(),
         }
@@ -1442,9 +1484,12 @@ mod tests {
             religion_or_belief: Some("r".into()),
             culture: Some(" ".into()),
         };
-        // The profile accepts every one of SENSITIVE_KEYS (unknown fields
-        // are refused there)...
-        let all: Vec<(&str, ())> = SENSITIVE_KEYS.iter().map(|k| (*k, ())).collect();
+        // The profile accepts every SensitiveAttribute (unknown fields are
+        // refused there)...
+        let all: Vec<(&str, ())> = SensitiveAttribute::ALL
+            .iter()
+            .map(|k| (k.as_str(), ()))
+            .collect();
         assert!(from_map::<SensitiveAttributes, _>(all).is_ok());
         assert!(from_map::<SensitiveAttributes, _>(vec![("star_sign", ())]).is_err());
         // ...and has no other attribute.
@@ -1453,7 +1498,10 @@ mod tests {
             ..s.clone()
         };
         let keys: Vec<String> = sensitive_map(&full).into_keys().collect();
-        let mut expected: Vec<String> = SENSITIVE_KEYS.iter().map(|k| (*k).to_owned()).collect();
+        let mut expected: Vec<String> = SensitiveAttribute::ALL
+            .iter()
+            .map(|k| k.as_str().to_owned())
+            .collect();
         expected.sort();
         assert_eq!(keys, expected);
         let m = sensitive_map(&s);
@@ -1473,7 +1521,7 @@ mod tests {
             interests: strings(&["Running"]),
             ..pwp(2)
         };
-        let (s, r) = score(Kind::Mutual, &a, &b, &Weights::default());
+        let (s, r) = score(ProgrammeKind::Mutual, &a, &b, &Weights::default());
         assert_eq!(
             texts(&r),
             vec![
@@ -1488,7 +1536,13 @@ mod tests {
         let features: Vec<_> = r.iter().map(|r| r.feature).collect();
         assert_eq!(
             features,
-            vec!["profession", "specialties", "level", "region", "interests"]
+            vec![
+                ScoreFeature::Profession,
+                ScoreFeature::Specialties,
+                ScoreFeature::Level,
+                ScoreFeature::Region,
+                ScoreFeature::Interests
+            ]
         );
         assert!(r.iter().all(|r| r.private_to.is_none()));
     }
@@ -1507,7 +1561,7 @@ mod tests {
             specialties: strings(&["anxiety", "grief"]),
             ..person(2)
         };
-        let (s, r) = score(Kind::Mutual, &a, &b, &w);
+        let (s, r) = score(ProgrammeKind::Mutual, &a, &b, &w);
         assert_eq!(s, 8);
         assert_eq!(texts(&r), vec!["1 shared specialty (anxiety): +8"]);
     }
@@ -1523,12 +1577,17 @@ mod tests {
             ..person(2)
         };
         assert_eq!(
-            score(Kind::Mutual, &a, &b, &Weights::default()),
+            score(ProgrammeKind::Mutual, &a, &b, &Weights::default()),
             (0, vec![])
         );
         // Missing values never match each other.
         assert_eq!(
-            score(Kind::Mutual, &person(1), &person(2), &Weights::default()),
+            score(
+                ProgrammeKind::Mutual,
+                &person(1),
+                &person(2),
+                &Weights::default()
+            ),
             (0, vec![])
         );
     }
@@ -1539,9 +1598,9 @@ mod tests {
             profession: 0,
             ..Default::default()
         };
-        let (s, r) = score(Kind::Mutual, &pwp(1), &pwp(2), &w);
+        let (s, r) = score(ProgrammeKind::Mutual, &pwp(1), &pwp(2), &w);
         assert_eq!(s, 25);
-        assert!(r.iter().all(|r| r.feature != "profession"));
+        assert!(r.iter().all(|r| r.feature != ScoreFeature::Profession));
     }
 
     #[test]
@@ -1554,17 +1613,30 @@ mod tests {
             level: Some(l.into()),
             ..person(n)
         };
-        let (s, r) = score(Kind::Mutual, &at(1, "senior"), &at(2, "qualified"), &w);
+        let (s, r) = score(
+            ProgrammeKind::Mutual,
+            &at(1, "senior"),
+            &at(2, "qualified"),
+            &w,
+        );
         assert_eq!(
             (s, texts(&r)),
             (8, vec!["one level apart (qualified, senior): +8"])
         );
-        let (s, _) = score(Kind::Mutual, &at(1, "lead"), &at(2, "qualified"), &w);
+        let (s, _) = score(
+            ProgrammeKind::Mutual,
+            &at(1, "lead"),
+            &at(2, "qualified"),
+            &w,
+        );
         assert_eq!(s, 0);
-        let (s, r) = score(Kind::Mutual, &at(1, "Lead"), &at(2, "lead"), &w);
+        let (s, r) = score(ProgrammeKind::Mutual, &at(1, "Lead"), &at(2, "lead"), &w);
         assert_eq!((s, texts(&r)), (15, vec!["same level (lead): +15"]));
         // Unknown levels are ignored.
-        assert_eq!(score(Kind::Mutual, &at(1, "guru"), &at(2, "guru"), &w).0, 0);
+        assert_eq!(
+            score(ProgrammeKind::Mutual, &at(1, "guru"), &at(2, "guru"), &w).0,
+            0
+        );
     }
 
     #[test]
@@ -1578,7 +1650,7 @@ mod tests {
             ..person(n)
         };
         let peer = at(1, "qualified");
-        let (s, r) = score(Kind::Supporter, &peer, &at(2, "senior"), &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &at(2, "senior"), &w);
         assert_eq!(
             (s, texts(&r)),
             (
@@ -1586,10 +1658,19 @@ mod tests {
                 vec!["supporter is at least as experienced (senior ≥ qualified): +15"]
             )
         );
-        assert_eq!(score(Kind::Supporter, &peer, &at(2, "qualified"), &w).0, 15);
-        assert_eq!(score(Kind::Supporter, &peer, &at(2, "trainee"), &w).0, 0);
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &peer, &at(2, "qualified"), &w).0,
+            15
+        );
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &peer, &at(2, "trainee"), &w).0,
+            0
+        );
         // The direction matters: a is the peer.
-        assert_eq!(score(Kind::Supporter, &at(2, "senior"), &peer, &w).0, 0);
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &at(2, "senior"), &peer, &w).0,
+            0
+        );
     }
 
     #[test]
@@ -1598,7 +1679,7 @@ mod tests {
             region: 10,
             ..zero()
         };
-        let with = |n, m: Option<MeetingMode>| Participant {
+        let with = |n, m: Option<PreferredMeetingMode>| Participant {
             region: Some("West Midlands".into()),
             preferences: Preferences {
                 mode: m,
@@ -1607,8 +1688,8 @@ mod tests {
             ..person(n)
         };
         let (s, r) = score(
-            Kind::Mutual,
-            &with(1, Some(MeetingMode::InPerson)),
+            ProgrammeKind::Mutual,
+            &with(1, Some(PreferredMeetingMode::InPerson)),
             &with(2, None),
             &w,
         );
@@ -1617,9 +1698,9 @@ mod tests {
             (10, vec!["both in West Midlands, meeting in person: +10"])
         );
         let online = score(
-            Kind::Mutual,
-            &with(1, Some(MeetingMode::Online)),
-            &with(2, Some(MeetingMode::Either)),
+            ProgrammeKind::Mutual,
+            &with(1, Some(PreferredMeetingMode::Online)),
+            &with(2, Some(PreferredMeetingMode::Either)),
             &w,
         );
         assert_eq!(online.0, 0);
@@ -1627,7 +1708,10 @@ mod tests {
             region: Some("East Midlands".into()),
             ..with(2, None)
         };
-        assert_eq!(score(Kind::Mutual, &with(1, None), &elsewhere, &w).0, 0);
+        assert_eq!(
+            score(ProgrammeKind::Mutual, &with(1, None), &elsewhere, &w).0,
+            0
+        );
     }
 
     #[test]
@@ -1643,9 +1727,9 @@ mod tests {
             },
             ..person(1)
         };
-        let (s, r) = score(Kind::Supporter, &peer, &pwp(2), &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &pwp(2), &w);
         assert_eq!((s, texts(&r)), (15, vec!["preferred profession met: +15"]));
-        assert_eq!(r[0].feature, "preferences");
+        assert_eq!(r[0].feature, ScoreFeature::Preferences);
         // Supporter programme: the supporter's own preferences do not count.
         let picky_supporter = Participant {
             preferences: Preferences {
@@ -1654,7 +1738,10 @@ mod tests {
             },
             ..pwp(2)
         };
-        assert_eq!(score(Kind::Supporter, &peer, &picky_supporter, &w).0, 15);
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &peer, &picky_supporter, &w).0,
+            15
+        );
     }
 
     #[test]
@@ -1669,7 +1756,7 @@ mod tests {
                 areas: strings(&["burnout", "anxiety"]),
                 profession: Some("PWP".into()),
                 level: Some("senior".into()),
-                mode: Some(MeetingMode::InPerson),
+                mode: Some(PreferredMeetingMode::InPerson),
                 ..Default::default()
             },
             ..person(1)
@@ -1680,7 +1767,7 @@ mod tests {
             ..pwp(2)
         };
         // 4 items: 3, 4, 4, 4 points; level (senior) is not met.
-        let (s, r) = score(Kind::Supporter, &peer, &supporter, &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &supporter, &w);
         assert_eq!(
             texts(&r),
             vec![
@@ -1693,12 +1780,12 @@ mod tests {
         // Online-only supporter: the in-person preference is not met.
         let online = Participant {
             preferences: Preferences {
-                mode: Some(MeetingMode::Online),
+                mode: Some(PreferredMeetingMode::Online),
                 ..Default::default()
             },
             ..supporter.clone()
         };
-        assert_eq!(score(Kind::Supporter, &peer, &online, &w).0, 7);
+        assert_eq!(score(ProgrammeKind::Supporter, &peer, &online, &w).0, 7);
         // A preferred region elsewhere.
         let elsewhere = Participant {
             preferences: Preferences {
@@ -1707,7 +1794,10 @@ mod tests {
             },
             ..peer.clone()
         };
-        assert_eq!(score(Kind::Supporter, &elsewhere, &supporter, &w).0, 7);
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &elsewhere, &supporter, &w).0,
+            7
+        );
     }
 
     #[test]
@@ -1716,7 +1806,7 @@ mod tests {
             preferences: 10,
             ..zero()
         };
-        let wants = |m: Option<MeetingMode>, r: Option<&str>| Participant {
+        let wants = |m: Option<PreferredMeetingMode>, r: Option<&str>| Participant {
             preferences: Preferences {
                 mode: m,
                 region: r.map(str::to_owned),
@@ -1724,7 +1814,7 @@ mod tests {
             },
             ..person(1)
         };
-        let other = |m: Option<MeetingMode>| Participant {
+        let other = |m: Option<PreferredMeetingMode>| Participant {
             region: Some("East Midlands".into()),
             preferences: Preferences {
                 mode: m,
@@ -1732,35 +1822,41 @@ mod tests {
             },
             ..person(2)
         };
-        let online = wants(Some(MeetingMode::Online), Some("ignored"));
-        let (s, r) = score(Kind::Supporter, &online, &other(None), &w);
+        let online = wants(Some(PreferredMeetingMode::Online), Some("ignored"));
+        let (s, r) = score(ProgrammeKind::Supporter, &online, &other(None), &w);
         assert_eq!((s, texts(&r)), (10, vec!["both can meet online: +10"]));
         assert_eq!(
             score(
-                Kind::Supporter,
+                ProgrammeKind::Supporter,
                 &online,
-                &other(Some(MeetingMode::InPerson)),
+                &other(Some(PreferredMeetingMode::InPerson)),
                 &w
             )
             .0,
             0
         );
         let region = wants(None, Some("east midlands"));
-        let (s, r) = score(Kind::Supporter, &region, &other(None), &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &region, &other(None), &w);
         assert_eq!(
             (s, texts(&r)),
             (10, vec!["preferred region (east midlands) met: +10"])
         );
         // In person without any region known: only the mode counts.
-        let anywhere = wants(Some(MeetingMode::InPerson), None);
-        let (s, r) = score(Kind::Supporter, &anywhere, &other(None), &w);
+        let anywhere = wants(Some(PreferredMeetingMode::InPerson), None);
+        let (s, r) = score(ProgrammeKind::Supporter, &anywhere, &other(None), &w);
         assert_eq!(
             (s, texts(&r)),
             (10, vec!["preferred in-person meeting met: +10"])
         );
         // No stated preference at all: nothing.
         assert_eq!(
-            score(Kind::Supporter, &wants(None, None), &other(None), &w).0,
+            score(
+                ProgrammeKind::Supporter,
+                &wants(None, None),
+                &other(None),
+                &w
+            )
+            .0,
             0
         );
     }
@@ -1786,7 +1882,7 @@ mod tests {
             ..pwp(2)
         };
         // u1 sorts first and gets the odd point.
-        let (s, r) = score(Kind::Mutual, &b, &a, &w);
+        let (s, r) = score(ProgrammeKind::Mutual, &b, &a, &w);
         assert_eq!(
             texts(&r),
             vec!["preferred profession met: +8", "preferred level met: +7"]
@@ -1794,7 +1890,7 @@ mod tests {
         assert_eq!(s, 15);
         // Only one side stated preferences: it has all the points.
         let plain = pwp(2);
-        assert_eq!(score(Kind::Mutual, &plain, &a, &w).0, 15);
+        assert_eq!(score(ProgrammeKind::Mutual, &plain, &a, &w).0, 15);
     }
 
     #[test]
@@ -1821,7 +1917,7 @@ mod tests {
         };
         // Items: profession (unmet, 5), ethnicity (met, 5); religion is not
         // declared by the other so it is ignored.
-        let (s, r) = score(Kind::Supporter, &peer, &declared, &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &declared, &w);
         assert_eq!(
             (s, texts(&r)),
             (5, vec!["your preference on ethnicity met: +5"])
@@ -1833,14 +1929,17 @@ mod tests {
         assert_eq!(visible(&r, Some("u1")), (5, r.clone()));
         // Not declared: no points, and it does not dilute other items.
         let undeclared = pwp(3);
-        assert_eq!(score(Kind::Supporter, &peer, &undeclared, &w), (0, vec![]));
+        assert_eq!(
+            score(ProgrammeKind::Supporter, &peer, &undeclared, &w),
+            (0, vec![])
+        );
         // Declared with another value: the item counts as unmet.
         let other = Participant {
             sensitive: [("ethnicity".to_owned(), "White".to_owned())].into(),
             profession: Some("CAP".into()),
             ..pwp(4)
         };
-        let (s, r) = score(Kind::Supporter, &peer, &other, &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &other, &w);
         assert_eq!((s, texts(&r)), (5, vec!["preferred profession met: +5"]));
         // Multi-word attribute names read as words.
         let multi = Participant {
@@ -1854,7 +1953,7 @@ mod tests {
             sensitive: [("religion_or_belief".to_owned(), "Muslim".to_owned())].into(),
             ..person(6)
         };
-        let (_, r) = score(Kind::Mutual, &muslim, &multi, &w);
+        let (_, r) = score(ProgrammeKind::Mutual, &muslim, &multi, &w);
         assert_eq!(
             texts(&r),
             vec!["your preference on religion or belief met: +10"]
@@ -2020,11 +2119,14 @@ mod tests {
                 .collect(),
             ..person(2)
         };
-        let (s, r) = score(Kind::Supporter, &peer, &other, &w);
+        let (s, r) = score(ProgrammeKind::Supporter, &peer, &other, &w);
         assert_eq!((s, texts(&r)), (2, vec!["your preference on a69 met: +2"]));
-        assert_eq!(points(Kind::Supporter, &peer, &other, &w), 2);
+        assert_eq!(points(ProgrammeKind::Supporter, &peer, &other, &w), 2);
         let keyed = (Keyed::new(&peer), Keyed::new(&other));
-        assert_eq!(Keyed::points(Kind::Supporter, &keyed.0, &keyed.1, &w), 2);
+        assert_eq!(
+            Keyed::points(ProgrammeKind::Supporter, &keyed.0, &keyed.1, &w),
+            2
+        );
     }
 
     /// Texts that are often the same key in another spelling, and any text.
@@ -2090,7 +2192,7 @@ mod tests {
             previous in previous(),
             supporter in any::<bool>(),
         ) {
-            let kind = if supporter { Kind::Supporter } else { Kind::Mutual };
+            let kind = if supporter { ProgrammeKind::Supporter } else { ProgrammeKind::Mutual };
             let expected = points(kind, &a, &b, &w);
             let (ka, kb) = (keyed(&a), keyed(&b));
             // The keyed copies score the same with any comparison...
@@ -2109,7 +2211,7 @@ mod tests {
             b in participant(2),
             w in weights(),
         ) {
-            prop_assert_eq!(score(Kind::Mutual, &a, &b, &w), score(Kind::Mutual, &b, &a, &w));
+            prop_assert_eq!(score(ProgrammeKind::Mutual, &a, &b, &w), score(ProgrammeKind::Mutual, &b, &a, &w));
         }
 
         #[test]
@@ -2119,7 +2221,7 @@ mod tests {
             w in weights(),
             supporter in any::<bool>(),
         ) {
-            let kind = if supporter { Kind::Supporter } else { Kind::Mutual };
+            let kind = if supporter { ProgrammeKind::Supporter } else { ProgrammeKind::Mutual };
             let (s, reasons) = score(kind, &a, &b, &w);
             prop_assert_eq!(s, reasons.iter().map(|r| r.points).sum::<i64>());
             prop_assert!(s <= w.max_score());
@@ -2136,7 +2238,7 @@ mod tests {
                 let suffix = format!(": +{}", r.points);
                 prop_assert!(r.text.ends_with(&suffix));
                 if let Some(owner) = &r.private_to {
-                    prop_assert_eq!(r.feature, "preferences");
+                    prop_assert_eq!(r.feature, ScoreFeature::Preferences);
                     prop_assert!(owner == &a.user_id || owner == &b.user_id);
                     prop_assert!(r.text.starts_with("your preference on "));
                     if supporter {
@@ -2160,10 +2262,10 @@ mod tests {
             let mut b = b;
             a.preferences.sensitive.clear();
             b.preferences.sensitive.clear();
-            let before = score(Kind::Mutual, &a, &b, &w);
+            let before = score(ProgrammeKind::Mutual, &a, &b, &w);
             a.sensitive.clear();
             b.sensitive.clear();
-            prop_assert_eq!(score(Kind::Mutual, &a, &b, &w), before);
+            prop_assert_eq!(score(ProgrammeKind::Mutual, &a, &b, &w), before);
         }
 
         #[test]

@@ -1,8 +1,9 @@
 //! Personal API tokens for integrations and scripts.
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
+use peerhub_domain::account::ApiTokenScope;
 use peerhub_persistence::access::own_account;
-use peerhub_persistence::api_tokens::{self, scopes_of};
+use peerhub_persistence::api_tokens::{self, stored_scopes};
 use peerhub_persistence::entities::api_token;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -11,7 +12,8 @@ use validator::Validate;
 use crate::auth::Auth;
 use crate::extract::{JsonBody, uuid_param};
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::ApiResult;
+use crate::problem::{ApiError, ApiResult};
+use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -21,9 +23,10 @@ pub struct CreateApiToken {
     /// A label to recognise the token by (1–100 characters).
     #[validate(length(max = 1000))]
     pub name: String,
-    /// One or more of the scopes listed by GET /v1/taxonomy.
+    /// One or more scopes (also listed by GET /v1/taxonomy); repeats count
+    /// once.
     #[validate(length(max = 20))]
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ApiTokenScope>,
     /// Expiry, at most 366 days ahead (default 90 days).
     pub expires_at: Option<DateTime<Utc>>,
     /// My current password: a new credential needs re-authentication
@@ -37,7 +40,7 @@ pub struct CreateApiToken {
 pub struct ApiTokenView {
     pub id: String,
     pub name: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<ApiTokenScope>,
     /// The first characters of the secret, to tell tokens apart.
     pub token_prefix: String,
     pub expires_at: Option<DateTime<Utc>>,
@@ -46,13 +49,12 @@ pub struct ApiTokenView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<api_token::Model> for ApiTokenView {
-    fn from(t: api_token::Model) -> Self {
-        Self {
-            scopes: scopes_of(&t)
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+impl TryFrom<api_token::Model> for ApiTokenView {
+    type Error = ApiError;
+
+    fn try_from(t: api_token::Model) -> Result<Self, ApiError> {
+        Ok(Self {
+            scopes: stored_scopes(&t)?,
             id: t.id,
             name: t.name,
             token_prefix: t.token_prefix,
@@ -60,7 +62,7 @@ impl From<api_token::Model> for ApiTokenView {
             revoked_at: t.revoked_at,
             last_used_at: t.last_used_at,
             created_at: t.created_at,
-        }
+        })
     }
 }
 
@@ -74,7 +76,14 @@ pub struct CreatedApiToken {
 
 crate::page_schema!(ApiTokenPage, ApiTokenView);
 
-/// Create an API token acting for me, limited to its scopes.
+/// Create an API token acting for me, limited to its scopes
+///
+/// The secret is in the answer only this once. Needs my current password
+/// (403 `reauthentication-failed`, under the login lockout: 429
+/// `too-many-attempts`). The token expires at `expires_at` (default 90
+/// days, at most 366).
+///
+/// Access: any signed-in person (their own tokens); API tokens are refused.
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "createApiToken",
@@ -117,12 +126,17 @@ pub async fn create(
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/api-tokens/{}", t.id)))
         .json(CreatedApiToken {
-            token: t.into(),
+            token: t.try_into()?,
             secret,
         }))
 }
 
-/// List my API tokens (never their secrets).
+/// List my API tokens
+///
+/// Every token I created, revoked and expired ones included, oldest first;
+/// never their secrets.
+///
+/// Access: any signed-in person (their own tokens); API tokens are refused.
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "listApiTokens",
@@ -139,10 +153,16 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let page = api_tokens::list(&state.db, &auth.0.user_id, &q.to_request()?).await?;
-    Ok(page_response(&req, &state, page, ApiTokenView::from))
+    let page = try_page(page, ApiTokenView::try_from)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Revoke one of my API tokens. Idempotent.
+/// Revoke one of my API tokens
+///
+/// Idempotent: revoking a revoked token answers 204 again. Someone else's
+/// token answers 404.
+///
+/// Access: any signed-in person (their own tokens); API tokens are refused.
 #[utoipa::path(
     tag = "api-tokens",
     operation_id = "revokeApiToken",

@@ -5,11 +5,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::{CommunityNeed, Need};
-use peerhub_domain::community::ApplicationStatus;
-use peerhub_domain::eligibility::Check;
+use peerhub_domain::community::{
+    ApplicationDecision, ApplicationDecisionOutcome, ApplicationStatus,
+};
+use peerhub_domain::eligibility::{Check, EligibilityOutcome, EligibilityVerdict};
 use peerhub_persistence::access;
 use peerhub_persistence::applications::{
-    self, ApplicationNeed, DecisionInput, OfferResult, QueueEntry, checks_of,
+    self, ApplicationNeed, DecisionInput, OfferResult, QueueEntry, checks_of, status_of, verdict_of,
 };
 use peerhub_persistence::entities::application;
 use serde::{Deserialize, Serialize};
@@ -18,9 +20,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 /// Registers this module's handlers (literal paths before `{param}` ones).
@@ -47,8 +50,7 @@ const EX_COMMUNITY_ID: &str = "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e";
 pub struct CheckView {
     /// `professions`, `levels`, `regions`, `registers` or `other_criteria[i]`.
     pub rule: String,
-    /// `met`, `not_met` or `needs_review`.
-    pub outcome: String,
+    pub outcome: EligibilityOutcome,
     /// Plain English.
     pub reason: String,
 }
@@ -57,7 +59,7 @@ impl From<Check> for CheckView {
     fn from(c: Check) -> Self {
         Self {
             rule: c.rule,
-            outcome: c.outcome.as_str().to_owned(),
+            outcome: c.outcome,
             reason: c.reason,
         }
     }
@@ -69,15 +71,15 @@ impl From<Check> for CheckView {
 pub struct EligibilityView {
     /// `eligible` (every rule met), `ineligible` (a rule not met) or
     /// `needs_review` (missing profile data or free-text criteria).
-    pub verdict: String,
+    pub verdict: EligibilityVerdict,
     pub checks: Vec<CheckView>,
 }
 
-fn eligibility_of(a: &application::Model) -> EligibilityView {
-    EligibilityView {
-        verdict: a.verdict.clone(),
-        checks: checks_of(a).into_iter().map(CheckView::from).collect(),
-    }
+fn eligibility_of(a: &application::Model) -> ApiResult<EligibilityView> {
+    Ok(EligibilityView {
+        verdict: verdict_of(a)?,
+        checks: checks_of(a)?.into_iter().map(CheckView::from).collect(),
+    })
 }
 
 /// An application to join a community.
@@ -97,9 +99,7 @@ pub struct ApplicationView {
     /// The applicant.
     pub user_id: String,
     pub statement: Option<String>,
-    /// `pending`, `waitlisted`, `offered`, `approved`, `rejected`,
-    /// `withdrawn`, `declined` or `lapsed`.
-    pub status: String,
+    pub status: ApplicationStatus,
     /// Computed when applying and again when a manager decides.
     pub eligibility: EligibilityView,
     /// The Terms of Reference version the eligibility was checked against.
@@ -117,16 +117,18 @@ pub struct ApplicationView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<application::Model> for ApplicationView {
-    fn from(a: application::Model) -> Self {
-        Self {
-            eligibility: eligibility_of(&a),
+impl TryFrom<application::Model> for ApplicationView {
+    type Error = ApiError;
+
+    fn try_from(a: application::Model) -> ApiResult<Self> {
+        Ok(Self {
+            eligibility: eligibility_of(&a)?,
+            status: status_of(&a)?,
             id: a.id,
             community_id: a.community_id,
             network_id: a.network_id,
             user_id: a.user_id,
             statement: a.statement,
-            status: a.status,
             terms_version: a.terms_number,
             decided_by: a.decided_by,
             decided_at: a.decided_at,
@@ -136,19 +138,19 @@ impl From<application::Model> for ApplicationView {
             version: a.version,
             created_at: a.created_at,
             updated_at: a.updated_at,
-        }
+        })
     }
 }
 
 crate::page_schema!(ApplicationPage, ApplicationView);
 
-fn application_response(status: StatusCode, a: application::Model) -> HttpResponse {
+fn application_response(status: StatusCode, a: application::Model) -> ApiResult<HttpResponse> {
     let mut r = HttpResponse::build(status);
     r.insert_header(("ETag", etag(a.version)));
     if status == StatusCode::CREATED {
         r.insert_header(("Location", format!("/v1/applications/{}", a.id)));
     }
-    r.json(ApplicationView::from(a))
+    Ok(r.json(ApplicationView::try_from(a)?))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -162,8 +164,8 @@ pub struct Apply {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ApplicationFilter {
-    /// `pending`, `waitlisted`, `offered`, `approved`, `rejected`,
-    /// `withdrawn`, `declined` or `lapsed`.
+    /// Only applications with this status.
+    #[param(value_type = Option<ApplicationStatus>)]
     pub status: Option<String>,
 }
 
@@ -194,9 +196,8 @@ crate::page_schema!(QueuePage, QueueItem);
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"decision": "approve", "reason": null, "override_reason": "Agreed with the chair: a CAP working in a PWP service"}))]
-pub struct Decide {
-    /// `approve`, `reject` or `waitlist`.
-    pub decision: String,
+pub struct ApplicationDecisionRequest {
+    pub decision: ApplicationDecision,
     /// Required to reject (sent to the applicant); at most 4000 characters.
     pub reason: Option<String>,
     /// Required to approve or wait-list an applicant whose current verdict
@@ -220,7 +221,7 @@ pub struct DecisionView {
     /// `admitted` (approved; now a member), `waitlisted_full` (approved, but
     /// the community is full: on the wait-list), `waitlisted` (put on the
     /// wait-list) or `rejected`.
-    pub outcome: String,
+    pub outcome: ApplicationDecisionOutcome,
     /// The new membership when `admitted`.
     pub membership_id: Option<String>,
 }
@@ -230,13 +231,18 @@ pub struct DecisionView {
 pub struct RemovalQuery {
     /// Why a manager removes the member (sent to them); at most 1000
     /// characters. Ignored when leaving.
+    #[param(max_length = 1000)]
     pub reason: Option<String>,
 }
 
 // ---------------------------------------------------------------- handlers
 
-/// Apply to join a community (members of its network). The eligibility
-/// verdict is computed from your profile and the current Terms of Reference.
+/// Apply to join a community
+///
+/// The eligibility verdict is computed from your profile and the current
+/// Terms of Reference; the application starts `pending`.
+///
+/// Access: members of the community's network and platform admins.
 #[utoipa::path(
     tag = "applications",
     operation_id = "applyToCommunity",
@@ -268,10 +274,15 @@ pub async fn apply(
         body.0.statement,
     )
     .await?;
-    Ok(application_response(StatusCode::CREATED, a))
+    application_response(StatusCode::CREATED, a)
 }
 
-/// List a community's applications, oldest first (core team, managers).
+/// List a community's applications
+///
+/// Oldest first, optionally by status.
+///
+/// Access: the community's core team (chair, co-chair, secretary), managers
+/// of the network and platform admins.
 #[utoipa::path(
     tag = "applications",
     operation_id = "listCommunityApplications",
@@ -294,21 +305,20 @@ pub async fn list_for_community(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "community")?;
-    let status = match &f.status {
-        None => None,
-        Some(s) => Some(
-            ApplicationStatus::parse_field(s)
-                .map_err(|e| ApiError::field("status", e.code, e.message))?,
-        ),
-    };
+    let status = closed_query::<ApplicationStatus>("status", f.status.as_deref())?;
     let page_req = q.to_request()?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None).await?;
     let page = applications::list_for_community(&state.db, &id, status, &page_req).await?;
-    Ok(page_response(&req, &state, page, ApplicationView::from))
+    let page = try_page(page, ApplicationView::try_from)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// The review queue: pending applications across the network's
-/// communities, oldest first, with verdict and age (managers).
+/// Read a network's review queue
+///
+/// Pending applications across the network's communities, oldest first,
+/// with verdict and age.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "applications",
     operation_id = "getReviewQueue",
@@ -334,10 +344,10 @@ pub async fn review_queue(
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     let page = applications::review_queue(&state.db, &id, &page_req).await?;
     let now = Utc::now();
-    Ok(page_response(&req, &state, page, |e: QueueEntry| {
+    let page = try_page(page, |e: QueueEntry| {
         let a = e.application;
-        QueueItem {
-            eligibility: eligibility_of(&a),
+        Ok(QueueItem {
+            eligibility: eligibility_of(&a)?,
             age_days: (now - a.created_at).num_days().max(0),
             id: a.id,
             community_id: a.community_id,
@@ -346,12 +356,17 @@ pub async fn review_queue(
             applicant_name: e.applicant_name,
             terms_version: a.terms_number,
             submitted_at: a.created_at,
-        }
-    }))
+        })
+    })?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read an application (the applicant, the community's core team,
-/// managers; anyone else gets 404).
+/// Read an application
+///
+/// Anyone who may not see the application gets 404.
+///
+/// Access: the applicant, the community's core team (chair, co-chair,
+/// secretary), managers of the network and platform admins.
 #[utoipa::path(
     tag = "applications",
     operation_id = "getApplication",
@@ -371,18 +386,22 @@ pub async fn get_application(
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "application")?;
     let a = applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Read).await?;
-    Ok(application_response(StatusCode::OK, a))
+    application_response(StatusCode::OK, a)
 }
 
-/// Decide on a pending or wait-listed application (managers). The verdict
-/// is computed again from the current profile and Terms of Reference.
-/// Approving admits while the community has a place and wait-lists
-/// otherwise (`outcome: waitlisted_full`); the applicant gets an email.
+/// Decide on a pending or wait-listed application
+///
+/// The verdict is computed again from the current profile and Terms of
+/// Reference. Approving admits while the community has a place and
+/// wait-lists otherwise (`outcome: waitlisted_full`); the applicant gets an
+/// email.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "applications",
     operation_id = "decideApplication",
     security(("bearer" = [])),
-    request_body = Decide,
+    request_body = ApplicationDecisionRequest,
     params(("id" = uuid::Uuid, Path, description = "Application id")),
     responses(
         (status = 200, description = "Decided", body = DecisionView, headers(("ETag" = String))),
@@ -397,7 +416,7 @@ pub async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: JsonBody<Decide>,
+    body: JsonBody<ApplicationDecisionRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Decide).await?;
@@ -416,13 +435,18 @@ pub async fn decide(
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(d.application.version)))
         .json(DecisionView {
-            application: ApplicationView::from(d.application),
-            outcome: d.outcome.as_str().to_owned(),
+            application: ApplicationView::try_from(d.application)?,
+            outcome: d.outcome,
             membership_id: d.membership.map(|m| m.id),
         }))
 }
 
-/// Withdraw my open (pending, wait-listed or offered) application.
+/// Withdraw my open application
+///
+/// A pending, wait-listed or offered application; a withdrawn offer passes
+/// the place to the next person waiting.
+///
+/// Access: the applicant.
 #[utoipa::path(
     tag = "applications",
     operation_id = "withdrawApplication",
@@ -444,11 +468,15 @@ pub async fn withdraw(
     let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     let a = applications::withdraw(&state.db, &auth.ctx(), &id).await?;
-    Ok(application_response(StatusCode::OK, a))
+    application_response(StatusCode::OK, a)
 }
 
-/// Accept the place offered to me from the wait-list. An expired offer
-/// lapses (409 `offer-expired`) and the place goes to the next person.
+/// Accept the place offered to me from the wait-list
+///
+/// An expired offer lapses (409 `offer-expired`) and the place goes to the
+/// next person.
+///
+/// Access: the applicant.
 #[utoipa::path(
     tag = "applications",
     operation_id = "acceptOffer",
@@ -470,7 +498,7 @@ pub async fn accept_offer(
     let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     match applications::accept_offer(&state.db, &auth.ctx(), &id).await? {
-        OfferResult::Accepted(a) => Ok(application_response(StatusCode::OK, a)),
+        OfferResult::Accepted(a) => application_response(StatusCode::OK, a),
         OfferResult::Expired(_) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "offer-expired",
@@ -484,7 +512,11 @@ pub async fn accept_offer(
     }
 }
 
-/// Decline the place offered to me; it goes to the next person waiting.
+/// Decline the place offered to me
+///
+/// The place goes to the next person waiting.
+///
+/// Access: the applicant.
 #[utoipa::path(
     tag = "applications",
     operation_id = "declineOffer",
@@ -506,12 +538,17 @@ pub async fn decline_offer(
     let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     let a = applications::decline_offer(&state.db, &auth.ctx(), &id).await?;
-    Ok(application_response(StatusCode::OK, a))
+    application_response(StatusCode::OK, a)
 }
 
+/// Leave a community, or remove a member
+///
 /// Leave a community (yourself) or remove a member (managers). The freed
 /// place is offered to the first person on the wait-list. Honours
 /// `If-Match` with the membership version.
+///
+/// Access: the member themself (leave), managers of the network and
+/// platform admins (remove).
 #[utoipa::path(
     tag = "community-members",
     operation_id = "endCommunityMembership",

@@ -1,6 +1,7 @@
 //! Registration, email verification, login, token refresh and logout.
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use peerhub_persistence::{accounts, sessions};
+use peerhub_domain::account::{RegistrationStatus, TokenType, UserStatus};
+use peerhub_persistence::{accounts, sessions, stored};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -33,11 +34,13 @@ pub struct RegisterRequest {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"status": "pending_verification", "detail": "If this address can register, a verification email is on its way."}))]
 pub struct RegistrationAccepted {
-    pub status: String,
+    /// Always `pending_verification`, whether or not the address already
+    /// has an account.
+    pub status: RegistrationStatus,
     pub detail: String,
 }
 
-/// Register with an email address from one of the network's allowed domains.
+/// Register with an email address from one of the network's allowed domains
 ///
 /// Answers 202 whether or not the address already has an account (so this
 /// cannot be used to find out who is registered); the mailbox gets either a
@@ -46,9 +49,12 @@ pub struct RegistrationAccepted {
 /// carries the password chosen with its registration, so only proving the
 /// mailbox sets a password. Addresses outside the allowed domains get 403
 /// `invitation-required`.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "register",
+    security(()),
     request_body = RegisterRequest,
     responses(
         (status = 202, description = "Verification notice queued", body = RegistrationAccepted),
@@ -79,7 +85,7 @@ pub async fn register(
     )
     .await?;
     Ok(HttpResponse::Accepted().json(RegistrationAccepted {
-        status: "pending_verification".into(),
+        status: RegistrationStatus::PendingVerification,
         detail: "If this address can register, a verification email is on its way.".into(),
     }))
 }
@@ -97,21 +103,26 @@ pub struct VerifyRequest {
 #[schema(example = json!({"user_id": super::EX_USER_ID, "status": "active"}))]
 pub struct VerifyResponse {
     pub user_id: String,
-    pub status: String,
+    /// The account's status after verifying: `active`.
+    pub status: UserStatus,
 }
 
 fn notice_interval(state: &AppState) -> chrono::Duration {
     chrono::Duration::seconds(state.settings.guards.notice_interval_secs.max(0))
 }
 
-/// Confirm an email address.
+/// Confirm an email address
 ///
 /// The account becomes active with the password and display name chosen in
 /// the registration that sent this token; every other outstanding
-/// verification token of the account stops working.
+/// verification token of the account stops working. An unknown, used or
+/// expired token answers 422. The token from the email is the credential.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "verifyEmail",
+    security(()),
     request_body = VerifyRequest,
     responses(
         (status = 200, description = "Email verified; the account is active", body = VerifyResponse),
@@ -126,8 +137,8 @@ pub async fn verify(
 ) -> ApiResult<HttpResponse> {
     let u = accounts::verify_email(&state.db, &client_ctx(&req), &body.0.token).await?;
     Ok(HttpResponse::Ok().json(VerifyResponse {
+        status: stored::decode("user.status", &u.status)?,
         user_id: u.id,
-        status: u.status,
     }))
 }
 
@@ -148,8 +159,8 @@ pub struct TokenPair {
     pub access_token: String,
     /// Opaque, single-use; exchange at /v1/auth/refresh.
     pub refresh_token: String,
-    #[schema(value_type = String, example = "Bearer")]
-    pub token_type: String,
+    /// Always `Bearer`.
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     pub expires_in: i64,
 }
@@ -162,21 +173,27 @@ pub(crate) async fn token_pair(
     Ok(TokenPair {
         access_token: issue_access_token(state, user_id)?,
         refresh_token,
-        token_type: "Bearer".into(),
+        token_type: TokenType::Bearer,
         expires_in: state.settings.access_token_ttl.num_seconds(),
     })
 }
 
-/// Log in with email and password.
+/// Log in with email and password
 ///
-/// Unknown email and wrong password give the same 401. Each address gets 5
-/// password checks in 15 minutes, counted before the password is checked so
-/// parallel attempts cannot get more; then it is locked for 15 minutes (429
+/// Unknown email and wrong password give the same 401
+/// `invalid-credentials`. The right password answers 403
+/// `email-not-verified` or `account-disabled` for an account that cannot
+/// log in yet or any more. Each address gets 5 password checks in 15
+/// minutes, counted before the password is checked so parallel attempts
+/// cannot get more; then it is locked for 15 minutes (429
 /// `too-many-attempts` with `Retry-After`). Each client address is also
 /// rate limited on the sign-in routes (429 `rate-limited`).
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
+    security(()),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
@@ -211,17 +228,22 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Exchange a refresh token for a new token pair.
+/// Exchange a refresh token for a new token pair
 ///
 /// Each refresh token works once. Two refreshes with the same token within
 /// the grace window (10 s by default), as two browser tabs make, both get
 /// the same new pair of tokens; any other reuse of a rotated token revokes
 /// its whole family (every token descended from the same login).
 /// `Idempotency-Key` is ignored here: a replayed refresh never returns
-/// tokens.
+/// tokens. Unknown, expired and revoked tokens, and the token of an account
+/// that is no longer active, answer 401 `invalid-refresh-token`. The
+/// refresh token in the body is the credential.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "refreshTokens",
+    security(()),
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New token pair", body = TokenPair),
@@ -245,10 +267,17 @@ pub async fn refresh(
     Ok(HttpResponse::Ok().json(token_pair(&state, &u.id, raw).await?))
 }
 
-/// Log out: revoke the refresh token's family. Idempotent.
+/// Log out: revoke the refresh token's family
+///
+/// Idempotent: an unknown or already revoked token also answers 204. Access
+/// tokens issued to the family stay valid until they expire. The refresh
+/// token in the body is the credential.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "logout",
+    security(()),
     request_body = RefreshRequest,
     responses((status = 204, description = "Logged out"))
 )]
@@ -262,9 +291,13 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Log out everywhere: revoke every refresh token of mine and refuse every
-/// access token issued before now. API tokens are separate credentials and
-/// keep working (revoke them at /v1/api-tokens).
+/// Log out everywhere
+///
+/// Revokes every refresh token of mine and refuses every access token issued
+/// before now. API tokens are separate credentials and keep working (revoke
+/// them at /v1/api-tokens).
+///
+/// Access: any signed-in person, for their own sessions; API tokens are refused (403 `insufficient-scope`).
 #[utoipa::path(
     tag = "auth",
     operation_id = "logoutAll",
@@ -296,12 +329,14 @@ pub struct ResetAccepted {
     pub detail: String,
 }
 
-/// Ask for a password reset.
+/// Ask for a password reset
 ///
 /// Answers 202 the same way for known and unknown addresses. When the
 /// address has an active (or not yet verified) account, it gets a
 /// single-use token valid for 30 minutes, at most one email per address per
 /// notice interval.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "requestPasswordReset",
@@ -344,13 +379,16 @@ pub struct PasswordResetConfirm {
     pub password: String,
 }
 
-/// Choose a new password with a reset token.
+/// Choose a new password with a reset token
 ///
 /// The token works once. Every session ends (refresh tokens revoked, access
 /// tokens issued before now refused), other outstanding reset and
 /// verification tokens stop working, the login lockout of the address is
 /// cleared, and the person is told by email. An account that was waiting
 /// for email verification becomes active: the reset proves the mailbox.
+/// The reset token in the body is the credential.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "auth",
     operation_id = "confirmPasswordReset",

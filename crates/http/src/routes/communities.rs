@@ -2,18 +2,26 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::{CommunityNeed, Need};
-use peerhub_domain::community::{RawSettings, Status};
+use peerhub_domain::community::{
+    CadenceUnit, CommunityKind, CommunityStatus, DeliveryMode, OrganisedAround, RawSettings,
+    TermsStatus,
+};
 use peerhub_domain::eligibility::EligibilityRules;
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::access;
-use peerhub_persistence::communities::{self, ListFilter, TermsDraft, aims_of, rules_of};
+use peerhub_persistence::communities::{
+    self, ListFilter, TermsDraft, aims_of, rules_of, settings_of, status_of, terms_status_of,
+};
 use peerhub_persistence::entities::{community, terms_version};
+use peerhub_persistence::stored::decode;
+use peerhub_persistence::{Page, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::me::present;
@@ -40,9 +48,8 @@ pub struct Cadence {
     /// How many units between meetings (1–52 weeks or 1–12 months).
     #[schema(example = 3)]
     pub every: i32,
-    /// `weeks` or `months`.
-    #[schema(example = "months")]
-    pub unit: String,
+    /// The unit of `every`.
+    pub unit: CadenceUnit,
 }
 
 /// A Community of Practice.
@@ -63,19 +70,15 @@ pub struct CommunityView {
     pub focus: String,
     /// Who the community is for.
     pub audience: String,
-    /// `field_of_practice`, `subject_expertise` or `domain_of_practice`.
-    pub organised_around: String,
-    /// `closed` or `open`.
-    pub kind: String,
+    pub organised_around: OrganisedAround,
+    pub kind: CommunityKind,
     /// Places; approvals beyond it go to the wait-list.
     pub capacity: i32,
     pub fee_note: Option<String>,
     pub cadence: Cadence,
     pub duration_minutes: i32,
-    /// `in_person`, `online` or `hybrid`.
-    pub delivery_mode: String,
-    /// `proposed`, `active` or `archived`.
-    pub status: String,
+    pub delivery_mode: DeliveryMode,
+    pub status: CommunityStatus,
     /// Current members (core team included).
     pub member_count: u64,
     /// Whether an approved Terms of Reference exists (needed to apply).
@@ -87,37 +90,55 @@ pub struct CommunityView {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+/// Maps every item of a page with a fallible conversion (a stored value
+/// that does not decode fails the whole answer).
+pub(crate) fn try_page<T, U>(
+    page: Page<T>,
+    f: impl FnMut(T) -> Result<U, ApiError>,
+) -> Result<Page<U>, ApiError> {
+    Ok(Page {
+        items: page.items.into_iter().map(f).collect::<Result<_, _>>()?,
+        next_after: page.next_after,
+    })
+}
+
 async fn view(state: &AppState, c: community::Model) -> ApiResult<CommunityView> {
     let s = communities::summaries(&state.db, std::slice::from_ref(&c.id)).await?;
     let (count, terms) = s.get(&c.id).copied().unwrap_or((0, false));
-    Ok(to_view(c, count, terms))
+    to_view(c, count, terms)
 }
 
-fn to_view(c: community::Model, member_count: u64, has_approved_terms: bool) -> CommunityView {
-    CommunityView {
+fn to_view(
+    c: community::Model,
+    member_count: u64,
+    has_approved_terms: bool,
+) -> ApiResult<CommunityView> {
+    let s = settings_of(&c)?;
+    let status = status_of(&c)?;
+    Ok(CommunityView {
         cadence: Cadence {
-            every: c.cadence_every,
-            unit: c.cadence_unit,
+            every: s.cadence_every,
+            unit: s.cadence_unit,
         },
         id: c.id,
         network_id: c.network_id,
         name: c.name,
         focus: c.focus,
         audience: c.audience,
-        organised_around: c.organised_around,
-        kind: c.kind,
+        organised_around: s.organised_around,
+        kind: s.kind,
         capacity: c.capacity,
         fee_note: c.fee_note,
         duration_minutes: c.duration_minutes,
-        delivery_mode: c.delivery_mode,
-        status: c.status,
+        delivery_mode: s.delivery_mode,
+        status,
         member_count,
         has_approved_terms,
         version: c.version,
         created_at: c.created_at,
         updated_at: c.updated_at,
         archived_at: c.archived_at,
-    }
+    })
 }
 
 async fn respond(
@@ -155,9 +176,8 @@ pub struct CreateCommunity {
     #[validate(length(max = 20000))]
     pub audience: String,
     /// Default `field_of_practice`.
-    pub organised_around: Option<String>,
-    /// `closed` or `open`.
-    pub kind: String,
+    pub organised_around: Option<OrganisedAround>,
+    pub kind: CommunityKind,
     /// 1–500; default 10 for closed and 20 for open groups.
     pub capacity: Option<i32>,
     #[validate(length(max = 5000))]
@@ -166,12 +186,19 @@ pub struct CreateCommunity {
     /// 1–720.
     pub duration_minutes: i32,
     /// Default `online`.
-    pub delivery_mode: Option<String>,
-    /// `active` (default) or `proposed`.
-    pub status: Option<String>,
+    pub delivery_mode: Option<DeliveryMode>,
+    /// `active` (default) or `proposed`; `archived` is refused (422
+    /// `invalid_value`).
+    pub status: Option<CommunityStatus>,
 }
 
-/// Create a community (managers of the network).
+/// Create a community
+///
+/// Creates a Community of Practice in a network, `active` unless `proposed`
+/// is asked for. A create without a `capacity` gets 10 for a closed and 20
+/// for an open group.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "createCommunity",
@@ -207,14 +234,7 @@ pub async fn create(
         duration_minutes: Some(b.duration_minutes),
         delivery_mode: b.delivery_mode,
     };
-    let c = communities::create(
-        &state.db,
-        &auth.ctx(),
-        &network_id,
-        raw,
-        b.status.as_deref(),
-    )
-    .await?;
+    let c = communities::create(&state.db, &auth.ctx(), &network_id, raw, b.status).await?;
     respond(&state, actix_web::http::StatusCode::CREATED, c).await
 }
 
@@ -224,13 +244,19 @@ pub struct CommunityFilter {
     /// Only this network's communities.
     #[param(format = Uuid)]
     pub network_id: Option<String>,
-    /// `proposed`, `active` or `archived`.
+    /// Only communities with this status.
+    #[param(value_type = Option<CommunityStatus>)]
     pub status: Option<String>,
     /// Text to find in the name or focus (case-insensitive).
     pub q: Option<String>,
 }
 
-/// List the communities of my networks.
+/// List the communities of my networks
+///
+/// Communities of every network the caller belongs to (every network for a
+/// platform admin), oldest first, optionally by network, status or text.
+///
+/// Access: members of a network (its communities) and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "listCommunities",
@@ -257,11 +283,7 @@ pub async fn list(
         .as_deref()
         .map(|n| uuid_field(n, "network_id"))
         .transpose()?;
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| Status::parse_field(s).map_err(|e| ApiError::field("status", e.code, e.message)))
-        .transpose()?;
+    let status = closed_query::<CommunityStatus>("status", f.status.as_deref())?;
     if f.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::field(
             "q",
@@ -282,13 +304,19 @@ pub async fn list(
     .await?;
     let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
     let s = communities::summaries(&state.db, &ids).await?;
-    Ok(page_response(&req, &state, page, |c| {
+    let page = try_page(page, |c| {
         let (count, terms) = s.get(&c.id).copied().unwrap_or((0, false));
         to_view(c, count, terms)
-    }))
+    })?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read a community (members of its network).
+/// Read a community
+///
+/// The community's settings, status, member count and whether it has
+/// approved Terms of Reference.
+///
+/// Access: members of the community's network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "getCommunity",
@@ -320,20 +348,27 @@ pub struct CommunityPatch {
     pub focus: Option<String>,
     #[validate(length(max = 20000))]
     pub audience: Option<String>,
-    pub organised_around: Option<String>,
-    pub kind: Option<String>,
+    pub organised_around: Option<OrganisedAround>,
+    pub kind: Option<CommunityKind>,
     pub capacity: Option<i32>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub fee_note: Option<Option<String>>,
     pub cadence: Option<Cadence>,
     pub duration_minutes: Option<i32>,
-    pub delivery_mode: Option<String>,
-    /// `active` moves a proposed community to active. Archive with POST …/archive.
-    pub status: Option<String>,
+    pub delivery_mode: Option<DeliveryMode>,
+    /// `active` moves a proposed community to active (any other change is
+    /// 422 `invalid_transition`). Archive with POST …/archive.
+    pub status: Option<CommunityStatus>,
 }
 
-/// Change a community's settings (managers). Honours `If-Match`.
+/// Change a community's settings
+///
+/// Changes only the fields sent; `status: active` moves a proposed
+/// community to active. A larger capacity offers the freed places to the
+/// wait-list. Honours `If-Match`.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "updateCommunity",
@@ -377,20 +412,16 @@ pub async fn update(
         duration_minutes: b.duration_minutes,
         delivery_mode: b.delivery_mode,
     };
-    let c = communities::update(
-        &state.db,
-        &auth.ctx(),
-        &id,
-        raw,
-        b.status.as_deref(),
-        if_match.0,
-    )
-    .await?;
+    let c = communities::update(&state.db, &auth.ctx(), &id, raw, b.status, if_match.0).await?;
     respond(&state, actix_web::http::StatusCode::OK, c).await
 }
 
-/// Archive a community (managers): it stops taking applications; its
-/// records stay readable. Idempotent.
+/// Archive a community
+///
+/// It stops taking applications and accepts no further changes; its
+/// records stay readable. Idempotent. Honours `If-Match`.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "archiveCommunity",
@@ -425,10 +456,9 @@ pub async fn archive(
 pub struct EligibilityRulesDto {
     /// Profession codes from GET /v1/taxonomy.
     #[serde(default)]
-    pub professions: Vec<String>,
-    /// `trainee`, `qualified`, `senior`, `lead`.
+    pub professions: Vec<Profession>,
     #[serde(default)]
-    pub levels: Vec<String>,
+    pub levels: Vec<CareerLevel>,
     #[serde(default)]
     pub regions: Vec<String>,
     /// Whether people from other regions may be admitted at the core team's
@@ -446,8 +476,12 @@ pub struct EligibilityRulesDto {
 impl From<EligibilityRulesDto> for EligibilityRules {
     fn from(d: EligibilityRulesDto) -> Self {
         Self {
-            professions: d.professions,
-            levels: d.levels,
+            professions: d
+                .professions
+                .iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            levels: d.levels.iter().map(|l| l.as_str().to_owned()).collect(),
             regions: d.regions,
             allow_out_of_region: d.allow_out_of_region,
             registers: d.registers,
@@ -456,16 +490,28 @@ impl From<EligibilityRulesDto> for EligibilityRules {
     }
 }
 
-impl From<EligibilityRules> for EligibilityRulesDto {
-    fn from(d: EligibilityRules) -> Self {
-        Self {
-            professions: d.professions,
-            levels: d.levels,
+/// Stored rules (validated when drafted, so their codes decode; one that
+/// does not is an error, never dropped).
+impl TryFrom<EligibilityRules> for EligibilityRulesDto {
+    type Error = StoreError;
+
+    fn try_from(d: EligibilityRules) -> Result<Self, StoreError> {
+        Ok(Self {
+            professions: d
+                .professions
+                .iter()
+                .map(|p| decode("eligibility.professions", p))
+                .collect::<Result<_, _>>()?,
+            levels: d
+                .levels
+                .iter()
+                .map(|l| decode("eligibility.levels", l))
+                .collect::<Result<_, _>>()?,
             regions: d.regions,
             allow_out_of_region: d.allow_out_of_region,
             registers: d.registers,
             other_criteria: d.other_criteria,
-        }
+        })
     }
 }
 
@@ -516,8 +562,7 @@ pub struct TermsView {
     pub community_id: String,
     /// Version number, 1 upwards.
     pub version: i32,
-    /// `draft`, `approved` or `superseded`.
-    pub status: String,
+    pub status: TermsStatus,
     pub purpose: String,
     pub aims: Vec<String>,
     pub eligibility: EligibilityRulesDto,
@@ -533,14 +578,16 @@ pub struct TermsView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<terms_version::Model> for TermsView {
-    fn from(t: terms_version::Model) -> Self {
-        Self {
-            eligibility: rules_of(&t).into(),
+impl TryFrom<terms_version::Model> for TermsView {
+    type Error = StoreError;
+
+    fn try_from(t: terms_version::Model) -> Result<Self, StoreError> {
+        Ok(Self {
+            eligibility: rules_of(&t)?.try_into()?,
             aims: aims_of(&t),
+            status: terms_status_of(&t)?,
             community_id: t.community_id,
             version: t.number,
-            status: t.status,
             purpose: t.purpose,
             meeting_arrangements: t.meeting_arrangements,
             chairing_arrangements: t.chairing_arrangements,
@@ -551,13 +598,17 @@ impl From<terms_version::Model> for TermsView {
             approved_at: t.approved_at,
             review_due: t.review_due,
             created_at: t.created_at,
-        }
+        })
     }
 }
 
 crate::page_schema!(TermsPage, TermsView);
 
-/// The current Terms of Reference: the latest approved version.
+/// Read the current Terms of Reference
+///
+/// The latest approved version; 404 when none is approved yet.
+///
+/// Access: members of the community's network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "getCurrentTerms",
@@ -579,11 +630,15 @@ pub async fn current_terms(
     let t = communities::current_terms(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("approved terms of reference"))?;
-    Ok(HttpResponse::Ok().json(TermsView::from(t)))
+    Ok(HttpResponse::Ok().json(TermsView::try_from(t)?))
 }
 
+/// List the versions of the Terms of Reference
+///
 /// Every version, oldest first. Drafts are listed for the core team and
 /// managers only.
+///
+/// Access: members of the community's network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "listTermsVersions",
@@ -609,10 +664,18 @@ pub async fn terms_versions(
         .await
         .is_ok();
     let page = communities::terms_versions(&state.db, &id, core, &page_req).await?;
-    Ok(page_response(&req, &state, page, TermsView::from))
+    let page = try_page(page, |t| Ok(TermsView::try_from(t)?))?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Draft a new version (the core team or managers).
+/// Draft a new version of the Terms of Reference
+///
+/// The draft gets the next version number; it applies once a manager
+/// approves it. Eligibility rules are validated (e.g. an unknown profession
+/// is 422 naming `eligibility.professions[i]`).
+///
+/// Access: the community's core team (chair, co-chair, secretary), managers
+/// of the network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "draftTerms",
@@ -639,11 +702,17 @@ pub async fn draft_terms(
     let t = communities::draft_terms(&state.db, &auth.ctx(), &c, body.0.into()).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/communities/{id}/terms/versions")))
-        .json(TermsView::from(t)))
+        .json(TermsView::try_from(t)?))
 }
 
-/// Approve a draft (managers): sets `approved_at`, `approved_by` and
-/// `review_due` (twelve months on); it becomes the current version.
+/// Approve a draft of the Terms of Reference
+///
+/// Sets `approved_at`, `approved_by` and `review_due` (twelve months on);
+/// it becomes the current version and the previously approved one is
+/// `superseded`. An older draft cannot be approved over a newer approved
+/// version (`terms-outdated`).
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "communities",
     operation_id = "approveTerms",
@@ -672,5 +741,5 @@ pub async fn approve_terms(
     })?;
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
     let t = communities::approve_terms(&state.db, &auth.ctx(), &c, version).await?;
-    Ok(HttpResponse::Ok().json(TermsView::from(t)))
+    Ok(HttpResponse::Ok().json(TermsView::try_from(t)?))
 }

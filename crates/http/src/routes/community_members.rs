@@ -6,10 +6,12 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::{StreamExt, stream};
 use peerhub_domain::access::CommunityNeed;
-use peerhub_domain::account::Scope;
-use peerhub_domain::community::Role;
+use peerhub_domain::account::ApiTokenScope;
+use peerhub_domain::community::{CommunityRole, CommunityStatus, ExportFormat, MembershipStatus};
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::access;
 use peerhub_persistence::rosters::{self, EXPORT_CHUNK, MyMembership, RosterEntry, RosterFilter};
+use peerhub_persistence::stored::decode;
 use peerhub_persistence::{Db, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,9 +19,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 const EX_COMMUNITY_ID: &str = "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e";
@@ -27,8 +30,38 @@ const EX_COMMUNITY_ID: &str = "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e";
 /// Registers this module's handlers.
 pub fn register(cfg: &mut ServiceConfig) {
     cfg.service(my_memberships)
-        .service(list_members)
+        .service(export_members_csv)
+        .service(WithParamSchemas(list_members))
         .service(update_member);
+}
+
+/// `list_members` with the schema of its `format` parameter. utoipa
+/// collects the schemas of bodies only, and `ExportFormat` appears in no
+/// body, so without this its `$ref` would dangle.
+struct WithParamSchemas(list_members);
+
+impl actix_web::dev::HttpServiceFactory for WithParamSchemas {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        self.0.register(config)
+    }
+}
+
+impl utoipa_actix_web::OpenApiFactory for WithParamSchemas {
+    fn paths(&self) -> utoipa::openapi::path::Paths {
+        self.0.paths()
+    }
+
+    fn schemas(
+        &self,
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::{PartialSchema, ToSchema};
+        self.0.schemas(schemas);
+        schemas.push((ExportFormat::name().into_owned(), ExportFormat::schema()));
+    }
 }
 
 /// One membership of a community, with the person's directory details.
@@ -43,41 +76,49 @@ pub struct RosterEntryView {
     pub user_id: String,
     pub display_name: String,
     pub email: String,
-    /// `member`, `chair`, `co_chair`, `secretary` or `facilitator`.
-    pub role: String,
-    /// `active`, `left` or `removed`.
-    pub status: String,
+    pub role: CommunityRole,
+    pub status: MembershipStatus,
     pub joined_at: DateTime<Utc>,
     /// When the membership ended (`left` or `removed`).
     pub ended_at: Option<DateTime<Utc>>,
     /// Last change to the membership (role, status); what `updated_since`
     /// filters on.
     pub updated_at: DateTime<Utc>,
-    pub profession: Option<String>,
-    pub level: Option<String>,
+    pub profession: Option<Profession>,
+    pub level: Option<CareerLevel>,
     pub organisation: Option<String>,
     pub region: Option<String>,
     /// Version of the membership: the `ETag` for role changes.
     pub version: i32,
 }
 
-impl From<RosterEntry> for RosterEntryView {
-    fn from(e: RosterEntry) -> Self {
-        Self {
+impl TryFrom<RosterEntry> for RosterEntryView {
+    type Error = ApiError;
+
+    fn try_from(e: RosterEntry) -> ApiResult<Self> {
+        Ok(Self {
+            role: e.role()?,
+            status: e.status()?,
+            profession: e
+                .profession
+                .as_deref()
+                .map(|p| decode("user.profession", p))
+                .transpose()?,
+            level: e
+                .level
+                .as_deref()
+                .map(|l| decode("user.level", l))
+                .transpose()?,
             user_id: e.user_id,
             display_name: e.display_name,
             email: e.email,
-            role: e.role,
-            status: e.status,
             joined_at: e.joined_at,
             ended_at: e.ended_at,
             updated_at: e.updated_at,
-            profession: e.profession,
-            level: e.level,
             organisation: e.organisation,
             region: e.region,
             version: e.version,
-        }
+        })
     }
 }
 
@@ -86,25 +127,47 @@ crate::page_schema!(RosterPage, RosterEntryView);
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RosterQuery {
-    /// `member`, `chair`, `co_chair`, `secretary` or `facilitator`.
+    /// Only members with this role in the community.
+    #[param(value_type = Option<CommunityRole>)]
     pub role: Option<String>,
     /// RFC 3339 time, e.g. `2026-11-01T00:00:00Z`: only memberships changed
     /// at or after it.
-    #[param(example = "2026-11-01T00:00:00Z")]
+    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-01T00:00:00Z")]
     pub updated_since: Option<String>,
     /// Also list memberships that ended (`left`, `removed`), so a sync can
     /// delete them. Default `false`.
     pub include_departed: Option<bool>,
 }
 
+/// The representation of the member list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `json` (a page) or `csv` (the whole roster as a file). Without it the
+    /// `Accept` header decides (JSON unless `text/csv` is preferred); with
+    /// it, it wins over `Accept`. Generated clients that want a typed CSV
+    /// download use `GET /v1/communities/{id}/members.csv`.
+    #[param(value_type = Option<ExportFormat>)]
+    pub format: Option<String>,
+}
+
+impl FormatQuery {
+    /// Whether to answer CSV: an explicit `format` wins, otherwise the
+    /// `Accept` header decides.
+    fn wants_csv(&self, req: &HttpRequest) -> Result<bool, ApiError> {
+        Ok(
+            match closed_query::<ExportFormat>("format", self.format.as_deref())? {
+                Some(ExportFormat::Csv) => true,
+                Some(ExportFormat::Json) => false,
+                None => wants_csv(req),
+            },
+        )
+    }
+}
+
 impl RosterQuery {
     fn to_filter(&self) -> Result<RosterFilter, ApiError> {
-        let role = match self.role.as_deref() {
-            None => None,
-            Some(r) => {
-                Some(Role::parse_field(r).map_err(|e| ApiError::field("role", e.code, e.message))?)
-            }
-        };
+        let role = closed_query::<CommunityRole>("role", self.role.as_deref())?;
         let updated_since = match self.updated_since.as_deref().map(str::trim) {
             None => None,
             Some(raw) => Some(parse_time(raw).ok_or_else(|| {
@@ -303,23 +366,26 @@ async fn csv_response(
         .streaming(body))
 }
 
-/// List a community's members (any member of its network, or an API token
-/// with `memberships:read`).
+/// List a community's members, as a JSON page or a CSV file
 ///
-/// Paginated JSON by default. With `Accept: text/csv` (preferred at least
-/// as much as JSON) the answer is an RFC 4180 CSV file of **all** matching
-/// members (no pagination; `limit` and `cursor` are ignored), streamed,
-/// with a header row, CRLF line ends, and cells that start with `=`, `+`,
-/// `-` or `@` prefixed with `'` so spreadsheets do not run them as
-/// formulas. Departed members (`left`, `removed`) are listed only with
-/// `include_departed=true`.
+/// Paginated JSON by default. With `format=csv`, or without `format` and
+/// with `Accept: text/csv` (preferred at least as much as JSON), the answer
+/// is an RFC 4180 CSV file of **all** matching members (no pagination;
+/// `limit` and `cursor` are ignored), streamed, with a header row, CRLF
+/// line ends, and cells that start with `=`, `+`, `-` or `@` prefixed with
+/// `'` so spreadsheets do not run them as formulas. An explicit `format`
+/// wins over `Accept`. Departed members (`left`, `removed`) are listed only
+/// with `include_departed=true`.
+///
+/// Access: members of the community's network and platform admins; API
+/// tokens with `memberships:read`.
 #[utoipa::path(
     tag = "community-members",
     operation_id = "listCommunityMembers",
-    security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Community id"), RosterQuery, PageQuery),
+    security(("bearer" = []), ("apiToken" = ["memberships:read"])),
+    params(("id" = uuid::Uuid, Path, description = "Community id"), RosterQuery, FormatQuery, PageQuery),
     responses(
-        (status = 200, description = "Members in joining order: a JSON page, or the whole roster as CSV for `Accept: text/csv`",
+        (status = 200, description = "Members in joining order: a JSON page (`format=json`, the default), or the whole roster as CSV (`format=csv`, or `Accept: text/csv` without `format`)",
             headers(
                 ("Link" = String, description = "JSON only: `<…>; rel=\"next\"` when there is a next page"),
                 ("Content-Disposition" = String, description = "CSV only: `attachment; filename=\"community-<id>-members.csv\"`"),
@@ -332,7 +398,7 @@ async fn csv_response(
         (status = 400, description = "The id is not a UUID, or a query value does not parse (`include_departed=yes`)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 403, description = "`insufficient-scope`: an API token without `memberships:read`", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `role`, `updated_since`, `limit` or `cursor`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `role`, `updated_since`, `format`, `limit` or `cursor` (an unknown `role` or `format` names the allowed values)", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/communities/{id}/members")]
@@ -342,6 +408,7 @@ pub async fn list_members(
     auth: Auth,
     id: web::Path<String>,
     f: web::Query<RosterQuery>,
+    fmt: web::Query<FormatQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "community")?;
@@ -350,34 +417,84 @@ pub async fn list_members(
         &auth.0,
         &id,
         CommunityNeed::NetworkMember,
-        Some(Scope::MembershipsRead),
+        Some(ApiTokenScope::MembershipsRead),
     )
     .await?;
     let filter = f.to_filter()?;
-    if wants_csv(&req) {
+    if fmt.wants_csv(&req)? {
         return csv_response(state.db.clone(), c.id, filter).await;
     }
     let page_req = q.to_request()?;
     let page = rosters::list(&state.db, &c.id, &filter, &page_req).await?;
-    let mut res = page_response(&req, &state, page, RosterEntryView::from);
+    let page = try_page(page, RosterEntryView::try_from)?;
+    let mut res = page_response(&req, &state, page, |v| v);
     res.headers_mut()
         .append(header::VARY, header::HeaderValue::from_static("Accept"));
     Ok(res)
+}
+
+/// Download a community's members as a CSV file
+///
+/// The same file as `GET /v1/communities/{id}/members?format=csv`, as its
+/// own operation whose only answer is `text/csv`, so that generated clients
+/// get a typed download (a string) instead of the JSON page: every matching
+/// member (no pagination), streamed, RFC 4180 with a header row and CRLF
+/// line ends, formula-like cells prefixed with `'`. Departed members only
+/// with `include_departed=true`.
+///
+/// Access: members of the community's network and platform admins; API
+/// tokens with `memberships:read`.
+#[utoipa::path(
+    tag = "community-members",
+    operation_id = "exportCommunityMembersCsv",
+    security(("bearer" = []), ("apiToken" = ["memberships:read"])),
+    params(("id" = uuid::Uuid, Path, description = "Community id"), RosterQuery),
+    responses(
+        (status = 200, description = "The whole roster as CSV",
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"community-<id>-members.csv\"`")),
+            content((String = "text/csv", example = json!("user_id,display_name,email,role,status,joined_at,ended_at,updated_at,profession,level,organisation,region\r\n0193a6f2-2222-7b3a-9d4e-2f1a0b9c8d7e,\"Patel, Sam\",sam.patel@nhs.net,secretary,active,2026-11-01T09:00:00Z,,2026-11-20T14:05:00Z,PWP,senior,Midlands Partnership NHS FT,West Midlands\r\n")))
+        ),
+        (status = 403, description = "`insufficient-scope`: an API token without `memberships:read`", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `role` or `updated_since`", body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/communities/{id}/members.csv")]
+pub async fn export_members_csv(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<String>,
+    f: web::Query<RosterQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = uuid_param(&id, "community")?;
+    let c = access::community(
+        &state.db,
+        &auth.0,
+        &id,
+        CommunityNeed::NetworkMember,
+        Some(ApiTokenScope::MembershipsRead),
+    )
+    .await?;
+    let filter = f.to_filter()?;
+    csv_response(state.db.clone(), c.id, filter).await
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "co_chair"}))]
 pub struct RoleChange {
-    /// `member`, `chair`, `co_chair`, `secretary` or `facilitator`.
-    #[validate(length(max = 32))]
-    pub role: String,
+    /// The new role (`member` takes a core-team role back).
+    pub role: CommunityRole,
 }
 
-/// Change a member's role in the community (managers): `chair`,
-/// `co_chair` (several allowed), `secretary` (at most `max_secretaries` of
-/// the current approved Terms of Reference, one without), `facilitator`
-/// or back to `member`. Honours `If-Match` with the membership version.
+/// Change a member's role in the community
+///
+/// `chair`, `co_chair` (several allowed), `secretary` (at most
+/// `max_secretaries` of the current approved Terms of Reference, one
+/// without), `facilitator` or back to `member`. Honours `If-Match` with the
+/// membership version.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "community-members",
     operation_id = "updateCommunityMember",
@@ -414,13 +531,13 @@ pub async fn update_member(
         &auth.ctx(),
         &id,
         &user_id,
-        &body.0.role,
+        body.0.role,
         if_match.0,
     )
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(e.version)))
-        .json(RosterEntryView::from(e)))
+        .json(RosterEntryView::try_from(e)?))
 }
 
 /// One of my active community memberships.
@@ -433,31 +550,35 @@ pub async fn update_member(
 pub struct MyMembershipView {
     pub community_id: String,
     pub community_name: String,
-    /// `proposed`, `active` or `archived`.
-    pub community_status: String,
+    pub community_status: CommunityStatus,
     pub network_id: String,
-    /// `member`, `chair`, `co_chair`, `secretary` or `facilitator`.
-    pub role: String,
+    pub role: CommunityRole,
     pub joined_at: DateTime<Utc>,
 }
 
-impl From<MyMembership> for MyMembershipView {
-    fn from(m: MyMembership) -> Self {
-        Self {
+impl TryFrom<MyMembership> for MyMembershipView {
+    type Error = ApiError;
+
+    fn try_from(m: MyMembership) -> ApiResult<Self> {
+        Ok(Self {
+            community_status: peerhub_persistence::communities::status_of(&m.community)?,
+            role: decode("community_member.role", &m.membership.role)?,
             community_id: m.community.id,
             community_name: m.community.name,
-            community_status: m.community.status,
             network_id: m.community.network_id,
-            role: m.membership.role,
             joined_at: m.membership.joined_at,
-        }
+        })
     }
 }
 
 crate::page_schema!(MyMembershipPage, MyMembershipView);
 
-/// List my active community memberships and roles (people only; API
-/// tokens get 403 `insufficient-scope`).
+/// List my community memberships
+///
+/// My active community memberships and roles, oldest first. API tokens get
+/// 403 `insufficient-scope`.
+///
+/// Access: any signed-in person (their own memberships).
 #[utoipa::path(
     tag = "community-members",
     operation_id = "listMyMemberships",
@@ -479,7 +600,8 @@ pub async fn my_memberships(
     access::own_account(&auth.0, None)?;
     let page_req = q.to_request()?;
     let page = rosters::of_user(&state.db, &auth.0.user_id, &page_req).await?;
-    Ok(page_response(&req, &state, page, MyMembershipView::from))
+    let page = try_page(page, MyMembershipView::try_from)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 #[cfg(test)]

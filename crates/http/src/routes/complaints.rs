@@ -6,9 +6,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::FieldViolation;
+use peerhub_domain::matching::complaint::ComplaintStatus;
+use peerhub_domain::matching::complaint_view::ComplaintViewKind;
 use peerhub_persistence::Page;
 use peerhub_persistence::complaints::{
-    self, About, ComplaintPatch, ComplaintStatus, ComplaintView as Seen, ListFilter,
+    self, About, ComplaintPatch, ComplaintView as Seen, ListFilter,
 };
 use peerhub_persistence::entities::complaint;
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -58,6 +60,30 @@ pub struct CreateComplaint {
     pub summary: String,
 }
 
+/// The schema of a `view` property that holds one value only, so that each
+/// variant of [`ComplaintItem`] matches only its own responses.
+fn view_schema(kind: ComplaintViewKind) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some([kind.as_str()]))
+        .description(Some(format!(
+            "Always `{kind}`: tells the views of a complaint apart."
+        )))
+        .build()
+}
+
+fn manager_view_schema() -> utoipa::openapi::Object {
+    view_schema(ComplaintViewKind::Manager)
+}
+
+fn complainant_view_schema() -> utoipa::openapi::Object {
+    view_schema(ComplaintViewKind::Complainant)
+}
+
+fn involved_view_schema() -> utoipa::openapi::Object {
+    view_schema(ComplaintViewKind::Involved)
+}
+
 /// What a complaint is about: exactly one member is present.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AboutView {
@@ -81,8 +107,8 @@ pub struct AboutView {
     "created_at": "2027-04-20T08:30:00Z", "updated_at": "2027-05-02T11:00:00Z"
 }))]
 pub struct ComplaintView {
-    /// Always `manager`.
-    pub view: &'static str,
+    #[schema(schema_with = manager_view_schema)]
+    pub view: ComplaintViewKind,
     #[schema(format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
@@ -91,8 +117,7 @@ pub struct ComplaintView {
     pub complainant_id: String,
     pub about: AboutView,
     pub summary: String,
-    /// `open`, `investigating`, `resolved` or `dismissed`.
-    pub status: String,
+    pub status: ComplaintStatus,
     /// The managers' outcome note (required to resolve or dismiss).
     pub outcome: Option<String>,
     /// The manager who last acted on it.
@@ -117,8 +142,8 @@ pub struct ComplaintView {
     "created_at": "2027-04-20T08:30:00Z", "updated_at": "2027-04-22T10:00:00Z"
 }))]
 pub struct OwnComplaintView {
-    /// Always `complainant`.
-    pub view: &'static str,
+    #[schema(schema_with = complainant_view_schema)]
+    pub view: ComplaintViewKind,
     #[schema(format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
@@ -126,8 +151,7 @@ pub struct OwnComplaintView {
     pub about: AboutView,
     /// The text you wrote.
     pub summary: String,
-    /// `open`, `investigating`, `resolved` or `dismissed`.
-    pub status: String,
+    pub status: ComplaintStatus,
     pub closed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -147,14 +171,13 @@ pub struct OwnComplaintView {
     "status": "investigating", "created_at": "2027-04-20T08:30:00Z"
 }))]
 pub struct InvolvedComplaintView {
-    /// Always `involved`.
-    pub view: &'static str,
+    #[schema(schema_with = involved_view_schema)]
+    pub view: ComplaintViewKind,
     #[schema(format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub network_id: String,
-    /// `open`, `investigating`, `resolved` or `dismissed`.
-    pub status: String,
+    pub status: ComplaintStatus,
     pub created_at: DateTime<Utc>,
 }
 
@@ -164,6 +187,11 @@ pub struct InvolvedComplaintView {
 /// you: only `id`, `network_id`, `status` and `created_at`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
+#[schema(discriminator(property_name = "view", mapping(
+    ("manager" = "#/components/schemas/ComplaintView"),
+    ("complainant" = "#/components/schemas/OwnComplaintView"),
+    ("involved" = "#/components/schemas/InvolvedComplaintView"),
+)))]
 #[schema(example = json!({
     "view": "complainant", "id": EX_COMPLAINT_ID, "network_id": super::EX_NETWORK_ID,
     "about": {"match_id": EX_MATCH_ID},
@@ -184,15 +212,15 @@ fn about(c: &complaint::Model) -> AboutView {
     }
 }
 
-fn full_view(c: complaint::Model) -> ComplaintView {
+fn full_view(c: complaint::Model, status: ComplaintStatus) -> ComplaintView {
     ComplaintView {
-        view: "manager",
+        view: ComplaintViewKind::Manager,
         about: about(&c),
         id: c.id,
         network_id: c.network_id,
         complainant_id: c.complainant_id,
         summary: c.summary,
-        status: c.status,
+        status,
         outcome: c.outcome,
         handled_by: c.handled_by,
         closed_at: c.closed_at,
@@ -202,39 +230,40 @@ fn full_view(c: complaint::Model) -> ComplaintView {
     }
 }
 
-fn own_view(c: complaint::Model) -> OwnComplaintView {
+fn own_view(c: complaint::Model, status: ComplaintStatus) -> OwnComplaintView {
     OwnComplaintView {
-        view: "complainant",
+        view: ComplaintViewKind::Complainant,
         about: about(&c),
         id: c.id,
         network_id: c.network_id,
         summary: c.summary,
-        status: c.status,
+        status,
         closed_at: c.closed_at,
         created_at: c.created_at,
         updated_at: c.updated_at,
     }
 }
 
-fn involved_view(c: complaint::Model) -> InvolvedComplaintView {
+fn involved_view(c: complaint::Model, status: ComplaintStatus) -> InvolvedComplaintView {
     InvolvedComplaintView {
-        view: "involved",
+        view: ComplaintViewKind::Involved,
         id: c.id,
         network_id: c.network_id,
-        status: c.status,
+        status,
         created_at: c.created_at,
     }
 }
 
 /// The view the caller gets; `None` for one they may not see at all (the
 /// store answers 404 before this, so only defensively).
-fn item(c: complaint::Model, seen: Seen) -> Option<ComplaintItem> {
-    match seen {
-        Seen::Full => Some(ComplaintItem::Manager(full_view(c))),
-        Seen::Complainant => Some(ComplaintItem::Complainant(own_view(c))),
-        Seen::ExistenceOnly => Some(ComplaintItem::Involved(involved_view(c))),
+fn item(c: complaint::Model, seen: Seen) -> ApiResult<Option<ComplaintItem>> {
+    let status = complaints::status_of(&c)?;
+    Ok(match seen {
+        Seen::Full => Some(ComplaintItem::Manager(full_view(c, status))),
+        Seen::Complainant => Some(ComplaintItem::Complainant(own_view(c, status))),
+        Seen::ExistenceOnly => Some(ComplaintItem::Involved(involved_view(c, status))),
         Seen::Hidden => None,
-    }
+    })
 }
 
 fn respond(status: StatusCode, c: complaint::Model, seen: Seen) -> ApiResult<HttpResponse> {
@@ -246,13 +275,17 @@ fn respond(status: StatusCode, c: complaint::Model, seen: Seen) -> ApiResult<Htt
     if status == StatusCode::CREATED {
         r.insert_header(("Location", format!("/v1/complaints/{}", c.id)));
     }
-    let body = item(c, seen).ok_or_else(|| ApiError::not_found("complaint"))?;
+    let body = item(c, seen)?.ok_or_else(|| ApiError::not_found("complaint"))?;
     Ok(r.json(body))
 }
 
-/// Raise a complaint (any member of the network) about a match you are in
-/// or about another member. It starts `open` and reaches the network's
-/// managers; `complaint.raised` carries ids only, never the summary.
+/// Raise a complaint about a match you are in or another member
+///
+/// It starts `open` and reaches the network's managers; `complaint.raised`
+/// carries ids only, never the summary.
+///
+/// Access: members and managers of the network (about a match they are in,
+/// or another member).
 #[utoipa::path(
     tag = "complaints",
     operation_id = "createComplaint",
@@ -308,16 +341,22 @@ pub struct ComplaintQuery {
     /// own for anyone else.
     #[param(format = Uuid)]
     pub network_id: Option<String>,
-    /// `open`, `investigating`, `resolved` or `dismissed`.
+    /// Only complaints in this status.
+    #[param(value_type = Option<ComplaintStatus>)]
     pub status: Option<String>,
 }
 
 crate::page_schema!(ComplaintPage, ComplaintItem);
 
-/// List complaints, oldest first: managers see every complaint of the
-/// networks they manage (manager view), except that one about them (or a
-/// match they are in) shows only that it exists (involved view); everyone
-/// sees their own (complainant view, unless they manage its network).
+/// List complaints
+///
+/// Oldest first. Managers see every complaint of the networks they manage
+/// (manager view), except that one about them (or a match they are in)
+/// shows only that it exists (involved view); everyone sees their own
+/// (complainant view, unless they manage its network).
+///
+/// Access: signed-in people (managers of a network and platform admins see
+/// its complaints, anyone else their own). API tokens are refused.
 #[utoipa::path(
     tag = "complaints",
     operation_id = "listComplaints",
@@ -348,14 +387,7 @@ pub async fn list(
         .as_deref()
         .map(|n| uuid_field(n, "network_id"))
         .transpose()?;
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| {
-            ComplaintStatus::parse_field(s)
-                .map_err(|e| ApiError::field("status", e.code, e.message))
-        })
-        .transpose()?;
+    let status = closed_query::<ComplaintStatus>("status", f.status.as_deref())?;
     let page = q.to_request()?;
     let p = complaints::list(
         &state.db,
@@ -364,21 +396,25 @@ pub async fn list(
         &page,
     )
     .await?;
+    let mut items = Vec::with_capacity(p.items.len());
+    for (c, seen) in p.items {
+        items.extend(item(c, seen)?);
+    }
     let p = Page {
-        items: p
-            .items
-            .into_iter()
-            .filter_map(|(c, seen)| item(c, seen))
-            .collect(),
+        items,
         next_after: p.next_after,
     };
     Ok(page_response(&req, &state, p, |i| i))
 }
 
-/// Read a complaint: its complainant (complainant view), a manager of its
-/// network (manager view, with `ETag`), or a manager it is about (involved
-/// view: only that it exists, never who raised it or what it says); 404 for
-/// everyone else, the member it is about included.
+/// Read a complaint
+///
+/// Its complainant gets the complainant view, a manager of its network the
+/// manager view (with `ETag`), and a manager it is about the involved view:
+/// only that it exists, never who raised it or what it says.
+///
+/// Access: the complainant, managers of the network and platform admins;
+/// everyone else gets 404, the member it is about included.
 #[utoipa::path(
     tag = "complaints",
     operation_id = "getComplaint",
@@ -410,15 +446,19 @@ pub async fn get_one(
 pub struct ComplaintPatchBody {
     /// The next status: `open → investigating`, `open → dismissed`,
     /// `investigating → resolved | dismissed`.
-    pub status: Option<String>,
+    pub status: Option<ComplaintStatus>,
     /// The outcome note, 1–4,000 characters; required (here or earlier) to
     /// resolve or dismiss.
     pub outcome: Option<String>,
 }
 
-/// Move a complaint on, or record its outcome note (managers of its
-/// network). Resolved and dismissed complaints are closed and cannot
-/// change. Emits `complaint.status_changed` (ids and statuses only).
+/// Move a complaint on, or record its outcome note
+///
+/// Resolved and dismissed complaints are closed and cannot change. Emits
+/// `complaint.status_changed` (ids and statuses only).
+///
+/// Access: managers of the network and platform admins, unless it involves
+/// them (403 `conflict-of-interest`).
 #[utoipa::path(
     tag = "complaints",
     operation_id = "updateComplaint",
@@ -444,21 +484,13 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "complaint")?;
     let b = body.0;
-    let status = b
-        .status
-        .as_deref()
-        .map(|s| {
-            ComplaintStatus::parse_field(s)
-                .map_err(|e| ApiError::field("status", e.code, e.message))
-        })
-        .transpose()?;
     let c = complaints::update(
         &state.db,
         &auth.ctx(),
         &auth.0,
         &id,
         ComplaintPatch {
-            status,
+            status: b.status,
             outcome: b.outcome,
         },
         if_match.0,

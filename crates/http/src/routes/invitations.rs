@@ -2,18 +2,21 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
+use peerhub_domain::account::{NetworkRole, TokenType};
+use peerhub_domain::network::InvitationStatus;
 use peerhub_persistence::entities::invitation;
-use peerhub_persistence::invitations::{self, community_ids_of, effective_status};
+use peerhub_persistence::invitations::{self, community_ids_of, effective_status, role_of};
 use peerhub_persistence::{access, sessions};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::{Auth, anonymous_ctx, issue_access_token};
-use crate::extract::{JsonBody, uuid_field};
+use crate::extract::{JsonBody, closed_query, uuid_field};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::auth::TokenPair;
+use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -25,17 +28,17 @@ pub struct CreateInvitation {
     pub network_id: String,
     #[validate(length(max = 254))]
     pub email: String,
-    /// `member` (default) or `manager`.
+    /// The role the invitee gets in the network (default `member`).
     #[serde(default = "default_role")]
-    #[validate(length(max = 32))]
-    pub role: String,
+    #[schema(default = "member")]
+    pub role: NetworkRole,
     /// Communities to offer the invitee once they join.
     #[serde(default)]
     pub community_ids: Vec<String>,
 }
 
-fn default_role() -> String {
-    "member".into()
+fn default_role() -> NetworkRole {
+    NetworkRole::Member
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,10 +47,10 @@ pub struct InvitationView {
     pub id: String,
     pub network_id: String,
     pub email: String,
-    pub role: String,
+    pub role: NetworkRole,
     pub community_ids: Vec<String>,
-    /// `pending`, `accepted` or `expired`.
-    pub status: String,
+    /// `expired` once a pending invitation passes `expires_at`.
+    pub status: InvitationStatus,
     pub expires_at: DateTime<Utc>,
     pub created_by: String,
     pub accepted_user_id: Option<String>,
@@ -55,21 +58,23 @@ pub struct InvitationView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<invitation::Model> for InvitationView {
-    fn from(i: invitation::Model) -> Self {
-        Self {
-            status: effective_status(&i, Utc::now()).to_owned(),
+impl TryFrom<invitation::Model> for InvitationView {
+    type Error = ApiError;
+
+    fn try_from(i: invitation::Model) -> Result<Self, ApiError> {
+        Ok(Self {
+            status: effective_status(&i, Utc::now())?,
+            role: role_of(&i)?,
             community_ids: community_ids_of(&i),
             id: i.id,
             network_id: i.network_id,
             email: i.email,
-            role: i.role,
             expires_at: i.expires_at,
             created_by: i.created_by,
             accepted_user_id: i.accepted_user_id,
             accepted_at: i.accepted_at,
             created_at: i.created_at,
-        }
+        })
     }
 }
 
@@ -84,8 +89,12 @@ pub struct CreatedInvitation {
 
 crate::page_schema!(InvitationPage, InvitationView);
 
-/// Invite someone into a network (managers). The token goes to the invitee
-/// by email and is also returned here, to pass on another way if needed.
+/// Invite someone into a network
+///
+/// The token goes to the invitee by email and is also returned here, to
+/// pass on another way if needed. The invitation expires after 14 days.
+///
+/// Access: managers of the network and platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "invitations",
     operation_id = "createInvitation",
@@ -128,7 +137,7 @@ pub async fn create(
         ))
         .json(CreatedInvitation {
             accept_url: state.links().invitation_api(&token),
-            invitation: inv.into(),
+            invitation: inv.try_into()?,
             token,
         }))
 }
@@ -139,11 +148,18 @@ pub struct InvitationFilter {
     /// The network whose invitations to list.
     #[param(format = Uuid)]
     pub network_id: String,
-    /// `pending`, `accepted` or `expired`.
+    /// Only invitations with this status (`expired`: pending ones past
+    /// their expiry).
+    #[param(value_type = Option<InvitationStatus>)]
     pub status: Option<String>,
 }
 
-/// List a network's invitations (managers).
+/// List a network's invitations
+///
+/// Oldest first, optionally only those with one status. An unknown
+/// `status` answers 422 naming the allowed values.
+///
+/// Access: managers of the network and platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "invitations",
     operation_id = "listInvitations",
@@ -164,19 +180,12 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let network_id = uuid_field(&f.network_id, "network_id")?;
-    if let Some(s) = &f.status
-        && !["pending", "accepted", "expired"].contains(&s.as_str())
-    {
-        return Err(ApiError::field(
-            "status",
-            "invalid_status",
-            "must be pending, accepted or expired",
-        ));
-    }
+    let status = closed_query::<InvitationStatus>("status", f.status.as_deref())?;
     let page_req = q.to_request()?;
     access::network(&state.db, &auth.0, &network_id, Need::Manager, None).await?;
-    let page = invitations::list(&state.db, &network_id, f.status.as_deref(), &page_req).await?;
-    Ok(page_response(&req, &state, page, InvitationView::from))
+    let page = invitations::list(&state.db, &network_id, status, &page_req).await?;
+    let page = try_page(page, InvitationView::try_from)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -200,11 +209,19 @@ pub struct AcceptedInvitation {
     pub tokens: TokenPair,
 }
 
-/// Accept an invitation: creates an already-verified account (or adds an
-/// existing account, given its password) and logs in.
+/// Accept an invitation and log in
+///
+/// Creates an already-verified account, or adds an existing account (given
+/// its password: 401 `invalid-credentials` when wrong) to the network, and
+/// answers a token pair. A used or expired invitation answers 409
+/// `invitation-not-pending`. `Idempotency-Key` is ignored here. The token
+/// in the path is the credential.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "invitations",
     operation_id = "acceptInvitation",
+    security(()),
     request_body = AcceptInvitation,
     params(("token" = String, Path, description = "The invitation token")),
     responses(
@@ -238,7 +255,7 @@ pub async fn accept(
         tokens: TokenPair {
             access_token: issue_access_token(&state, &u.id)?,
             refresh_token: refresh,
-            token_type: "Bearer".into(),
+            token_type: TokenType::Bearer,
             expires_in: state.settings.access_token_ttl.num_seconds(),
         },
         user_id: u.id,

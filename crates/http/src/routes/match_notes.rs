@@ -2,6 +2,7 @@
 //! raised to a programme's safeguarding lead.
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use peerhub_domain::matching::concern::ConcernCategory;
 use peerhub_persistence::concerns::{self, NewConcern};
 use peerhub_persistence::entities::{match_note, safeguarding_concern};
 use peerhub_persistence::match_notes;
@@ -13,7 +14,7 @@ use validator::Validate;
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::ApiResult;
+use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
 const EX_MATCH_ID: &str = "0193a6f2-6a6a-7b3a-9d4e-2f1a0b9c8d7e";
@@ -80,11 +81,15 @@ fn note_response(mut r: actix_web::HttpResponseBuilder, n: match_note::Model) ->
         .json(NoteView::from(n))
 }
 
-/// Write a private note on a match (its two participants, in any status:
-/// a participant can still reflect after the match ended). Only the
-/// author can ever read, change or delete it: not the other participant,
-/// not managers, not platform admins. The audit trail records that a note
-/// was written, never its text.
+/// Write a private note on a match
+///
+/// In any status of the match: a participant can still reflect after it
+/// ended. Only the author can ever read, change or delete it: not the other
+/// participant, not managers, not platform admins. The audit trail records
+/// that a note was written, never its text.
+///
+/// Access: the two participants; everyone else (managers and platform
+/// admins included) gets 404.
 #[utoipa::path(
     tag = "notes",
     operation_id = "createMatchNote",
@@ -114,8 +119,12 @@ pub async fn create_note(
 
 crate::page_schema!(NotePage, NoteView);
 
-/// My own notes on a match, oldest first (participants; the other
-/// participant's notes never appear).
+/// List my own notes on a match
+///
+/// Oldest first; the other participant's notes never appear.
+///
+/// Access: the two participants (each sees their own notes); everyone else
+/// gets 404.
 #[utoipa::path(
     tag = "notes",
     operation_id = "listMatchNotes",
@@ -142,7 +151,11 @@ pub async fn list_notes(
     Ok(page_response(&req, &state, page, NoteView::from))
 }
 
-/// Read one of my notes (its author only; 404 for everyone else).
+/// Read one of my notes
+///
+/// The note and its `ETag`.
+///
+/// Access: the note's author only; everyone else gets 404.
 #[utoipa::path(
     tag = "notes",
     operation_id = "getNote",
@@ -165,7 +178,11 @@ pub async fn get_note(
     Ok(note_response(HttpResponse::Ok(), n))
 }
 
-/// Change one of my notes (its author only; 404 for everyone else).
+/// Change one of my notes
+///
+/// Replaces its text; send the `ETag` in `If-Match`.
+///
+/// Access: the note's author only; everyone else gets 404.
 #[utoipa::path(
     tag = "notes",
     operation_id = "updateNote",
@@ -201,8 +218,11 @@ pub async fn update_note(
     Ok(note_response(HttpResponse::Ok(), n))
 }
 
-/// Delete one of my notes for good (its author only; 404 for everyone
-/// else).
+/// Delete one of my notes for good
+///
+/// The note is gone; nothing keeps its text.
+///
+/// Access: the note's author only; everyone else gets 404.
 #[utoipa::path(
     tag = "notes",
     operation_id = "deleteNote",
@@ -237,8 +257,8 @@ pub async fn delete_note(
     "summary": "In our last session my peer said they had been thinking about not wanting to be here. They agreed I could raise this. Please contact them this week."
 }))]
 pub struct ConcernBody {
-    /// `risk_to_self`, `risk_to_others`, `patient_safety` or `other`.
-    pub category: String,
+    /// What it is about.
+    pub category: ConcernCategory,
     /// Written for the safeguarding lead: 1 to 4,000 characters (trimmed);
     /// may span lines. It goes to the lead, never to integrations.
     pub summary: String,
@@ -256,8 +276,8 @@ pub struct ConcernView {
     pub id: String,
     pub match_id: String,
     pub programme_id: String,
-    /// `risk_to_self`, `risk_to_others`, `patient_safety` or `other`.
-    pub category: String,
+    /// What it is about.
+    pub category: ConcernCategory,
     pub summary: String,
     /// The participant who raised it.
     pub raised_by: String,
@@ -268,28 +288,37 @@ pub struct ConcernView {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<safeguarding_concern::Model> for ConcernView {
-    fn from(c: safeguarding_concern::Model) -> Self {
-        Self {
+impl TryFrom<safeguarding_concern::Model> for ConcernView {
+    type Error = ApiError;
+
+    fn try_from(c: safeguarding_concern::Model) -> ApiResult<Self> {
+        Ok(Self {
+            category: peerhub_persistence::stored::decode(
+                "safeguarding_concern.category",
+                &c.category,
+            )?,
             id: c.id,
             match_id: c.match_id,
             programme_id: c.programme_id,
-            category: c.category,
             summary: c.summary,
             raised_by: c.raised_by,
             lead_id: c.lead_id,
             created_at: c.created_at,
-        }
+        })
     }
 }
 
-/// Raise a safeguarding concern about a match (its participants, in any
-/// status). It is emailed to the programme's safeguarding lead — or, when
-/// the programme has none who is still a manager, to every manager of the
-/// network — with the category, the summary, who raised it and the
-/// programme; never any private note. Integrations receive the event
-/// `safeguarding.concern_raised` with ids, programme, category, who raised
-/// it and the lead, without the summary.
+/// Raise a safeguarding concern about a match
+///
+/// In any status of the match. It is emailed to the programme's
+/// safeguarding lead — or, when the programme has none who is still a
+/// manager, to every manager of the network — with the category, the
+/// summary, who raised it and the programme; never any private note.
+/// Integrations receive the event `safeguarding.concern_raised` with ids,
+/// programme, category, who raised it and the lead, without the summary.
+///
+/// Access: the two participants; everyone else (managers included) gets
+/// 404.
 #[utoipa::path(
     tag = "safeguarding",
     operation_id = "raiseSafeguardingConcern",
@@ -325,14 +354,18 @@ pub async fn raise_concern(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/safeguarding-concerns/{}", c.id)))
-        .json(ConcernView::from(c)))
+        .json(ConcernView::try_from(c)?))
 }
 
 crate::page_schema!(ConcernPage, ConcernView);
 
-/// A programme's safeguarding concerns, newest first: for its
-/// safeguarding lead (while the programme has no lead who is a manager,
-/// for the network's managers).
+/// List a programme's safeguarding concerns
+///
+/// Newest first.
+///
+/// Access: the programme's safeguarding lead; while the programme has no
+/// lead who is a manager, the network's managers. Other managers get 403
+/// `not-safeguarding-lead`.
 #[utoipa::path(
     tag = "safeguarding",
     operation_id = "listSafeguardingConcerns",
@@ -357,11 +390,17 @@ pub async fn list_concerns(
     let programme_id = uuid_param(&id, "programme")?;
     let page = q.to_request()?;
     let page = concerns::list_for_programme(&state.db, &auth.0, &programme_id, &page).await?;
-    Ok(page_response(&req, &state, page, ConcernView::from))
+    let page = super::programmes::try_page(page, ConcernView::try_from)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read a safeguarding concern: the person who raised it, or the
-/// programme's safeguarding lead (404 for everyone else).
+/// Read a safeguarding concern
+///
+/// The concern with its summary.
+///
+/// Access: the person who raised it and the programme's safeguarding lead
+/// (while the programme has no lead who is a manager, the network's
+/// managers); everyone else gets 404.
 #[utoipa::path(
     tag = "safeguarding",
     operation_id = "getSafeguardingConcern",
@@ -381,5 +420,5 @@ pub async fn get_concern(
 ) -> ApiResult<HttpResponse> {
     let concern_id = uuid_param(&id, "safeguarding concern")?;
     let c = concerns::find(&state.db, &auth.0, &concern_id).await?;
-    Ok(HttpResponse::Ok().json(ConcernView::from(c)))
+    Ok(HttpResponse::Ok().json(ConcernView::try_from(c)?))
 }

@@ -4,9 +4,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::matching::evaluation::{self as rules, FeedbackSummary, Ratings};
+use peerhub_domain::matching::request::MatchRequestStatus;
 use peerhub_persistence::entities::{match_feedback, match_session};
 use peerhub_persistence::match_sessions::{self, Evaluation, NewSession};
-use peerhub_persistence::matching::request_status;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -79,8 +79,12 @@ fn session_view(s: match_session::Model) -> SessionView {
 
 crate::page_schema!(SessionPage, SessionView);
 
-/// Log a session (either participant of an active match). Managers and
-/// everyone else get 404: sessions are logged by the people who held them.
+/// Log a session of an active match
+///
+/// Sessions are logged by the people who held them.
+///
+/// Access: the two participants of an active match; managers and everyone
+/// else get 404.
 #[utoipa::path(
     tag = "matches",
     operation_id = "createMatchSession",
@@ -117,9 +121,13 @@ pub async fn create_session(
     Ok(HttpResponse::Created().json(session_view(s)))
 }
 
-/// A match's sessions in the order they were logged (oldest first; not
-/// sorted by `held_on`, so pages stay stable when an earlier date is logged
-/// late). Participants and the network's managers.
+/// List a match's sessions
+///
+/// In the order they were logged (oldest first; not sorted by `held_on`, so
+/// pages stay stable when an earlier date is logged late).
+///
+/// Access: the two participants, managers of the programme's network and
+/// platform admins; anyone else gets 404.
 #[utoipa::path(
     tag = "matches",
     operation_id = "listMatchSessions",
@@ -202,10 +210,14 @@ fn feedback_view(f: match_feedback::Model) -> FeedbackView {
     }
 }
 
-/// Give end-of-match feedback (each participant once, after the match has
-/// ended). It feeds the programme's evaluation summary, where ratings are
-/// shown only as aggregates of at least three responses; the audit trail
-/// records that feedback was given, never the values.
+/// Give end-of-match feedback
+///
+/// Each participant once, after the match has ended. It feeds the
+/// programme's evaluation summary, where ratings are shown only as
+/// aggregates of at least three responses; the audit trail records that
+/// feedback was given, never the values.
+///
+/// Access: the two participants of an ended match; anyone else gets 404.
 #[utoipa::path(
     tag = "matches",
     operation_id = "giveMatchFeedback",
@@ -355,7 +367,7 @@ fn feedback_stats(f: FeedbackSummary) -> FeedbackStatsView {
 }
 
 fn evaluation_view(e: Evaluation) -> EvaluationView {
-    let req = |s: &str| e.requests.get(s).copied().unwrap_or(0);
+    let req = |s: MatchRequestStatus| e.requests.get(&s).copied().unwrap_or(0);
     EvaluationView {
         programme_id: e.programme_id.clone(),
         generated_at: e.generated_at,
@@ -370,10 +382,10 @@ fn evaluation_view(e: Evaluation) -> EvaluationView {
             median_days_ended: e.median_match_days,
         },
         requests: RequestCountsView {
-            waiting: req(request_status::WAITING),
-            matched: req(request_status::MATCHED),
-            withdrawn: req(request_status::WITHDRAWN),
-            closed: req(request_status::CLOSED),
+            waiting: req(MatchRequestStatus::Waiting),
+            matched: req(MatchRequestStatus::Matched),
+            withdrawn: req(MatchRequestStatus::Withdrawn),
+            closed: req(MatchRequestStatus::Closed),
             total: e.requests.values().sum(),
         },
         sessions: SessionStatsView {
@@ -385,10 +397,13 @@ fn evaluation_view(e: Evaluation) -> EvaluationView {
     }
 }
 
-/// A programme's evaluation summary (managers of its network): matches by
-/// status and how long ended ones lasted, requests by status, sessions, and
-/// end-of-match ratings. Aggregates only; ratings are withheld below three
-/// responses.
+/// Read a programme's evaluation summary
+///
+/// Matches by status and how long ended ones lasted, requests by status,
+/// sessions, and end-of-match ratings. Aggregates only; ratings are
+/// withheld below three responses.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "matches",
     operation_id = "getProgrammeEvaluation",

@@ -4,7 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::matching::lifecycle::{Answer, MatchStatus};
+use peerhub_domain::matching::lifecycle::{MatchAnswer, MatchRole, MatchStatus};
+use peerhub_domain::matching::score::ProgrammeKind;
 use peerhub_persistence::entities::peer_match;
 use peerhub_persistence::matching::{self, match_access, programme_access};
 use peerhub_persistence::{StoreError, meetings};
@@ -16,7 +17,7 @@ use validator::Validate;
 use super::meetings::with_etag;
 use super::programmes::{EX_PROGRAMME_ID, EX_REQUEST_ID, ReasonView};
 use crate::auth::Auth;
-use crate::extract::{OptionalJsonBody, uuid_field, uuid_param};
+use crate::extract::{OptionalJsonBody, closed_query, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -38,7 +39,7 @@ pub struct ParticipantView {
     pub user_id: String,
     pub display_name: String,
     /// `peer` or `supporter` (supporter programmes), `member` (mutual).
-    pub role: String,
+    pub role: MatchRole,
     /// Their request (a supporter has none).
     pub request_id: Option<String>,
     /// Supporter programmes: the supporter's registration.
@@ -68,13 +69,14 @@ pub struct ParticipantView {
 pub struct MatchView {
     pub id: String,
     pub programme_id: String,
-    /// `mutual` or `supporter`.
-    pub kind: String,
+    /// The kind of its programme: `mutual` or `supporter`.
+    pub kind: ProgrammeKind,
     /// The run that proposed it; `null` for a manager's own pair.
     pub run_id: Option<String>,
     /// `proposed`, `accepted` (by one of them), `active`, `declined`,
-    /// `expired` or `ended`.
-    pub status: String,
+    /// `expired` or `ended` (a proposal past its deadline reads as
+    /// `expired`).
+    pub status: MatchStatus,
     /// The sum of the reasons shown to you.
     pub score: i64,
     /// Why they were paired, feature by feature. A reason about your own
@@ -114,18 +116,23 @@ pub(crate) async fn match_views(
     }
     let names = meetings::display_names(&state.db, users).await?;
     let requests = matching::requests_by_id(&state.db, request_ids).await?;
-    Ok(items
+    items
         .into_iter()
         .map(|m| {
-            let status = matching::status_of(&m);
+            let status = matching::match_status(&m)?;
             let (score, reasons) =
-                matching::visible_reasons(&matching::reasons_of(&m), Some(viewer));
-            let supporter = m.supporter_id.is_some();
+                matching::visible_reasons(&matching::match_reasons(&m)?, Some(viewer));
+            // A match with a supporter is of a supporter programme.
+            let kind = if m.supporter_id.is_some() {
+                ProgrammeKind::Supporter
+            } else {
+                ProgrammeKind::Mutual
+            };
             let side =
-                |user: &str, request: Option<&String>, role: &str, accepted| ParticipantView {
+                |user: &str, request: Option<&String>, role: MatchRole, accepted| ParticipantView {
                     user_id: user.to_owned(),
                     display_name: names.get(user).cloned().unwrap_or_default(),
-                    role: role.to_owned(),
+                    role,
                     request_id: request.cloned(),
                     supporter_id: None,
                     availability: request
@@ -136,28 +143,21 @@ pub(crate) async fn match_views(
             let a = side(
                 &m.user_a_id,
                 Some(&m.request_a_id),
-                if supporter { "peer" } else { "member" },
+                MatchRole::of(kind, true),
                 m.accepted_a_at,
             );
             let mut b = side(
                 &m.user_b_id,
                 m.request_b_id.as_ref(),
-                if supporter { "supporter" } else { "member" },
+                MatchRole::of(kind, false),
                 m.accepted_b_at,
             );
             b.supporter_id = m.supporter_id.clone();
-            MatchView {
-                kind: if supporter { "supporter" } else { "mutual" }.to_owned(),
-                status: status.as_str().to_owned(),
+            Ok(MatchView {
+                kind,
+                status,
                 score,
-                reasons: reasons
-                    .into_iter()
-                    .map(|r| ReasonView {
-                        feature: r.feature,
-                        points: r.points,
-                        text: r.text,
-                    })
-                    .collect(),
+                reasons: reasons.into_iter().map(ReasonView::from).collect(),
                 participants: vec![a, b],
                 end_reason: m
                     .end_reason
@@ -174,9 +174,9 @@ pub(crate) async fn match_views(
                 version: m.version,
                 created_at: m.created_at,
                 updated_at: m.updated_at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn respond(state: &AppState, m: peer_match::Model, viewer: &str) -> ApiResult<HttpResponse> {
@@ -196,15 +196,23 @@ pub struct MatchFilter {
     pub mine: Option<bool>,
     /// One programme's matches: all of them for its managers, your own for
     /// anyone else.
+    #[param(format = Uuid)]
     pub programme_id: Option<String>,
-    /// `proposed`, `accepted`, `active`, `declined`, `expired` or `ended`.
+    /// Only matches in this effective status (a proposal past its deadline
+    /// counts as `expired`).
+    #[param(value_type = Option<MatchStatus>)]
     pub status: Option<String>,
 }
 
 crate::page_schema!(MatchPage, MatchView);
 
-/// List matches: your own (`mine=true`, or no `programme_id`), or a
-/// programme's (managers see all of them). Notes are never part of a match.
+/// List matches
+///
+/// Your own (`mine=true`, or no `programme_id`), or a programme's (managers
+/// see all of them), oldest first. Notes are never part of a match.
+///
+/// Access: signed-in people; a programme's managers (and platform admins)
+/// see its every match, anyone else their own. API tokens are refused.
 #[utoipa::path(
     tag = "matches",
     operation_id = "listMatches",
@@ -230,13 +238,7 @@ pub async fn list(
             "this API token does not have a scope that this operation accepts",
         ));
     }
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| {
-            MatchStatus::parse_field(s).map_err(|e| ApiError::field("status", e.code, e.message))
-        })
-        .transpose()?;
+    let status = closed_query::<MatchStatus>("status", f.status.as_deref())?;
     let programme_id = f
         .programme_id
         .as_deref()
@@ -269,8 +271,12 @@ pub async fn list(
     ))
 }
 
-/// Read a match (its two participants, or a manager of its network). No
-/// notes, and no private reasons except your own.
+/// Read a match
+///
+/// No notes, and no private reasons except your own.
+///
+/// Access: the two participants, managers of the programme's network and
+/// platform admins; anyone else gets 404.
 #[utoipa::path(
     tag = "matches",
     operation_id = "getMatch",
@@ -296,7 +302,7 @@ async fn act(
     state: &AppState,
     auth: &Auth,
     raw_id: &str,
-    what: Answer,
+    what: MatchAnswer,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
     let mid = uuid_param(raw_id, "match")?;
@@ -305,8 +311,12 @@ async fn act(
     respond(state, m, &auth.0.user_id).await
 }
 
-/// Accept a proposed match (one of its two participants). When both have
-/// accepted it becomes active.
+/// Accept a proposed match
+///
+/// When both have accepted it becomes active.
+///
+/// Access: the two participants only (a manager who is not in the match
+/// gets 403 `not-participant`).
 #[utoipa::path(
     tag = "matches",
     operation_id = "acceptMatch",
@@ -325,12 +335,17 @@ pub async fn accept(
     auth: Auth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    act(&state, &auth, &id, Answer::Accept, None).await
+    act(&state, &auth, &id, MatchAnswer::Accept, None).await
 }
 
-/// Decline a proposed match (either participant, before or after
-/// accepting). Both requests wait for the next run again; with
-/// `exclude_previous_pairs` the pair is never proposed again.
+/// Decline a proposed match
+///
+/// Either participant, before or after accepting. Both requests wait for
+/// the next run again; with `exclude_previous_pairs` the pair is never
+/// proposed again.
+///
+/// Access: the two participants only (a manager who is not in the match
+/// gets 403 `not-participant`).
 #[utoipa::path(
     tag = "matches",
     operation_id = "declineMatch",
@@ -349,7 +364,7 @@ pub async fn decline(
     auth: Auth,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    act(&state, &auth, &id, Answer::Decline, None).await
+    act(&state, &auth, &id, MatchAnswer::Decline, None).await
 }
 
 /// Ending a match: no reason is needed.
@@ -363,8 +378,12 @@ pub struct EndBody {
     pub reason: Option<String>,
 }
 
-/// End an active match (either participant; no reason required). Feedback
-/// can then be given.
+/// End an active match
+///
+/// Either participant; no reason required. Feedback can then be given.
+///
+/// Access: the two participants only (a manager who is not in the match
+/// gets 403 `not-participant`).
 #[utoipa::path(
     tag = "matches",
     operation_id = "endMatch",
@@ -387,5 +406,5 @@ pub async fn end(
     body: OptionalJsonBody<EndBody>,
 ) -> ApiResult<HttpResponse> {
     let reason = body.0.reason;
-    act(&state, &auth, &id, Answer::End, reason).await
+    act(&state, &auth, &id, MatchAnswer::End, reason).await
 }

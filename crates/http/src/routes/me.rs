@@ -1,10 +1,14 @@
 //! The caller's own account: profile and memberships.
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use peerhub_domain::account::{NetworkRole, UserStatus};
+use peerhub_domain::meeting::{AttendanceStatus, RsvpResponse};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::access::own_account;
 use peerhub_persistence::accounts::{self, json_to_list, sensitive_of};
 use peerhub_persistence::entities::user;
+use peerhub_persistence::stored;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -27,8 +31,7 @@ pub struct NetworkRoleView {
     pub network_id: String,
     pub network_name: String,
     pub network_slug: String,
-    /// `member` or `manager`.
-    pub role: String,
+    pub role: NetworkRole,
 }
 
 /// A person's own profile (only ever shown to themselves).
@@ -46,16 +49,14 @@ pub struct Me {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    /// `pending_verification`, `active` or `disabled`.
-    pub status: String,
+    pub status: UserStatus,
     pub is_platform_admin: bool,
     pub job_title: Option<String>,
     pub organisation: Option<String>,
     pub region: Option<String>,
     /// A profession code from GET /v1/taxonomy.
-    pub profession: Option<String>,
-    /// `trainee`, `qualified`, `senior` or `lead`.
-    pub level: Option<String>,
+    pub profession: Option<Profession>,
+    pub level: Option<CareerLevel>,
     pub registers: Vec<String>,
     pub specialties: Vec<String>,
     pub interests: Vec<String>,
@@ -124,6 +125,17 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
             role,
         })
         .collect();
+    let status = stored::decode("user.status", &u.status)?;
+    let profession = u
+        .profession
+        .as_deref()
+        .map(|p| stored::decode("user.profession", p))
+        .transpose()?;
+    let level = u
+        .level
+        .as_deref()
+        .map(|l| stored::decode("user.level", l))
+        .transpose()?;
     Ok(Me {
         sensitive: sensitive_of(&u).map(Into::into),
         registers: json_to_list(&u.registers),
@@ -132,15 +144,15 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
         id: u.id,
         email: u.email,
         display_name: u.display_name,
-        status: u.status,
+        status,
         is_platform_admin: u.is_platform_admin,
         job_title: u.job_title,
         organisation: u.organisation,
         region: u.region,
         team: u.team,
         line_manager_id: u.line_manager_id,
-        profession: u.profession,
-        level: u.level,
+        profession,
+        level,
         networks,
         version: u.version,
         created_at: u.created_at,
@@ -148,7 +160,12 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
     })
 }
 
-/// Read my profile and network roles.
+/// Read my profile and network roles
+///
+/// The answer carries the profile's version as its `ETag`, for `If-Match`
+/// on PATCH.
+///
+/// Access: any signed-in person (their own account); API tokens are refused.
 #[utoipa::path(
     tag = "me",
     operation_id = "getMe",
@@ -181,14 +198,13 @@ pub struct MePatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub region: Option<Option<String>>,
-    /// A profession code from GET /v1/taxonomy (case-insensitive).
+    /// A profession code from GET /v1/taxonomy.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub profession: Option<Option<String>>,
-    /// `trainee`, `qualified`, `senior` or `lead`.
+    #[schema(value_type = Option<Profession>)]
+    pub profession: Option<Option<Profession>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    pub level: Option<Option<String>>,
+    #[schema(value_type = Option<CareerLevel>)]
+    pub level: Option<Option<CareerLevel>>,
     /// Up to 30 items of up to 100 characters.
     pub registers: Option<Vec<String>>,
     pub specialties: Option<Vec<String>>,
@@ -206,7 +222,13 @@ pub struct MePatch {
     pub line_manager_id: Option<Option<String>>,
 }
 
-/// Update my profile. Honours `If-Match` (412 when stale).
+/// Update my profile
+///
+/// Absent fields stay as they are; `null` clears an optional field.
+/// Honours `If-Match` (412 `stale-version` when stale). A bad field changes
+/// nothing (422 naming each bad field).
+///
+/// Access: any signed-in person (their own account); API tokens are refused.
 #[utoipa::path(
     tag = "me",
     operation_id = "updateMe",
@@ -233,8 +255,8 @@ pub async fn update_me(
         job_title: b.job_title,
         organisation: b.organisation,
         region: b.region,
-        profession: b.profession,
-        level: b.level,
+        profession: b.profession.map(|p| p.map(|p| p.as_str().to_owned())),
+        level: b.level.map(|l| l.map(|l| l.as_str().to_owned())),
         registers: b.registers,
         specialties: b.specialties,
         interests: b.interests,
@@ -283,7 +305,7 @@ impl From<peerhub_persistence::entities::audit_event::Model> for AuditEventView 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MembershipRecord {
     pub network_id: String,
-    pub role: String,
+    pub role: NetworkRole,
     pub joined_at: DateTime<Utc>,
 }
 
@@ -313,13 +335,19 @@ pub struct MyExport {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeetingResponseRecord {
     pub meeting_id: String,
-    pub rsvp: Option<String>,
+    pub rsvp: Option<RsvpResponse>,
     pub rsvp_at: Option<DateTime<Utc>>,
-    pub attendance: Option<String>,
+    pub attendance: Option<AttendanceStatus>,
     pub attendance_at: Option<DateTime<Utc>>,
 }
 
-/// Export everything held about me as JSON.
+/// Export everything held about me as JSON
+///
+/// The answer is a download (`Content-Disposition: attachment`) of my
+/// profile, memberships, tokens (never their secrets), invitations, audit
+/// entries, meeting answers, actions and matching records.
+///
+/// Access: any signed-in person (their own account); API tokens are refused.
 #[utoipa::path(
     tag = "me",
     operation_id = "exportMe",
@@ -335,34 +363,58 @@ pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<Http
         memberships: x
             .memberships
             .into_iter()
-            .map(|m| MembershipRecord {
-                network_id: m.network_id,
-                role: m.role,
-                joined_at: m.created_at,
+            .map(|m| {
+                Ok(MembershipRecord {
+                    role: stored::decode("network_member.role", &m.role)?,
+                    network_id: m.network_id,
+                    joined_at: m.created_at,
+                })
             })
-            .collect(),
-        api_tokens: x.api_tokens.into_iter().map(Into::into).collect(),
-        invitations_received: x.invitations_received.into_iter().map(Into::into).collect(),
-        invitations_sent: x.invitations_sent.into_iter().map(Into::into).collect(),
+            .collect::<ApiResult<_>>()?,
+        api_tokens: x
+            .api_tokens
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<ApiResult<_>>()?,
+        invitations_received: x
+            .invitations_received
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<ApiResult<_>>()?,
+        invitations_sent: x
+            .invitations_sent
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<ApiResult<_>>()?,
         audit_events: x.audit_events.into_iter().map(Into::into).collect(),
         meeting_responses: x
             .meeting_responses
             .into_iter()
-            .map(|r| MeetingResponseRecord {
-                meeting_id: r.meeting_id,
-                rsvp: r.rsvp,
-                rsvp_at: r.rsvp_at,
-                attendance: r.attendance,
-                attendance_at: r.attendance_at,
+            .map(|r| {
+                Ok(MeetingResponseRecord {
+                    rsvp: r
+                        .rsvp
+                        .as_deref()
+                        .map(|v| stored::decode("meeting_response.rsvp", v))
+                        .transpose()?,
+                    attendance: r
+                        .attendance
+                        .as_deref()
+                        .map(|v| stored::decode("meeting_response.attendance", v))
+                        .transpose()?,
+                    meeting_id: r.meeting_id,
+                    rsvp_at: r.rsvp_at,
+                    attendance_at: r.attendance_at,
+                })
             })
-            .collect(),
+            .collect::<ApiResult<_>>()?,
         actions: {
             let names =
                 std::collections::HashMap::from([(x.user.id.clone(), x.user.display_name.clone())]);
             x.actions
                 .into_iter()
                 .map(|a| crate::routes::meetings::action_view(a, &names))
-                .collect()
+                .collect::<ApiResult<Vec<_>>>()?
         },
         matching: x.matching,
         profile: me_view(&state, x.user).await?,
@@ -384,10 +436,15 @@ pub struct Reauthentication {
     pub current_password: String,
 }
 
-/// Erase my account: my name and email are pseudonymised everywhere, my
-/// profile is cleared, my sessions, API tokens and memberships end. The
-/// only manager of a network must hand over first (409 `last-manager`).
-/// Needs the current password (403 `reauthentication-failed`).
+/// Erase my account
+///
+/// My name and email are pseudonymised everywhere, my profile is cleared,
+/// my sessions, API tokens and memberships end. The only manager of a
+/// network must hand over first (409 `last-manager`). Needs the current
+/// password (403 `reauthentication-failed`, under the login lockout: 429
+/// `too-many-attempts`).
+///
+/// Access: any signed-in person (their own account); API tokens are refused.
 #[utoipa::path(
     tag = "me",
     operation_id = "eraseMe",
@@ -436,11 +493,13 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// Change my password.
+/// Change my password
 ///
 /// Needs the current password (403 `reauthentication-failed`, under the
 /// login lockout). Every session ends, this one included, and the answer is
 /// a new token pair for this client; the person is told by email.
+///
+/// Access: any signed-in person (their own account); API tokens are refused.
 #[utoipa::path(
     tag = "me",
     operation_id = "changePassword",

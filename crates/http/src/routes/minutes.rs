@@ -1,23 +1,26 @@
-//! Minutes ("notes with actions") and tracked actions.
+//! Minutes ("notes with actions"): drafting, submission, approval and
+//! the approved revisions. The actions they record are tracked in
+//! [`super::actions`].
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::CommunityNeed;
-use peerhub_domain::meeting::{ActionItem, ActionStatus, MinutesContent, MinutesItem};
-use peerhub_persistence::access;
+use peerhub_domain::meeting::{
+    ActionItem, ActionStatus, MeetingDeliveryMode, MinutesContent, MinutesItem, MinutesStatus,
+};
 use peerhub_persistence::entities::{minutes as minutes_entity, minutes_revision};
 use peerhub_persistence::meetings;
-use peerhub_persistence::minutes::{self, ActionFilter, Actor, MinutesInput};
+use peerhub_persistence::minutes::{self, Actor, MinutesInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{ActionView, EX_MEETING_ID, action_view, meeting_access, via_community};
+use super::meetings::{EX_MEETING_ID, meeting_access};
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, etag};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -28,10 +31,7 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(put_minutes)
         .service(submit)
         .service(approve)
-        .service(list_revisions)
-        .service(list_actions)
-        .service(get_action)
-        .service(update_action);
+        .service(list_revisions);
 }
 
 /// One section of the minutes, following the agenda.
@@ -61,10 +61,10 @@ pub struct ActionItemBody {
     #[schema(format = Uuid)]
     pub owner_id: String,
     pub due_on: NaiveDate,
-    /// `open` or `done` (read only, ignored when sent back; set with
-    /// PATCH /v1/actions/{id}).
+    /// The tracked action's status once published. Read only: a valid
+    /// status sent back is ignored (set it with PATCH /v1/actions/{id}).
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<ActionStatus>,
 }
 
 /// Minutes to save; absent fields are filled from the meeting.
@@ -79,7 +79,8 @@ pub struct MinutesBody {
     /// When it was held; default: the meeting's start.
     pub held_at: Option<DateTime<Utc>>,
     /// How it was conducted; default: the meeting's mode.
-    pub mode: Option<String>,
+    #[serde(default)]
+    pub mode: Option<MeetingDeliveryMode>,
     /// Who chaired (someone invited); default: the community's chair.
     #[schema(format = Uuid)]
     pub chair_id: Option<String>,
@@ -111,14 +112,15 @@ pub struct MinutesBody {
 pub struct MinutesView {
     pub meeting_id: String,
     pub community_id: String,
-    /// `draft`, `submitted` or `published`.
-    pub status: String,
+    /// The status of the copy shown (an approved revision is `published`).
+    pub status: MinutesStatus,
     /// The revision shown.
     pub revision: i32,
     /// The latest approved revision, if any.
     pub published_revision: Option<i32>,
     pub held_at: DateTime<Utc>,
-    pub mode: String,
+    /// How it was conducted.
+    pub mode: MeetingDeliveryMode,
     pub chair_id: Option<String>,
     pub attendees: Vec<String>,
     pub apologies: Vec<String>,
@@ -137,7 +139,7 @@ pub struct MinutesView {
 }
 
 struct Meta {
-    status: String,
+    status: MinutesStatus,
     revision: i32,
     published_revision: Option<i32>,
     drafted_by: Option<String>,
@@ -171,7 +173,7 @@ fn named_ids(c: &MinutesContent, meta: &Meta) -> Vec<String> {
 /// tracked actions' statuses (loaded once for any number of revisions).
 struct Lookups {
     names: HashMap<String, String>,
-    statuses: HashMap<String, String>,
+    statuses: HashMap<String, ActionStatus>,
 }
 
 async fn lookups(state: &AppState, meeting_id: &str, ids: Vec<String>) -> ApiResult<Lookups> {
@@ -211,7 +213,7 @@ fn build_view(
         revision: meta.revision,
         published_revision: meta.published_revision,
         held_at: c.held_at,
-        mode: c.mode.as_str().to_owned(),
+        mode: c.mode,
         chair_id: c.chair_id,
         attendees: c.attendees,
         apologies: c.apologies,
@@ -228,7 +230,7 @@ fn build_view(
             .actions
             .into_iter()
             .map(|a| ActionItemBody {
-                status: a.id.as_ref().and_then(|id| statuses.get(id).cloned()),
+                status: a.id.as_ref().and_then(|id| statuses.get(id).copied()),
                 id: a.id,
                 description: a.description,
                 owner_id: a.owner_id,
@@ -248,7 +250,8 @@ fn build_view(
 
 async fn working_view(state: &AppState, w: minutes_entity::Model) -> ApiResult<MinutesView> {
     let content = minutes::content_of(&w.content)?;
-    let approved = if w.status == "published" {
+    let status = minutes::status_of(&w)?;
+    let approved = if status == MinutesStatus::Published {
         minutes::published(&state.db, &w.meeting_id).await?
     } else {
         None
@@ -259,7 +262,7 @@ async fn working_view(state: &AppState, w: minutes_entity::Model) -> ApiResult<M
         &w.community_id,
         content,
         Meta {
-            status: w.status,
+            status,
             revision: w.revision,
             published_revision: w.published_revision,
             drafted_by: w.drafted_by,
@@ -294,7 +297,7 @@ fn revision_parts(
     Ok((
         content,
         Meta {
-            status: "published".into(),
+            status: MinutesStatus::Published,
             revision: r.revision,
             published_revision: w.published_revision,
             drafted_by: None,
@@ -322,9 +325,16 @@ pub struct MinutesQuery {
     pub published: Option<bool>,
 }
 
-/// Read a meeting's minutes: members see the latest published revision;
-/// the core team sees the working copy (draft, submitted or
-/// published).
+/// Read a meeting's minutes
+///
+/// Members of the community and managers see the latest published
+/// revision (404 before there is one); the core team sees the working copy
+/// (draft, submitted or published), or the published revision with
+/// `published=true`.
+///
+/// Access: members of the community, managers of its network and platform
+/// admins see published minutes; only the community's core team sees
+/// drafts.
 #[utoipa::path(
     tag = "minutes",
     operation_id = "getMinutes",
@@ -362,11 +372,18 @@ pub async fn get_minutes(
     ))
 }
 
-/// Draft or edit the minutes (the secretary; the chair or a co-chair when
-/// the community has no secretary). Editing published minutes starts the
-/// next revision, which needs approval again; members keep seeing the
-/// published one meanwhile. Editing submitted minutes returns them to
-/// draft. Marks the meeting held.
+/// Draft or edit a meeting's minutes
+///
+/// Absent fields are filled from the meeting (start, mode, chair,
+/// attendance, agenda). Editing published minutes starts the next
+/// revision, which needs approval again; members keep seeing the published
+/// one meanwhile. Editing submitted minutes returns them to draft. Marks
+/// the meeting held. Refusals: 403 `not-minute-taker`; 409
+/// `meeting-cancelled`, `meeting-not-started`; 422 for people not invited,
+/// an action owner who is not a current member or an unknown action id.
+///
+/// Access: the community's secretary; the chair or a co-chair when it has
+/// no secretary.
 #[utoipa::path(
     tag = "minutes",
     operation_id = "putMinutes",
@@ -435,7 +452,13 @@ pub async fn put_minutes(
     Ok(respond(StatusCode::OK, working_view(&state, w).await?))
 }
 
-/// Submit the draft for the chair's approval (the minute-taker).
+/// Submit draft minutes for approval
+///
+/// Hands the draft to the chair or a co-chair for approval. Only a draft
+/// can be submitted (409 `minutes-not-draft`).
+///
+/// Access: the community's secretary; the chair or a co-chair when it has
+/// no secretary.
 #[utoipa::path(
     tag = "minutes",
     operation_id = "submitMinutes",
@@ -471,10 +494,14 @@ pub async fn submit(
     Ok(respond(StatusCode::OK, working_view(&state, w).await?))
 }
 
-/// Approve submitted minutes (a chair or co-chair who did not submit
-/// them, unless they are the whole core team). Approval publishes them to
-/// the community's members, starts tracking their actions and emits
-/// `minutes.published`.
+/// Approve and publish submitted minutes
+///
+/// Approval publishes them to the community's members, starts tracking
+/// their actions and emits `minutes.published`. Refusals: 403 `not-chair`,
+/// `own-submission`; 409 `minutes-not-submitted`.
+///
+/// Access: the community's chair or a co-chair who did not submit them
+/// (unless they are the whole core team).
 #[utoipa::path(
     tag = "minutes",
     operation_id = "approveMinutes",
@@ -513,7 +540,12 @@ pub async fn approve(
 
 crate::page_schema!(MinutesRevisionPage, MinutesView);
 
-/// Approved revisions of a meeting's minutes, oldest first (members).
+/// List the approved revisions of a meeting's minutes
+///
+/// Every approved revision, oldest first, as it was approved.
+///
+/// Access: members of the community, managers of its network and platform
+/// admins.
 #[utoipa::path(
     tag = "minutes",
     operation_id = "listMinutesRevisions",
@@ -565,186 +597,4 @@ pub async fn list_revisions(
         peerhub_persistence::Page { items, next_after },
         |v| v,
     ))
-}
-
-// ---------------------------------------------------------------- actions
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ActionQuery {
-    #[param(format = Uuid)]
-    pub owner_id: Option<String>,
-    #[param(format = Uuid)]
-    pub community_id: Option<String>,
-    #[param(format = Uuid)]
-    pub meeting_id: Option<String>,
-    /// `open` or `done`.
-    pub status: Option<String>,
-    /// `true`: only open actions past their due date.
-    pub overdue: Option<bool>,
-}
-
-crate::page_schema!(ActionPage, ActionView);
-
-/// List actions from published minutes of the communities I belong to
-/// (all communities of networks I manage).
-#[utoipa::path(
-    tag = "minutes",
-    operation_id = "listActions",
-    security(("bearer" = [])),
-    params(ActionQuery, PageQuery),
-    responses(
-        (status = 200, description = "Actions, oldest first", body = ActionPage),
-        (status = 403, description = "Not a member of that community", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such community visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter", body = crate::problem::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/v1/actions")]
-pub async fn list_actions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    auth: Auth,
-    f: web::Query<ActionQuery>,
-    q: web::Query<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    if auth.0.is_token() {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        ));
-    }
-    let id_of = |v: &Option<String>, field: &str| -> ApiResult<Option<String>> {
-        v.as_deref().map(|x| uuid_field(x, field)).transpose()
-    };
-    let owner_id = id_of(&f.owner_id, "owner_id")?;
-    let community_id = id_of(&f.community_id, "community_id")?;
-    let meeting_id = id_of(&f.meeting_id, "meeting_id")?;
-    if let Some(c) = &community_id {
-        access::community(&state.db, &auth.0, c, CommunityNeed::Member, None).await?;
-    }
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| {
-            ActionStatus::parse_field(s).map_err(|e| ApiError::field("status", e.code, e.message))
-        })
-        .transpose()?;
-    let page = minutes::list_actions(
-        &state.db,
-        &auth.0,
-        &ActionFilter {
-            owner_id,
-            community_id,
-            meeting_id,
-            status,
-            overdue_on: (f.overdue == Some(true)).then(|| Utc::now().date_naive()),
-        },
-        &q.to_request()?,
-    )
-    .await?;
-    let names = meetings::display_names(
-        &state.db,
-        page.items.iter().map(|a| a.owner_id.clone()).collect(),
-    )
-    .await?;
-    Ok(page_response(&req, &state, page, |a| {
-        action_view(a, &names)
-    }))
-}
-
-async fn action_access(
-    state: &AppState,
-    auth: &Auth,
-    raw_id: &str,
-) -> ApiResult<(
-    peerhub_persistence::entities::action::Model,
-    access::CommunityAccess,
-)> {
-    let id = uuid_param(raw_id, "action")?;
-    let a = minutes::find_action(&state.db, &id).await?;
-    let acc = via_community(
-        state,
-        auth,
-        &a.community_id,
-        CommunityNeed::Member,
-        "action",
-    )
-    .await?;
-    Ok((a, acc))
-}
-
-/// Read an action (members of its community).
-#[utoipa::path(
-    tag = "minutes",
-    operation_id = "getAction",
-    security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "Action id")),
-    responses(
-        (status = 200, description = "The action", body = ActionView, headers(("ETag" = String))),
-        (status = 403, description = "Not a member of the community", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such action visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/v1/actions/{id}")]
-pub async fn get_action(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let (a, _) = action_access(&state, &auth, &id).await?;
-    let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(a.version)))
-        .json(action_view(a, &names)))
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "done"}))]
-pub struct ActionPatch {
-    /// `open` or `done`.
-    pub status: String,
-}
-
-/// Mark an action done (or open again): its owner, the core team or a
-/// manager.
-#[utoipa::path(
-    tag = "minutes",
-    operation_id = "updateAction",
-    security(("bearer" = [])),
-    request_body = ActionPatch,
-    params(("id" = uuid::Uuid, Path, description = "Action id"), ("If-Match" = Option<String>, Header, description = "ETag from a previous read")),
-    responses(
-        (status = 200, description = "Updated", body = ActionView, headers(("ETag" = String))),
-        (status = 403, description = "Not the owner, the core team or a manager", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such action visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid status", body = crate::problem::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/v1/actions/{id}")]
-pub async fn update_action(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-    if_match: IfMatch,
-    body: JsonBody<ActionPatch>,
-) -> ApiResult<HttpResponse> {
-    let (a, acc) = action_access(&state, &auth, &id).await?;
-    let status = ActionStatus::parse_field(&body.0.status)
-        .map_err(|e| ApiError::field("status", e.code, e.message))?;
-    let allowed =
-        a.owner_id == auth.0.user_id || acc.is_manager || acc.role.is_some_and(|r| r.is_core());
-    if !allowed {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only the action's owner, the core team or a manager may change it",
-        ));
-    }
-    let a = minutes::set_action_status(&state.db, &auth.ctx(), &a.id, status, if_match.0).await?;
-    let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", etag(a.version)))
-        .json(action_view(a, &names)))
 }

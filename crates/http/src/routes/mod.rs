@@ -1,7 +1,10 @@
 //! Handlers grouped by resource.
+pub mod actions;
 pub mod api_tokens;
 pub mod applications;
+pub mod attendance;
 pub mod auth;
+pub mod calendars;
 pub mod communities;
 pub mod community_members;
 pub mod complaints;
@@ -16,6 +19,7 @@ pub mod minutes;
 pub mod networks;
 pub mod programmes;
 pub mod proposals;
+pub mod series;
 pub mod system;
 pub mod users;
 

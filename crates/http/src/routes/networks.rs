@@ -3,18 +3,20 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::account::{NetworkRole, Scope};
+use peerhub_domain::account::{ApiTokenScope, NetworkRole, UserStatus};
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::entities::{network, network_member, user};
 use peerhub_persistence::networks::{self, Member, allowed_domains};
-use peerhub_persistence::{access, account_control};
+use peerhub_persistence::{access, account_control, stored};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::communities::try_page;
 use crate::routes::me::present;
 use crate::state::AppState;
 
@@ -80,7 +82,12 @@ pub struct CreateNetwork {
     pub require_register_to_propose: Option<String>,
 }
 
-/// Create a network (platform admins).
+/// Create a network
+///
+/// The slug must be unique (409 `slug-taken`). Nobody is a member yet:
+/// invite the first manager next.
+///
+/// Access: platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "networks",
     operation_id = "createNetwork",
@@ -117,11 +124,15 @@ pub async fn create(
     Ok(network_response(actix_web::http::StatusCode::CREATED, n))
 }
 
-/// List the networks I belong to (all of them for a platform admin).
+/// List the networks I belong to
+///
+/// Oldest first; a platform admin gets every network.
+///
+/// Access: any signed-in person (their own networks; every network for platform admins); API tokens with `networks:read`.
 #[utoipa::path(
     tag = "networks",
     operation_id = "listNetworks",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("apiToken" = ["networks:read"])),
     params(PageQuery),
     responses((status = 200, description = "Networks, oldest first", body = NetworkPage))
 )]
@@ -133,7 +144,7 @@ pub async fn list(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     if let Some(scopes) = &auth.0.token_scopes
-        && !scopes.contains(&Scope::NetworksRead)
+        && !scopes.contains(&ApiTokenScope::NetworksRead)
     {
         return Err(ApiError::forbidden(
             "insufficient-scope",
@@ -144,11 +155,16 @@ pub async fn list(
     Ok(page_response(&req, &state, page, NetworkView::from))
 }
 
-/// Read a network (members; others get 404).
+/// Read a network
+///
+/// The answer carries the network's version as its `ETag`. Someone outside
+/// the network gets 404, as if it did not exist.
+///
+/// Access: members and managers of the network and platform admins; API tokens with `networks:read`.
 #[utoipa::path(
     tag = "networks",
     operation_id = "getNetwork",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("apiToken" = ["networks:read"])),
     params(("id" = uuid::Uuid, Path, description = "Network id")),
     responses(
         (status = 200, description = "The network", body = NetworkView, headers(("ETag" = String))),
@@ -167,7 +183,7 @@ pub async fn get(
         &auth.0,
         &id,
         Need::Member,
-        Some(Scope::NetworksRead),
+        Some(ApiTokenScope::NetworksRead),
     )
     .await?;
     Ok(network_response(actix_web::http::StatusCode::OK, n))
@@ -188,7 +204,12 @@ pub struct NetworkPatch {
     pub require_register_to_propose: Option<Option<String>>,
 }
 
-/// Change a network's settings (managers). Honours `If-Match`.
+/// Change a network's settings
+///
+/// Absent fields stay as they are; `null` clears an optional field.
+/// Honours `If-Match` (412 `stale-version` when stale).
+///
+/// Access: managers of the network and platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "networks",
     operation_id = "updateNetwork",
@@ -238,47 +259,54 @@ pub struct NetworkMemberView {
     pub user_id: String,
     pub email: String,
     pub display_name: String,
-    pub status: String,
-    /// `member` or `manager`.
-    pub role: String,
+    /// The account's status.
+    pub status: UserStatus,
+    pub role: NetworkRole,
     pub job_title: Option<String>,
     pub organisation: Option<String>,
     pub region: Option<String>,
-    pub profession: Option<String>,
-    pub level: Option<String>,
+    pub profession: Option<Profession>,
+    pub level: Option<CareerLevel>,
     pub joined_at: Option<DateTime<Utc>>,
     /// Version of the membership (the `ETag` for role changes).
     pub version: Option<i32>,
 }
 
 impl NetworkMemberView {
+    /// The person `u` with their membership `m` of the network; stored
+    /// codes that do not decode are an error.
     pub fn from_parts(
         network_id: &str,
         u: user::Model,
-        role: String,
-        m: Option<&network_member::Model>,
-    ) -> Self {
-        Self {
+        m: &network_member::Model,
+    ) -> ApiResult<Self> {
+        Ok(Self {
             network_id: network_id.to_owned(),
+            status: stored::decode("user.status", &u.status)?,
+            role: stored::decode("network_member.role", &m.role)?,
+            profession: u
+                .profession
+                .as_deref()
+                .map(|p| stored::decode("user.profession", p))
+                .transpose()?,
+            level: u
+                .level
+                .as_deref()
+                .map(|l| stored::decode("user.level", l))
+                .transpose()?,
             user_id: u.id,
             email: u.email,
             display_name: u.display_name,
-            status: u.status,
-            role,
             job_title: u.job_title,
             organisation: u.organisation,
             region: u.region,
-            profession: u.profession,
-            level: u.level,
-            joined_at: m.map(|m| m.created_at),
-            version: m.map(|m| m.version),
-        }
+            joined_at: Some(m.created_at),
+            version: Some(m.version),
+        })
     }
 
-    fn from_member(m: Member) -> Self {
-        let role = m.membership.role.clone();
-        let nid = m.membership.network_id.clone();
-        Self::from_parts(&nid, m.user, role, Some(&m.membership))
+    fn from_member(m: Member) -> ApiResult<Self> {
+        Self::from_parts(&m.membership.network_id, m.user, &m.membership)
     }
 }
 
@@ -287,15 +315,21 @@ crate::page_schema!(NetworkMemberPage, NetworkMemberView);
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MemberFilter {
-    /// `member` or `manager`.
+    /// Only people with this role in the network.
+    #[param(value_type = Option<NetworkRole>)]
     pub role: Option<String>,
 }
 
-/// List the people in a network (managers, or a token with `users:read`).
+/// List the people in a network
+///
+/// In joining order, optionally only those with one role. An unknown `role`
+/// answers 422 naming the allowed values.
+///
+/// Access: managers of the network and platform admins; API tokens with `users:read`.
 #[utoipa::path(
     tag = "networks",
     operation_id = "listNetworkMembers",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("apiToken" = ["users:read"])),
     params(("id" = uuid::Uuid, Path, description = "Network id"), MemberFilter, PageQuery),
     responses(
         (status = 200, description = "People, in joining order", body = NetworkMemberPage),
@@ -313,42 +347,35 @@ pub async fn members(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "network")?;
-    let role =
-        match &f.role {
-            None => None,
-            Some(r) => Some(NetworkRole::parse(r).ok_or_else(|| {
-                ApiError::field("role", "invalid_role", "must be member or manager")
-            })?),
-        };
+    let role = closed_query::<NetworkRole>("role", f.role.as_deref())?;
     let page_req = q.to_request()?;
     access::network(
         &state.db,
         &auth.0,
         &id,
         Need::Manager,
-        Some(Scope::UsersRead),
+        Some(ApiTokenScope::UsersRead),
     )
     .await?;
     let page = networks::members(&state.db, &id, role, &page_req).await?;
-    Ok(page_response(
-        &req,
-        &state,
-        page,
-        NetworkMemberView::from_member,
-    ))
+    let page = try_page(page, NetworkMemberView::from_member)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "manager"}))]
 pub struct MemberPatch {
-    /// `member` or `manager`.
-    #[validate(length(max = 32))]
-    pub role: String,
+    /// The person's new role in the network.
+    pub role: NetworkRole,
 }
 
-/// Change a person's role in the network (managers). A network always keeps
-/// at least one manager (409 `last-manager`).
+/// Change a person's role in the network
+///
+/// A network always keeps at least one manager (409 `last-manager`).
+/// Honours `If-Match` with the membership version.
+///
+/// Access: managers of the network and platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "networks",
     operation_id = "updateNetworkMember",
@@ -381,14 +408,14 @@ pub async fn update_member(
         &auth.ctx(),
         &id,
         &user_id,
-        &body.0.role,
+        body.0.role,
         if_match.0,
     )
     .await?;
     let v = m.membership.version;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(v)))
-        .json(NetworkMemberView::from_member(m)))
+        .json(NetworkMemberView::from_member(m)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -399,8 +426,9 @@ pub struct NetworkRemovalQuery {
     pub reason: Option<String>,
 }
 
-/// Remove a person from the network (managers). In one transaction their
-/// network membership is deleted, their community memberships in the
+/// Remove a person from the network
+///
+/// In one transaction their network membership is deleted, their community memberships in the
 /// network end as `removed` (each freed place is offered to the
 /// wait-list), their open applications are withdrawn, their open matches
 /// in the network's programmes close (declined while pending, ended while
@@ -410,6 +438,8 @@ pub struct NetworkRemovalQuery {
 /// manager stays (409 `last-manager`); only a platform admin removes a
 /// platform admin (403 `platform-admin-only`). Honours `If-Match` with the
 /// membership version.
+///
+/// Access: managers of the network and platform admins (a platform admin is removed only by another platform admin); API tokens are refused.
 #[utoipa::path(
     tag = "networks",
     operation_id = "removeNetworkMember",

@@ -1,18 +1,25 @@
 //! Matching programmes: their settings, supporters, requests, matching runs
 //! and manual pairs.
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::matching::score::{Constraints, MeetingMode, Preferences, Weights};
+use peerhub_domain::matching::plan::{RunSideKind, UnmatchedReason};
+use peerhub_domain::matching::request::MatchRequestStatus;
+use peerhub_domain::matching::score::{
+    Constraints, Preferences, PreferredMeetingMode, ProgrammeKind, ScoreFeature,
+    SensitiveAttribute, Weights,
+};
+use peerhub_domain::matching::supporter::{SupporterStatus, SupporterUnmatchableReason};
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::entities::{match_request, matching_run, programme, programme_supporter};
 use peerhub_persistence::matching::{
     self, ManualPair, NewProgramme, NewRequest, NewSupporter, ProgrammeAccess, ProgrammePatch,
-    RunResult, SupporterPatch, programme_access,
+    RunResult, StoredReason, SupporterPatch, programme_access,
 };
-use peerhub_persistence::{StoreError, access, meetings};
+use peerhub_persistence::{Page, StoreError, access, meetings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,9 +28,9 @@ use validator::Validate;
 use super::matches::{MatchView, match_views};
 use super::meetings::with_etag;
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, closed_query, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::routes::me::present;
 use crate::state::AppState;
 
@@ -51,6 +58,21 @@ const EX_SUPPORTER_ID: &str = "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e";
 pub(crate) const EX_REQUEST_ID: &str = "0193a6f2-aaaa-7b3a-9d4e-2f1a0b9c8d7e";
 const EX_RUN_ID: &str = "0193a6f2-bbbb-7b3a-9d4e-2f1a0b9c8d7e";
 const EX_LEAD_ID: &str = "0193a6f2-cccc-7b3a-9d4e-2f1a0b9c8d7e";
+
+/// The page with `f` applied to every item, or the first error.
+pub(crate) fn try_page<M, T>(
+    page: Page<M>,
+    f: impl FnMut(M) -> ApiResult<T>,
+) -> ApiResult<Page<T>> {
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(f)
+            .collect::<ApiResult<Vec<T>>>()?,
+        next_after: page.next_after,
+    })
+}
 
 /// Loads a programme for the caller, answering 404 for a bad id.
 async fn load(
@@ -166,7 +188,7 @@ pub struct ProgrammeView {
     pub description: Option<String>,
     /// `mutual` (peer exchange: any two people waiting pair up) or
     /// `supporter` (1:1 support from supporters with a capacity).
-    pub kind: String,
+    pub kind: ProgrammeKind,
     pub weights: WeightsBody,
     pub constraints: ConstraintsBody,
     /// The highest score a pair can reach with these weights.
@@ -181,10 +203,11 @@ pub struct ProgrammeView {
     pub updated_at: DateTime<Utc>,
 }
 
-fn programme_view(p: programme::Model) -> ProgrammeView {
+fn programme_view(p: programme::Model) -> ApiResult<ProgrammeView> {
     let w = matching::weights_of(&p);
     let c = matching::constraints_of(&p);
-    ProgrammeView {
+    Ok(ProgrammeView {
+        kind: matching::kind_of(&p)?,
         max_score: w.max_score(),
         weights: WeightsBody::of(w),
         constraints: ConstraintsBody::of(c),
@@ -192,18 +215,18 @@ fn programme_view(p: programme::Model) -> ProgrammeView {
         network_id: p.network_id,
         name: p.name,
         description: p.description,
-        kind: p.kind,
         proposal_days: p.proposal_days,
         safeguarding_lead_id: p.safeguarding_lead_id,
         version: p.version,
         created_at: p.created_at,
         updated_at: p.updated_at,
-    }
+    })
 }
 
-fn respond_programme(status: StatusCode, p: programme::Model) -> HttpResponse {
+fn respond_programme(status: StatusCode, p: programme::Model) -> ApiResult<HttpResponse> {
     let location = (status == StatusCode::CREATED).then(|| format!("/v1/programmes/{}", p.id));
-    with_etag(status, p.version, location).json(programme_view(p))
+    let version = p.version;
+    Ok(with_etag(status, version, location).json(programme_view(p)?))
 }
 
 // ------------------------------------------------------------- programmes
@@ -224,8 +247,9 @@ pub struct ProgrammeBody {
     /// Up to 4,000 characters.
     #[validate(length(max = 20000))]
     pub description: Option<String>,
-    /// `mutual` or `supporter`.
-    pub kind: String,
+    /// `mutual` (peer exchange) or `supporter` (1:1 support); fixed once
+    /// created.
+    pub kind: ProgrammeKind,
     pub weights: Option<WeightsBody>,
     pub constraints: Option<ConstraintsBody>,
     /// 1–90 days (default 14).
@@ -235,7 +259,13 @@ pub struct ProgrammeBody {
     pub safeguarding_lead_id: String,
 }
 
-/// Create a matching programme in a network (managers).
+/// Create a matching programme in a network
+///
+/// A programme is `mutual` (peer exchange) or `supporter` (1:1 support from
+/// trained, supervised supporters). Missing weights take their defaults;
+/// the safeguarding lead must be a manager of the network.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "createProgramme",
@@ -274,12 +304,16 @@ pub async fn create(
         },
     )
     .await?;
-    Ok(respond_programme(StatusCode::CREATED, p))
+    respond_programme(StatusCode::CREATED, p)
 }
 
 crate::page_schema!(ProgrammePage, ProgrammeView);
 
-/// List a network's programmes (members).
+/// List a network's programmes
+///
+/// Programmes of the network, oldest first.
+///
+/// Access: members and managers of the network, and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "listProgrammes",
@@ -301,10 +335,16 @@ pub async fn list(
     let network_id = uuid_param(&id, "network")?;
     access::network(&state.db, &auth.0, &network_id, Need::Member, None).await?;
     let page = matching::list_programmes(&state.db, &network_id, &q.to_request()?).await?;
-    Ok(page_response(&req, &state, page, programme_view))
+    let page = try_page(page, programme_view)?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read a programme (members of its network).
+/// Read a programme
+///
+/// The programme with its settings; its `ETag` is its version.
+///
+/// Access: members and managers of the programme's network, and platform
+/// admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "getProgramme",
@@ -322,7 +362,7 @@ pub async fn get_one(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let a = load(&state, &auth, &id, Need::Member).await?;
-    Ok(respond_programme(StatusCode::OK, a.programme))
+    respond_programme(StatusCode::OK, a.programme)
 }
 
 /// Changes to a programme; absent fields stay. Weights and constraints
@@ -343,8 +383,12 @@ pub struct ProgrammePatchBody {
     pub safeguarding_lead_id: Option<String>,
 }
 
-/// Change a programme's settings (managers). New settings apply to the
-/// next run and manual pair; existing matches keep their score.
+/// Change a programme's settings
+///
+/// New settings apply to the next run and manual pair; existing matches
+/// keep their score. Weights and constraints are merged field by field.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "updateProgramme",
@@ -381,7 +425,7 @@ pub async fn update(
         safeguarding_lead_id: b.safeguarding_lead_id,
     };
     let p = matching::update_programme(&state.db, &auth.ctx(), p, patch, if_match.0).await?;
-    Ok(respond_programme(StatusCode::OK, p))
+    respond_programme(StatusCode::OK, p)
 }
 
 // ------------------------------------------------------------- supporters
@@ -406,12 +450,13 @@ pub struct SupporterView {
     /// Who supervises their support work.
     pub supervisor_id: Option<String>,
     /// `active` or `paused` (keeps current matches, gets no new ones).
-    pub status: String,
+    pub status: SupporterStatus,
     /// Whether runs and manual pairs may use them: active, with a training
     /// date and a supervisor.
     pub matchable: bool,
-    /// Why not, e.g. `no training date`, `no supervisor`, `paused`.
-    pub unmatchable_reasons: Vec<String>,
+    /// Why not: `paused`, `no_training_date`, `no_supervisor` (empty when
+    /// matchable).
+    pub unmatchable_reasons: Vec<SupporterUnmatchableReason>,
     /// Proposed, accepted or active matches now.
     pub open_matches: i32,
     /// `capacity - open_matches` (never below 0).
@@ -431,15 +476,13 @@ async fn supporter_views(
     let names =
         meetings::display_names(&state.db, items.iter().map(|s| s.user_id.clone()).collect())
             .await?;
-    Ok(items
+    items
         .into_iter()
         .map(|s| {
-            let why: Vec<String> = matching::unmatchable_reasons(&s)
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
+            let why = matching::unmatchable_reasons(&s)?;
             let open_matches = open.get(&s.id).copied().unwrap_or(0);
-            SupporterView {
+            Ok(SupporterView {
+                status: matching::supporter_status(&s)?,
                 display_name: names.get(&s.user_id).cloned().unwrap_or_default(),
                 matchable: why.is_empty(),
                 unmatchable_reasons: why,
@@ -451,13 +494,12 @@ async fn supporter_views(
                 capacity: s.capacity,
                 trained_on: s.trained_on,
                 supervisor_id: s.supervisor_id,
-                status: s.status,
                 version: s.version,
                 created_at: s.created_at,
                 updated_at: s.updated_at,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 async fn respond_supporter(
@@ -492,8 +534,11 @@ pub struct SupporterBody {
     pub supervisor_id: Option<String>,
 }
 
-/// Register a supporter in a supporter programme (managers). A supporter
-/// needs a training date and a supervisor to be matched.
+/// Register a supporter in a supporter programme
+///
+/// A supporter needs a training date and a supervisor to be matched.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "addSupporter",
@@ -540,7 +585,12 @@ pub async fn add_supporter(
 
 crate::page_schema!(SupporterPage, SupporterView);
 
-/// List a programme's supporters (managers).
+/// List a programme's supporters
+///
+/// Supporters, oldest first, with whether they can be matched and their
+/// free places.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "listSupporters",
@@ -584,13 +634,16 @@ pub struct SupporterPatchBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub supervisor_id: Option<Option<String>>,
-    /// `active` or `paused`.
-    pub status: Option<String>,
+    /// `active`, or `paused` (keeps current matches, gets no new ones).
+    pub status: Option<SupporterStatus>,
 }
 
 /// Change a supporter's capacity, training, supervisor or status
-/// (managers). Lowering capacity below their open matches ends none of
-/// them; they just get no new ones.
+///
+/// Lowering capacity below their open matches ends none of them; they just
+/// get no new ones.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "updateSupporter",
@@ -654,54 +707,63 @@ pub struct PreferencesBody {
     /// matched against the other person's specialties and interests.
     pub areas: Vec<String>,
     /// Preferred profession of the other person (taxonomy code).
-    pub profession: Option<String>,
-    /// Preferred level: `trainee`, `qualified`, `senior` or `lead`.
-    pub level: Option<String>,
-    /// `in_person`, `online` or `either` (default).
-    pub mode: Option<String>,
+    pub profession: Option<Profession>,
+    /// Preferred level of the other person.
+    pub level: Option<CareerLevel>,
+    /// `in_person`, `online` or `either` (the same as none).
+    pub mode: Option<PreferredMeetingMode>,
     /// Where to meet in person (default: their own region).
     pub region: Option<String>,
-    /// Wanted values of sensitive attributes (keys: `gender`, `ethnicity`,
-    /// `age_band`, `sexual_orientation`, `disability`,
-    /// `religion_or_belief`, `culture`). Used only when the other person
-    /// has self-declared that attribute; shown to nobody but the requester
-    /// (in their own request and their match's reasons).
-    pub sensitive: HashMap<String, String>,
+    /// Wanted values of sensitive attributes, keyed by attribute. Used
+    /// only when the other person has self-declared that attribute; shown
+    /// to nobody but the requester (in their own request and their match's
+    /// reasons). A key outside the set is refused with `unknown_attribute`
+    /// on `preferences.sensitive`, naming the allowed ones.
+    #[schema(value_type = BTreeMap<SensitiveAttribute, String>)]
+    pub sensitive: BTreeMap<String, String>,
 }
 
 impl PreferencesBody {
-    fn into_domain(self) -> ApiResult<Preferences> {
-        let mode = self
-            .mode
-            .as_deref()
-            .map(|m| {
-                MeetingMode::parse_field(m)
-                    .map_err(|e| ApiError::field("preferences.mode", e.code, e.message))
-            })
-            .transpose()?;
-        Ok(Preferences {
+    fn into_domain(self) -> Preferences {
+        Preferences {
             areas: self.areas,
-            profession: self.profession,
-            level: self.level,
-            mode,
+            profession: self.profession.map(|p| p.as_str().to_owned()),
+            level: self.level.map(|l| l.as_str().to_owned()),
+            mode: self.mode,
             region: self.region,
-            sensitive: self.sensitive.into_iter().collect(),
-        })
+            // Keys are checked (and read case-insensitively) with the rest
+            // of the preferences, so that an unknown one is named precisely.
+            sensitive: self.sensitive,
+        }
     }
 
-    fn of(p: Preferences, with_sensitive: bool) -> Self {
-        Self {
+    fn of(p: Preferences, with_sensitive: bool) -> ApiResult<Self> {
+        use peerhub_persistence::stored::decode;
+        let sensitive = if with_sensitive {
+            p.sensitive
+                .into_iter()
+                .map(|(k, v)| {
+                    let k: SensitiveAttribute = decode("match_request.preferences.sensitive", &k)?;
+                    Ok((k.as_str().to_owned(), v))
+                })
+                .collect::<ApiResult<_>>()?
+        } else {
+            BTreeMap::new()
+        };
+        Ok(Self {
             areas: p.areas,
-            profession: p.profession,
-            level: p.level,
-            mode: p.mode.map(|m| m.as_str().to_owned()),
+            profession: p
+                .profession
+                .map(|x| decode("match_request.preferences.profession", &x))
+                .transpose()?,
+            level: p
+                .level
+                .map(|x| decode("match_request.preferences.level", &x))
+                .transpose()?,
+            mode: p.mode,
             region: p.region,
-            sensitive: if with_sensitive {
-                p.sensitive.into_iter().collect()
-            } else {
-                HashMap::new()
-            },
-        }
+            sensitive,
+        })
     }
 }
 
@@ -723,7 +785,7 @@ pub struct RequestView {
     pub availability: Option<String>,
     /// `waiting` (in the next run), `matched` (in an open match), `closed`
     /// (its match ended) or `withdrawn`.
-    pub status: String,
+    pub status: MatchRequestStatus,
     pub withdrawn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -733,20 +795,20 @@ fn request_view(
     r: match_request::Model,
     viewer: &str,
     names: &HashMap<String, String>,
-) -> RequestView {
+) -> ApiResult<RequestView> {
     let own = r.user_id == viewer;
-    RequestView {
-        preferences: PreferencesBody::of(matching::preferences_of(&r), own),
+    Ok(RequestView {
+        preferences: PreferencesBody::of(matching::preferences_of(&r)?, own)?,
         display_name: names.get(&r.user_id).cloned().unwrap_or_default(),
+        status: matching::request_status_of(&r)?,
         id: r.id,
         programme_id: r.programme_id,
         user_id: r.user_id,
         availability: r.availability,
-        status: r.status,
         withdrawn_at: r.withdrawn_at,
         created_at: r.created_at,
         updated_at: r.updated_at,
-    }
+    })
 }
 
 /// A request to make.
@@ -761,9 +823,13 @@ pub struct RequestBody {
     pub availability: Option<String>,
 }
 
-/// Ask to be matched in a programme (any member of its network; one open
-/// request per person per programme). In a supporter programme this asks
-/// for a supporter; in a mutual one it joins the people waiting to pair up.
+/// Ask to be matched in a programme
+///
+/// One open request per person per programme. In a supporter programme
+/// this asks for a supporter; in a mutual one it joins the people waiting
+/// to pair up.
+///
+/// Access: members and managers of the programme's network, for themselves.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "createMatchRequest",
@@ -792,7 +858,7 @@ pub async fn create_request(
         &a.programme,
         &auth.0.user_id,
         NewRequest {
-            preferences: b.preferences.into_domain()?,
+            preferences: b.preferences.into_domain(),
             availability: b.availability,
         },
     )
@@ -800,21 +866,27 @@ pub async fn create_request(
     let names = meetings::display_names(&state.db, vec![r.user_id.clone()]).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/match-requests/{}", r.id)))
-        .json(request_view(r, &auth.0.user_id, &names)))
+        .json(request_view(r, &auth.0.user_id, &names)?))
 }
 
 /// Filters for a programme's requests.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RequestFilter {
-    /// `waiting`, `matched`, `closed` or `withdrawn`.
+    /// Only requests in this status: `waiting`, `matched`, `closed` or
+    /// `withdrawn`.
+    #[param(value_type = Option<MatchRequestStatus>)]
     pub status: Option<String>,
 }
 
 crate::page_schema!(RequestPage, RequestView);
 
-/// List a programme's requests: every request for a manager, your own for
-/// anyone else.
+/// List a programme's match requests
+///
+/// Every request for a manager, your own for anyone else; oldest first.
+///
+/// Access: members and managers of the programme's network, and platform
+/// admins (managers see every request, anyone else their own).
 #[utoipa::path(
     tag = "programmes",
     operation_id = "listMatchRequests",
@@ -836,18 +908,7 @@ pub async fn list_requests(
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let a = load(&state, &auth, &id, Need::Member).await?;
-    use matching::request_status::*;
-    let status = match f.status.as_deref().map(str::trim) {
-        None => None,
-        Some(s) if [WAITING, MATCHED, CLOSED, WITHDRAWN].contains(&s) => Some(s),
-        Some(_) => {
-            return Err(ApiError::field(
-                "status",
-                "invalid_value",
-                "must be one of waiting, matched, closed, withdrawn",
-            ));
-        }
-    };
+    let status = closed_query::<MatchRequestStatus>("status", f.status.as_deref())?;
     let only = (!a.manager).then_some(auth.0.user_id.as_str());
     let page =
         matching::list_requests(&state.db, &a.programme.id, only, status, &q.to_request()?).await?;
@@ -857,9 +918,8 @@ pub async fn list_requests(
     )
     .await?;
     let viewer = auth.0.user_id.clone();
-    Ok(page_response(&req, &state, page, |r| {
-        request_view(r, &viewer, &names)
-    }))
+    let page = try_page(page, |r| request_view(r, &viewer, &names))?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 /// A request and the programme it is in, for its owner or a manager.
@@ -883,7 +943,12 @@ async fn request_access(
     Ok((r, a))
 }
 
-/// Read a request (its owner or a manager).
+/// Read a match request
+///
+/// Sensitive preferences are shown to the requester only.
+///
+/// Access: the requester, managers of the programme's network and platform
+/// admins; anyone else gets 404.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "getMatchRequest",
@@ -902,12 +967,16 @@ pub async fn get_request(
 ) -> ApiResult<HttpResponse> {
     let (r, _) = request_access(&state, &auth, &id).await?;
     let names = meetings::display_names(&state.db, vec![r.user_id.clone()]).await?;
-    Ok(HttpResponse::Ok().json(request_view(r, &auth.0.user_id, &names)))
+    Ok(HttpResponse::Ok().json(request_view(r, &auth.0.user_id, &names)?))
 }
 
-/// Withdraw a request (its owner or a manager). A request in a pending
-/// proposal declines it; one in an active match cannot be withdrawn (end
-/// the match instead).
+/// Withdraw a match request
+///
+/// A request in a pending proposal declines it; one in an active match
+/// cannot be withdrawn (end the match instead).
+///
+/// Access: the requester, managers of the programme's network and platform
+/// admins; anyone else gets 404.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "withdrawMatchRequest",
@@ -935,8 +1004,9 @@ pub async fn withdraw_request(
 /// A side of a pair in a run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunSideView {
-    /// `request` or `supporter`.
-    pub kind: String,
+    /// `request` (a peer's, or either side in a mutual programme) or
+    /// `supporter`.
+    pub kind: RunSideKind,
     /// The request's or the supporter's id.
     pub id: String,
     pub user_id: String,
@@ -947,10 +1017,20 @@ pub struct RunSideView {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"feature": "profession", "points": 30, "text": "same profession (PWP): +30"}))]
 pub struct ReasonView {
-    /// `profession`, `specialties`, `level`, `region`, `interests` or `preferences`.
-    pub feature: String,
+    /// The weight its points come from.
+    pub feature: ScoreFeature,
     pub points: i64,
     pub text: String,
+}
+
+impl From<StoredReason> for ReasonView {
+    fn from(r: StoredReason) -> Self {
+        Self {
+            feature: r.feature,
+            points: r.points,
+            text: r.text,
+        }
+    }
 }
 
 /// A proposed pair.
@@ -973,7 +1053,10 @@ pub struct RunUnmatchedView {
     pub request_id: String,
     pub user_id: String,
     pub display_name: String,
-    /// E.g. `all candidates excluded: same team` or `no candidate above the minimum score (40)`.
+    /// Why, as a code (the first that applies).
+    pub code: UnmatchedReason,
+    /// The same in plain words, with the details, e.g. `all candidates
+    /// excluded: same team` or `no candidate above the minimum score (40)`.
     pub reason: String,
 }
 
@@ -984,7 +1067,11 @@ pub struct RunSupporterView {
     pub user_id: String,
     pub display_name: String,
     pub places: i64,
-    /// Why they were left out (`unmatchable_supporters` only).
+    /// Why they were left out (`unmatchable_supporters` only; empty for
+    /// free places).
+    pub unmatchable_reasons: Vec<SupporterUnmatchableReason>,
+    /// The same in plain words (`unmatchable_supporters` only), e.g. `not
+    /// matchable: no supervisor`.
     pub reason: Option<String>,
 }
 
@@ -1013,10 +1100,10 @@ pub struct RunResultView {
                 {"feature": "specialties", "points": 20, "text": "2 specialties in common (long term conditions, supervision): +20"},
                 {"feature": "region", "points": 10, "text": "same region (West Midlands): +10"}]}],
         "unmatched": [
-            {"request_id": "0193a6f2-dddd-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-eeee-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "Rachel Green", "reason": "all candidates excluded: same team"},
-            {"request_id": "0193a6f2-ffff-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-1234-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "Daniel Kim", "reason": "no candidate: no supporter has a free place"}],
+            {"request_id": "0193a6f2-dddd-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-eeee-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "Rachel Green", "code": "all_excluded", "reason": "all candidates excluded: same team"},
+            {"request_id": "0193a6f2-ffff-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-1234-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "Daniel Kim", "code": "better_overall_fit", "reason": "candidates were matched with others for a better overall fit"}],
         "free_places": [],
-        "unmatchable_supporters": [{"supporter_id": "0193a6f2-4321-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-5678-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "George Mills", "places": 0, "reason": "not matchable: no supervisor"}]
+        "unmatchable_supporters": [{"supporter_id": "0193a6f2-4321-7b3a-9d4e-2f1a0b9c8d7e", "user_id": "0193a6f2-5678-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "George Mills", "places": 0, "unmatchable_reasons": ["no_supervisor"], "reason": "not matchable: no supervisor"}]
     }
 }))]
 pub struct RunView {
@@ -1057,12 +1144,13 @@ fn supporter_run_view(s: matching::RunSupporter) -> RunSupporterView {
         user_id: s.user_id,
         display_name: s.display_name,
         places: s.places,
+        unmatchable_reasons: s.unmatchable_reasons,
         reason: s.reason,
     }
 }
 
-fn result_view(r: RunResult) -> RunResultView {
-    RunResultView {
+fn result_view(r: RunResult) -> ApiResult<RunResultView> {
+    Ok(RunResultView {
         pairs: r
             .pairs
             .into_iter()
@@ -1071,39 +1159,43 @@ fn result_view(r: RunResult) -> RunResultView {
                 a: side_view(p.a),
                 b: side_view(p.b),
                 score: p.score,
-                reasons: p
-                    .reasons
-                    .into_iter()
-                    .map(|r| ReasonView {
-                        feature: r.feature,
-                        points: r.points,
-                        text: r.text,
-                    })
-                    .collect(),
+                reasons: p.reasons.into_iter().map(ReasonView::from).collect(),
             })
             .collect(),
         unmatched: r
             .unmatched
             .into_iter()
-            .map(|u| RunUnmatchedView {
-                request_id: u.request_id,
-                user_id: u.user_id,
-                display_name: u.display_name,
-                reason: u.reason,
+            .map(|u| {
+                // `result_of` reads every code, also of older results.
+                let code = u.code.ok_or_else(|| {
+                    StoreError::Internal(format!("run result without a code for {}", u.request_id))
+                })?;
+                Ok(RunUnmatchedView {
+                    request_id: u.request_id,
+                    user_id: u.user_id,
+                    display_name: u.display_name,
+                    code,
+                    reason: u.reason,
+                })
             })
-            .collect(),
+            .collect::<ApiResult<_>>()?,
         free_places: r.free_places.into_iter().map(supporter_run_view).collect(),
         unmatchable_supporters: r
             .unmatchable_supporters
             .into_iter()
             .map(supporter_run_view)
             .collect(),
-    }
+    })
 }
 
-fn run_view(r: matching_run::Model, with_result: bool) -> RunView {
-    RunView {
-        result: with_result.then(|| result_view(matching::result_of(&r))),
+fn run_view(r: matching_run::Model, with_result: bool) -> ApiResult<RunView> {
+    let result = if with_result {
+        Some(result_view(matching::result_of(&r)?)?)
+    } else {
+        None
+    };
+    Ok(RunView {
+        result,
         duration_ms: r.duration_micros as f64 / 1000.0,
         id: r.id,
         programme_id: r.programme_id,
@@ -1115,7 +1207,7 @@ fn run_view(r: matching_run::Model, with_result: bool) -> RunView {
         total_score: r.total_score,
         created_by: r.created_by,
         created_at: r.created_at,
-    }
+    })
 }
 
 /// A run to start.
@@ -1128,11 +1220,14 @@ pub struct RunBody {
     pub dry_run: bool,
 }
 
-/// Run the matching engine over everyone waiting (managers): the best
-/// total score under the programme's constraints. Every pair carries its
-/// score and reasons; everyone left unmatched gets a reason. Unless
-/// `dry_run`, each pair becomes a proposed match that both people must
-/// accept.
+/// Run the matching engine over everyone waiting
+///
+/// The best total score under the programme's constraints. Every pair
+/// carries its score and reasons; everyone left unmatched gets a reason.
+/// Unless `dry_run`, each pair becomes a proposed match that both people
+/// must accept.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "createMatchingRun",
@@ -1156,12 +1251,16 @@ pub async fn create_run(
     let r = matching::run(&state.db, &auth.ctx(), &a.programme, body.0.dry_run).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/matching-runs/{}", r.id)))
-        .json(run_view(r, true)))
+        .json(run_view(r, true)?))
 }
 
 crate::page_schema!(RunPage, RunView);
 
-/// List a programme's runs, without their results (managers).
+/// List a programme's matching runs
+///
+/// Runs, oldest first, without their results.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "listMatchingRuns",
@@ -1183,10 +1282,16 @@ pub async fn list_runs(
 ) -> ApiResult<HttpResponse> {
     let a = load(&state, &auth, &id, Need::Manager).await?;
     let page = matching::list_runs(&state.db, &a.programme.id, &q.to_request()?).await?;
-    Ok(page_response(&req, &state, page, |r| run_view(r, false)))
+    let page = try_page(page, |r| run_view(r, false))?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read a run with its result (managers).
+/// Read a matching run with its result
+///
+/// The run, its pairs with their reasons, the unmatched with their reasons,
+/// and the supporters' places.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "getMatchingRun",
@@ -1212,7 +1317,7 @@ pub async fn get_run(
             StoreError::NotFound(_) => StoreError::NotFound("matching run"),
             e => e,
         })?;
-    Ok(HttpResponse::Ok().json(run_view(r, true)))
+    Ok(HttpResponse::Ok().json(run_view(r, true)?))
 }
 
 // ------------------------------------------------------------ manual pair
@@ -1233,9 +1338,12 @@ pub struct ManualPairBody {
     pub supporter_id: Option<String>,
 }
 
-/// Pair two people by hand (managers), checked against the hard
-/// constraints and the minimum score like a run's pairs. It becomes a
-/// proposed match that both must accept.
+/// Pair two people by hand
+///
+/// Checked against the hard constraints and the minimum score like a run's
+/// pairs. It becomes a proposed match that both must accept.
+///
+/// Access: managers of the programme's network and platform admins.
 #[utoipa::path(
     tag = "programmes",
     operation_id = "createManualMatch",

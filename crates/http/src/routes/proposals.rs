@@ -4,21 +4,23 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::community::RawSettings;
+use peerhub_domain::community::{
+    CommunityKind, DeliveryMode, OrganisedAround, ProposalDecision, ProposalStatus, RawSettings,
+};
 use peerhub_persistence::access;
 use peerhub_persistence::communities::TermsDraft;
 use peerhub_persistence::entities::community_proposal;
-use peerhub_persistence::proposals::{self, ProposalStatus};
+use peerhub_persistence::proposals;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{JsonBody, etag, uuid_field, uuid_param};
+use crate::extract::{JsonBody, closed_query, etag, uuid_field, uuid_param};
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::{ApiError, ApiResult};
-use crate::routes::communities::{Cadence, EligibilityRulesDto, TermsDraftRequest};
+use crate::problem::ApiResult;
+use crate::routes::communities::{Cadence, EligibilityRulesDto, TermsDraftRequest, try_page};
 use crate::state::AppState;
 
 const EX_PROPOSAL_ID: &str = "0193a6f2-4444-7b3a-9d4e-2f1a0b9c8d7e";
@@ -75,23 +77,23 @@ pub struct ProposedTermsView {
     }
 }))]
 pub struct CreateProposal {
+    #[schema(format = Uuid)]
     pub network_id: String,
     /// 1–200 characters.
     pub name: String,
     pub focus: String,
     /// Who the community is for.
     pub audience: String,
-    /// `closed` or `open`.
-    pub kind: String,
+    pub kind: CommunityKind,
     /// 1–500; default 10 for closed and 20 for open groups.
     pub capacity: Option<i32>,
     pub cadence: Cadence,
     /// 1–720.
     pub duration_minutes: i32,
-    /// `in_person`, `online` (default) or `hybrid`.
-    pub delivery_mode: Option<String>,
-    /// `field_of_practice` (default), `subject_expertise` or `domain_of_practice`.
-    pub organised_around: Option<String>,
+    /// Default `online`.
+    pub delivery_mode: Option<DeliveryMode>,
+    /// Default `field_of_practice`.
+    pub organised_around: Option<OrganisedAround>,
     /// E.g. an optional facilitator fee; up to 500 characters.
     pub fee_note: Option<String>,
     /// Why the community is needed; up to 4000 characters.
@@ -121,17 +123,16 @@ pub struct ProposalView {
     pub name: String,
     pub focus: String,
     pub audience: String,
-    pub organised_around: String,
-    pub kind: String,
+    pub organised_around: OrganisedAround,
+    pub kind: CommunityKind,
     pub capacity: i32,
     pub fee_note: Option<String>,
     pub cadence: Cadence,
     pub duration_minutes: i32,
-    pub delivery_mode: String,
+    pub delivery_mode: DeliveryMode,
     pub rationale: Option<String>,
     pub terms: Option<ProposedTermsView>,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    pub status: ProposalStatus,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<String>,
@@ -146,34 +147,38 @@ pub struct ProposalView {
 impl ProposalView {
     fn build(p: community_proposal::Model) -> ApiResult<Self> {
         let d = proposals::details_of(&p)?;
+        let status = proposals::status_of(&p)?;
         Ok(Self {
-            organised_around: d.organised_around.as_str().to_owned(),
-            kind: d.kind.as_str().to_owned(),
+            organised_around: d.organised_around,
+            kind: d.kind,
             capacity: d.capacity,
             fee_note: d.fee_note,
             cadence: Cadence {
                 every: d.cadence.every,
-                unit: d.cadence.unit.as_str().to_owned(),
+                unit: d.cadence.unit,
             },
             duration_minutes: d.duration_minutes,
-            delivery_mode: d.delivery_mode.as_str().to_owned(),
+            delivery_mode: d.delivery_mode,
             rationale: d.rationale,
-            terms: d.terms.map(|t| ProposedTermsView {
-                purpose: t.purpose,
-                aims: t.aims,
-                eligibility: t.eligibility.into(),
-                meeting_arrangements: t.meeting_arrangements,
-                chairing_arrangements: t.chairing_arrangements,
-                notes_arrangements: t.notes_arrangements,
-                max_secretaries: t.max_secretaries,
-            }),
+            terms: match d.terms {
+                None => None,
+                Some(t) => Some(ProposedTermsView {
+                    purpose: t.purpose,
+                    aims: t.aims,
+                    eligibility: t.eligibility.try_into()?,
+                    meeting_arrangements: t.meeting_arrangements,
+                    chairing_arrangements: t.chairing_arrangements,
+                    notes_arrangements: t.notes_arrangements,
+                    max_secretaries: t.max_secretaries,
+                }),
+            },
             id: p.id,
             network_id: p.network_id,
             proposed_by: p.proposed_by,
             name: p.name,
             focus: p.focus,
             audience: p.audience,
-            status: p.status,
+            status,
             decided_by: p.decided_by,
             decided_at: p.decided_at,
             decision_reason: p.decision_reason,
@@ -197,9 +202,13 @@ fn proposal_response(status: StatusCode, p: community_proposal::Model) -> ApiRes
     Ok(r.json(v))
 }
 
-/// Propose a new community (members of the network). When the network
-/// names a register in `require_register_to_propose`, the proposer's
-/// profile must list it (403 `register-required`).
+/// Propose a new community
+///
+/// Stores a proposal for a manager to decide. When the network names a
+/// register in `require_register_to_propose`, the proposer's profile must
+/// list it (403 `register-required`).
+///
+/// Access: members of the network and platform admins.
 #[utoipa::path(
     tag = "proposals",
     operation_id = "createCommunityProposal",
@@ -253,13 +262,20 @@ pub async fn create(
 #[into_params(parameter_in = Query)]
 pub struct ProposalFilter {
     /// Only this network's proposals (404 when you are not in it).
+    #[param(format = Uuid)]
     pub network_id: Option<String>,
-    /// `pending`, `approved` or `rejected`.
+    /// Only proposals with this status.
+    #[param(value_type = Option<ProposalStatus>)]
     pub status: Option<String>,
 }
 
-/// List community proposals: all of a network's for its managers, only
-/// my own for members.
+/// List community proposals
+///
+/// All of a network's proposals for its managers, only my own for members;
+/// oldest first.
+///
+/// Access: members of a network (their own proposals), managers of the
+/// network (all of its proposals) and platform admins.
 #[utoipa::path(
     tag = "proposals",
     operation_id = "listCommunityProposals",
@@ -285,16 +301,7 @@ pub async fn list(
         .as_deref()
         .map(|n| uuid_field(n, "network_id"))
         .transpose()?;
-    let status = match f.status.as_deref() {
-        None => None,
-        Some(s) => Some(ProposalStatus::parse(s).ok_or_else(|| {
-            ApiError::field(
-                "status",
-                "invalid_value",
-                "must be one of pending, approved, rejected",
-            )
-        })?),
-    };
+    let status = closed_query::<ProposalStatus>("status", f.status.as_deref())?;
     let page_req = q.to_request()?;
     let page = proposals::list(
         &state.db,
@@ -303,18 +310,15 @@ pub async fn list(
         &page_req,
     )
     .await?;
-    let mut items = Vec::with_capacity(page.items.len());
-    for p in page.items {
-        items.push(ProposalView::build(p)?);
-    }
-    let page = peerhub_persistence::Page {
-        items,
-        next_after: page.next_after,
-    };
+    let page = try_page(page, ProposalView::build)?;
     Ok(page_response(&req, &state, page, |v| v))
 }
 
-/// Read a community proposal (its proposer, or a manager of the network).
+/// Read a community proposal
+///
+/// The proposal, its proposed Terms of Reference and where it stands.
+///
+/// Access: its proposer, managers of the network and platform admins.
 #[utoipa::path(
     tag = "proposals",
     operation_id = "getCommunityProposal",
@@ -340,23 +344,25 @@ pub async fn get(
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"decision": "reject", "reason": "An existing community already covers this; please join it instead."}))]
-pub struct ProposalDecision {
-    /// `approve` or `reject`.
-    pub decision: String,
+pub struct ProposalDecisionRequest {
+    pub decision: ProposalDecision,
     /// Required when rejecting; 1–2000 characters. Sent to the proposer.
     pub reason: Option<String>,
 }
 
-/// Decide a pending proposal (managers). `approve` creates, in one step,
-/// the community (status `active`), a draft Terms of Reference from the
-/// proposed `terms` (if any) and the proposer as its `chair`; the answer
-/// carries the new `community_id`. `reject` needs a `reason`. Either way
-/// the proposer is emailed.
+/// Decide a pending community proposal
+///
+/// `approve` creates, in one step, the community (status `active`), a draft
+/// Terms of Reference from the proposed `terms` (if any) and the proposer as
+/// its `chair`; the answer carries the new `community_id`. `reject` needs a
+/// `reason`. Either way the proposer is emailed.
+///
+/// Access: managers of the network and platform admins.
 #[utoipa::path(
     tag = "proposals",
     operation_id = "decideCommunityProposal",
     security(("bearer" = [])),
-    request_body = ProposalDecision,
+    request_body = ProposalDecisionRequest,
     params(
         ("id" = uuid::Uuid, Path, description = "Proposal id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a repeated key"),
@@ -374,7 +380,7 @@ pub async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: JsonBody<ProposalDecision>,
+    body: JsonBody<ProposalDecisionRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = uuid_param(&id, "proposal")?;
     let b = body.0;

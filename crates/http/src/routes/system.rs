@@ -1,7 +1,7 @@
 //! Metrics and reference data.
 use actix_web::{HttpResponse, get, web};
-use peerhub_domain::account::Scope;
-use peerhub_domain::taxonomy::{LEVELS, PROFESSIONS};
+use peerhub_domain::account::ApiTokenScope;
+use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,20 +17,25 @@ pub fn render_metrics(state: &AppState) -> String {
     state.metrics.render()
 }
 
-/// Prometheus metrics. On the public port this needs a platform admin, or a
-/// platform admin's API token with `metrics:read`; the optional admin port
-/// serves it openly.
+/// Prometheus metrics
+///
+/// The text exposition format. The optional admin port
+/// (`PEERHUB_ADMIN_BIND`) serves it openly; on the public port a token
+/// without `metrics:read` gets 403 `insufficient-scope` and anyone but a
+/// platform admin 403 `forbidden`.
+///
+/// Access: platform admins; API tokens of platform admins with `metrics:read`.
 #[utoipa::path(
     tag = "health",
     operation_id = "getMetrics",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("apiToken" = ["metrics:read"])),
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4"))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
     let p = &auth.0;
     if let Some(scopes) = &p.token_scopes
-        && !scopes.contains(&Scope::MetricsRead)
+        && !scopes.contains(&ApiTokenScope::MetricsRead)
     {
         return Err(ApiError::forbidden(
             "insufficient-scope",
@@ -49,46 +54,65 @@ pub async fn metrics(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpRe
         .body(render_metrics(&state)))
 }
 
+/// A profession of the taxonomy and its label.
 #[derive(Serialize, ToSchema)]
-pub struct TaxonomyEntry {
+pub struct ProfessionEntry {
     /// Stable code used in profiles and eligibility rules.
-    #[schema(example = "PWP")]
-    pub code: String,
+    pub code: Profession,
     #[schema(example = "Psychological Wellbeing Practitioner")]
+    pub label: String,
+}
+
+/// A career level and its label.
+#[derive(Serialize, ToSchema)]
+pub struct CareerLevelEntry {
+    /// Stable code used in profiles and eligibility rules.
+    pub code: CareerLevel,
+    #[schema(example = "Senior")]
     pub label: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Taxonomy {
-    pub professions: Vec<TaxonomyEntry>,
+    pub professions: Vec<ProfessionEntry>,
     /// Least to most experienced.
-    pub levels: Vec<TaxonomyEntry>,
+    pub levels: Vec<CareerLevelEntry>,
     /// Scopes an API token may carry.
     #[schema(example = json!(["memberships:read", "reports:read", "users:read", "networks:read", "metrics:read"]))]
-    pub api_token_scopes: Vec<String>,
+    pub api_token_scopes: Vec<ApiTokenScope>,
 }
 
-/// The profession and level taxonomy, and the API token scopes.
+/// The profession and level taxonomy, and the API token scopes
+///
+/// Codes with the labels to show people. The answer carries
+/// `Cache-Control: public, max-age=3600`.
+///
+/// Access: anyone (no authentication).
 #[utoipa::path(
     tag = "reference",
     operation_id = "getTaxonomy",
+    security(()),
     responses((status = 200, description = "Codes accepted by profiles and eligibility rules", body = Taxonomy))
 )]
 #[get("/v1/taxonomy")]
 pub async fn taxonomy() -> HttpResponse {
-    let entries = |l: &[(&str, &str)]| {
-        l.iter()
-            .map(|(c, n)| TaxonomyEntry {
-                code: (*c).to_owned(),
-                label: (*n).to_owned(),
-            })
-            .collect()
-    };
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .json(Taxonomy {
-            professions: entries(PROFESSIONS),
-            levels: entries(LEVELS),
-            api_token_scopes: Scope::ALL.iter().map(|s| s.as_str().to_owned()).collect(),
+            professions: Profession::ALL
+                .iter()
+                .map(|&code| ProfessionEntry {
+                    code,
+                    label: code.label().to_owned(),
+                })
+                .collect(),
+            levels: CareerLevel::ALL
+                .iter()
+                .map(|&code| CareerLevelEntry {
+                    code,
+                    label: code.label().to_owned(),
+                })
+                .collect(),
+            api_token_scopes: ApiTokenScope::ALL.to_vec(),
         })
 }

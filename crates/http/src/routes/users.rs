@@ -3,10 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::account::{Email, Scope};
+use peerhub_domain::account::{ApiTokenScope, Email, UserStatus};
 use peerhub_domain::account_control::AccountAction;
 use peerhub_persistence::entities::user;
-use peerhub_persistence::{Page, access, account_control, accounts};
+use peerhub_persistence::{Page, access, account_control, accounts, stored};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -29,12 +29,16 @@ pub struct UserLookup {
     pub network_id: String,
 }
 
-/// Look a person up by email in a network (managers, or an API token with
-/// `users:read`). Answers an empty page when nobody in the network matches.
+/// Look a person up by email in a network
+///
+/// Answers a page of zero or one person: empty when nobody in the network
+/// has the address. Another network answers 404 as if it did not exist.
+///
+/// Access: managers of the network and platform admins; API tokens with `users:read`.
 #[utoipa::path(
     tag = "users",
     operation_id = "lookupUsers",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("apiToken" = ["users:read"])),
     params(UserLookup),
     responses(
         (status = 200, description = "Zero or one person", body = NetworkMemberPage),
@@ -56,18 +60,19 @@ pub async fn lookup(
         &auth.0,
         &network_id,
         Need::Manager,
-        Some(Scope::UsersRead),
+        Some(ApiTokenScope::UsersRead),
     )
     .await?;
     let found = accounts::find_in_network(&state.db, &network_id, &email).await?;
+    let items = found
+        .into_iter()
+        .map(|(u, m)| NetworkMemberView::from_parts(&network_id, u, &m))
+        .collect::<ApiResult<Vec<_>>>()?;
     let page = Page {
-        items: found.into_iter().collect::<Vec<_>>(),
+        items,
         next_after: None,
     };
-    Ok(page_response(&req, &state, page, |(u, m)| {
-        let role = m.role.clone();
-        NetworkMemberView::from_parts(&network_id, u, role, Some(&m))
-    }))
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 /// An account as a platform admin sees it after disabling or enabling it.
@@ -77,25 +82,26 @@ pub struct AccountView {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    /// `active` or `disabled`.
-    pub status: String,
+    pub status: UserStatus,
     pub is_platform_admin: bool,
     /// The account's version (also the `ETag`).
     pub version: i32,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<user::Model> for AccountView {
-    fn from(u: user::Model) -> Self {
-        Self {
+impl TryFrom<user::Model> for AccountView {
+    type Error = ApiError;
+
+    fn try_from(u: user::Model) -> Result<Self, ApiError> {
+        Ok(Self {
+            status: stored::decode("user.status", &u.status)?,
             id: u.id,
             email: u.email,
             display_name: u.display_name,
-            status: u.status,
             is_platform_admin: u.is_platform_admin,
             version: u.version,
             updated_at: u.updated_at,
-        }
+        })
     }
 }
 
@@ -133,14 +139,20 @@ async fn control(
     let u = change.user;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(u.version)))
-        .json(AccountView::from(u)))
+        .json(AccountView::try_from(u)?))
 }
 
-/// Disable an account (platform admins). The person can no longer log in
-/// (403 `account-disabled`), every refresh token is revoked, and their
-/// access and API tokens are refused at once (401 `invalid-token`). They
-/// are told by email. Disabling a disabled account changes nothing.
-/// Honours `If-Match` with the account's version.
+/// Disable an account
+///
+/// The person can no longer log in (403 `account-disabled`), every refresh
+/// token is revoked, and their access and API tokens are refused at once
+/// (401 `invalid-token`). They are told by email. Disabling a disabled
+/// account changes nothing. Nobody disables themselves (409
+/// `cannot-disable-self`); pending and erased accounts answer 409
+/// `account-not-verified` or `account-erased`. Honours `If-Match` with the
+/// account's version.
+///
+/// Access: platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "users",
     operation_id = "disableUser",
@@ -175,11 +187,15 @@ pub async fn disable(
     .await
 }
 
-/// Enable a disabled account again (platform admins). The person logs in
-/// afresh (their sessions ended when it was disabled); their API tokens
-/// work again until they expire. They are told by email. Enabling an
-/// active account changes nothing. Honours `If-Match` with the account's
-/// version.
+/// Enable a disabled account again
+///
+/// The person logs in afresh (their sessions ended when it was disabled);
+/// their API tokens work again until they expire. They are told by email.
+/// Enabling an active account changes nothing; pending and erased accounts
+/// answer 409 `account-not-verified` or `account-erased`. Honours
+/// `If-Match` with the account's version.
+///
+/// Access: platform admins; API tokens are refused.
 #[utoipa::path(
     tag = "users",
     operation_id = "enableUser",
