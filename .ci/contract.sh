@@ -45,6 +45,7 @@
 #   PEERHUB_CONTRACT_ROLES="member manager"  the schemathesis runs on each database
 #   PEERHUB_CONTRACT_SKIP_DRIFT=1       skip check 4
 #   PEERHUB_REQUIRE_PG=1                no PostgreSQL is a failure (otherwise a loud skip)
+# Operations that never get a 2xx in the fuzzing runs, each with its reason: .ci/sdk/never-2xx.md.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -462,10 +462,6 @@ crate::closed_set!(
     }
 );
 
-/// The former name of [`ApiTokenScope`], kept while code elsewhere moves to
-/// the new one (the OpenAPI schema is named `ApiTokenScope` either way).
-pub type Scope = ApiTokenScope;
-
 crate::closed_set!(
     /// The state a registration leaves the account in: always
     /// `pending_verification` (the same answer whether or not the address

@@ -2,7 +2,7 @@
 use std::collections::BTreeSet;
 
 use actix_web::http::Method;
-use peerhub_domain::account::Scope;
+use peerhub_domain::account::ApiTokenScope;
 use utoipa::OpenApi;
 use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::info::ContactBuilder;
@@ -299,7 +299,7 @@ fn add_components(doc: &mut OpenApiDoc) {
                 .build(),
         ),
     );
-    let scopes = Scope::ALL
+    let scopes = ApiTokenScope::ALL
         .iter()
         .map(|s| format!("`{}`", s.as_str()))
         .collect::<Vec<_>>()
