@@ -82,6 +82,15 @@ fn invalid_token() -> ApiError {
 pub struct Auth(pub Principal);
 
 impl Auth {
+    /// The audit context with the client address (for re-authentication,
+    /// whose failures are audited like failed logins).
+    pub fn ctx_with_client(&self, req: &HttpRequest) -> Ctx {
+        Ctx {
+            client_address: crate::guard::client_address_of(req),
+            ..self.ctx()
+        }
+    }
+
     /// Audit/outbox context for this caller and request.
     pub fn ctx(&self) -> Ctx {
         Ctx {

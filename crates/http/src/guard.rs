@@ -3,7 +3,6 @@
 //! a trusted proxy) and a per-address rate limit (GCRA from `governor`).
 //! See docs/operations.md, "Abuse limits".
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
@@ -11,12 +10,10 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, ResponseError, web};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
 use crate::problem::ApiError;
-use crate::state::{AppState, AuthGuards};
+use crate::state::AppState;
 
 /// The client's address as this server believes it, stored in the request
 /// extensions by [`rate_limit`] for audit entries.
@@ -68,36 +65,6 @@ pub fn parse_trusted_proxies(raw: &str) -> Result<Vec<IpNet>, String> {
                 .map_err(|_| format!("{s:?} is not an IP address or CIDR"))
         })
         .collect()
-}
-
-/// A per-address limiter for the unauthenticated credential routes.
-pub struct AuthLimiter {
-    inner: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-/// Keys kept before stale ones are swept (bounds the limiter's memory).
-const SWEEP_AT: usize = 10_000;
-
-impl AuthLimiter {
-    pub fn new(g: &AuthGuards) -> Self {
-        let rate = NonZeroU32::new(g.auth_rate_per_minute).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(g.auth_burst).unwrap_or(NonZeroU32::MIN);
-        Self {
-            inner: RateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst)),
-        }
-    }
-
-    /// `Ok` when `ip` may go on, else the whole seconds to wait.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
-        if self.inner.len() > SWEEP_AT {
-            self.inner.retain_recent();
-            self.inner.shrink_to_fit();
-        }
-        self.inner.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-        })
-    }
 }
 
 /// The routes a caller reaches without credentials and that mint or check
@@ -222,22 +189,5 @@ mod tests {
         assert!(!is_limited_route(&Method::POST, "/v1/auth/logout-all"));
         assert!(!is_limited_route(&Method::GET, "/v1/auth/login"));
         assert!(!is_limited_route(&Method::POST, "/v1/networks"));
-    }
-
-    #[test]
-    fn limiter_allows_the_burst_then_says_how_long_to_wait() {
-        let l = AuthLimiter::new(&AuthGuards {
-            auth_rate_per_minute: 6,
-            auth_burst: 3,
-            ..AuthGuards::default()
-        });
-        let a = ip("198.51.100.1");
-        for _ in 0..3 {
-            assert!(l.check(a).is_ok());
-        }
-        let wait = l.check(a).unwrap_err();
-        assert!((1..=10).contains(&wait), "{wait}");
-        // another address has its own allowance
-        assert!(l.check(ip("198.51.100.2")).is_ok());
     }
 }

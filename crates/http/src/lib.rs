@@ -8,6 +8,7 @@ pub mod auth;
 pub mod context;
 pub mod extract;
 pub mod guard;
+pub mod limits;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -74,6 +74,19 @@ impl PageQuery {
     }
 }
 
+/// Maps every item of a page with a fallible conversion: the first item
+/// that does not convert (a stored value the API does not know) fails the
+/// whole answer.
+pub fn try_page<M, T>(
+    page: Page<M>,
+    f: impl FnMut(M) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError> {
+    Ok(Page {
+        items: page.items.into_iter().map(f).collect::<Result<_, _>>()?,
+        next_after: page.next_after,
+    })
+}
+
 /// A page as returned by the API.
 #[derive(Debug, Serialize)]
 pub struct PageBody<T: Serialize> {

@@ -5,6 +5,7 @@ use chrono::Duration;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 use peerhub_persistence::Db;
 
+pub use crate::limits::AuthGuards;
 use crate::metrics::Metrics;
 
 /// Settings the HTTP layer needs (built by the server from its config).
@@ -24,46 +25,6 @@ pub struct HttpSettings {
     pub organizer_email: String,
     /// Bounds on what unauthenticated callers can make the server spend.
     pub guards: AuthGuards,
-}
-
-/// Limits on the credential routes (see docs/operations.md, "Abuse limits").
-#[derive(Clone, Debug)]
-pub struct AuthGuards {
-    /// Password hashes computed at once (`PEERHUB_HASH_CONCURRENCY`).
-    pub hash_concurrency: usize,
-    /// Hashes allowed to wait for a slot; beyond it, 503 `busy`
-    /// (`PEERHUB_HASH_QUEUE`).
-    pub hash_queue: usize,
-    /// Sustained requests per minute per client address on the
-    /// unauthenticated auth routes (`PEERHUB_AUTH_RATE_PER_MINUTE`).
-    pub auth_rate_per_minute: u32,
-    /// Burst allowed above the sustained rate (`PEERHUB_AUTH_BURST`).
-    pub auth_burst: u32,
-    /// Proxies whose `X-Forwarded-For` is believed
-    /// (`PEERHUB_TRUSTED_PROXIES`, comma-separated addresses or CIDRs).
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// At most one verification, "someone tried to register" or reset
-    /// email per address per this many seconds
-    /// (`PEERHUB_NOTICE_INTERVAL_SECS`).
-    pub notice_interval_secs: i64,
-    /// How long a just-rotated refresh token still returns its successor,
-    /// once (`PEERHUB_REFRESH_GRACE_SECS`).
-    pub refresh_grace_secs: i64,
-}
-
-impl Default for AuthGuards {
-    fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self {
-            hash_concurrency: (2 * cores).max(2),
-            hash_queue: 32,
-            auth_rate_per_minute: 30,
-            auth_burst: 10,
-            trusted_proxies: Vec::new(),
-            notice_interval_secs: 300,
-            refresh_grace_secs: 10,
-        }
-    }
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -97,7 +58,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub metrics: Metrics,
     /// Per-address limit on the credential routes.
-    pub limiter: Arc<crate::guard::AuthLimiter>,
+    pub limiter: Arc<crate::limits::AuthLimiter>,
 }
 
 impl AppState {
@@ -116,7 +77,7 @@ impl AppState {
         };
         Self {
             db,
-            limiter: Arc::new(crate::guard::AuthLimiter::new(&settings.guards)),
+            limiter: Arc::new(crate::limits::AuthLimiter::new(&settings.guards)),
             settings: Arc::new(settings),
             keys: Arc::new(keys),
             metrics,

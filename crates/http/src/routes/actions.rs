@@ -12,9 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{ActionView, action_view, try_page, via_community};
+use super::meetings::{ActionView, action_view, via_community};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;

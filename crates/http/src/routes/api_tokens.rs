@@ -11,9 +11,9 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{JsonBody, uuid_param};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
-use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -106,7 +106,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
     let b = body.0;
-    let ctx = crate::routes::me::with_client(auth.ctx(), &req);
+    let ctx = auth.ctx_with_client(&req);
     peerhub_persistence::accounts::reauthenticate(
         &state.db,
         &ctx,

@@ -8,13 +8,13 @@ use peerhub_domain::community::{
 };
 use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::taxonomy::{CareerLevel, Profession};
+use peerhub_persistence::StoreError;
 use peerhub_persistence::access;
 use peerhub_persistence::communities::{
     self, ListFilter, TermsDraft, aims_of, rules_of, settings_of, status_of, terms_status_of,
 };
 use peerhub_persistence::entities::{community, terms_version};
 use peerhub_persistence::stored::decode;
-use peerhub_persistence::{Page, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -22,7 +22,7 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
-use crate::pagination::{PageQuery, page_response};
+use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::me::present;
 use crate::state::AppState;
@@ -88,18 +88,6 @@ pub struct CommunityView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
-}
-
-/// Maps every item of a page with a fallible conversion (a stored value
-/// that does not decode fails the whole answer).
-pub(crate) fn try_page<T, U>(
-    page: Page<T>,
-    f: impl FnMut(T) -> Result<U, ApiError>,
-) -> Result<Page<U>, ApiError> {
-    Ok(Page {
-        items: page.items.into_iter().map(f).collect::<Result<_, _>>()?,
-        next_after: page.next_after,
-    })
 }
 
 async fn view(state: &AppState, c: community::Model) -> ApiResult<CommunityView> {

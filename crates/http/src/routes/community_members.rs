@@ -20,9 +20,9 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
-use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 const EX_COMMUNITY_ID: &str = "0193a6f2-5555-7b3a-9d4e-2f1a0b9c8d7e";

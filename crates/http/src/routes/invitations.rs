@@ -13,10 +13,10 @@ use validator::Validate;
 
 use crate::auth::{Auth, anonymous_ctx, issue_access_token};
 use crate::extract::{JsonBody, closed_query, uuid_field};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::auth::TokenPair;
-use crate::routes::communities::try_page;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -390,7 +390,7 @@ pub async fn list_concerns(
     let programme_id = uuid_param(&id, "programme")?;
     let page = q.to_request()?;
     let page = concerns::list_for_programme(&state.db, &auth.0, &programme_id, &page).await?;
-    let page = super::programmes::try_page(page, ConcernView::try_from)?;
+    let page = crate::pagination::try_page(page, ConcernView::try_from)?;
     Ok(page_response(&req, &state, page, |v| v))
 }
 

@@ -465,21 +465,10 @@ pub async fn erase_me(
     body: JsonBody<Reauthentication>,
 ) -> ApiResult<HttpResponse> {
     own_account(&auth.0, None)?;
-    let ctx = with_client(auth.ctx(), &req);
+    let ctx = auth.ctx_with_client(&req);
     accounts::reauthenticate(&state.db, &ctx, &auth.0.user_id, &body.0.current_password).await?;
     peerhub_persistence::privacy::erase(&state.db, &ctx, &auth.0.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The caller's audit context with the client address.
-pub(crate) fn with_client(
-    ctx: peerhub_persistence::trail::Ctx,
-    req: &HttpRequest,
-) -> peerhub_persistence::trail::Ctx {
-    peerhub_persistence::trail::Ctx {
-        client_address: crate::guard::client_address_of(req),
-        ..ctx
-    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -524,7 +513,7 @@ pub async fn change_password(
     let b = body.0;
     let u = accounts::change_password(
         &state.db,
-        &with_client(auth.ctx(), &req),
+        &auth.ctx_with_client(&req),
         &auth.0.user_id,
         &b.current_password,
         &b.new_password,

@@ -16,7 +16,7 @@ use peerhub_persistence::access::{self, CommunityAccess};
 use peerhub_persistence::entities::{action, meeting};
 use peerhub_persistence::meetings::{self, ListFilter, MeetingPatch, NewMeeting};
 use peerhub_persistence::stored::decode;
-use peerhub_persistence::{Page, StoreError, minutes};
+use peerhub_persistence::{StoreError, minutes};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,7 +24,7 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
-use crate::pagination::{PageQuery, page_response};
+use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -73,18 +73,6 @@ pub(crate) async fn via_community(
                 e => e,
             })?,
     )
-}
-
-/// Converts every item of a page, failing on the first that does not
-/// convert (a stored value the API does not know).
-pub(crate) fn try_page<M, T>(
-    page: Page<M>,
-    f: impl FnMut(M) -> ApiResult<T>,
-) -> ApiResult<Page<T>> {
-    Ok(Page {
-        items: page.items.into_iter().map(f).collect::<ApiResult<_>>()?,
-        next_after: page.next_after,
-    })
 }
 
 // ------------------------------------------------------------------ views

@@ -14,9 +14,9 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
-use crate::routes::communities::try_page;
 use crate::routes::me::present;
 use crate::state::AppState;
 

@@ -19,7 +19,7 @@ use peerhub_persistence::matching::{
     self, ManualPair, NewProgramme, NewRequest, NewSupporter, ProgrammeAccess, ProgrammePatch,
     RunResult, StoredReason, SupporterPatch, programme_access,
 };
-use peerhub_persistence::{Page, StoreError, access, meetings};
+use peerhub_persistence::{StoreError, access, meetings};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -29,7 +29,7 @@ use super::matches::{MatchView, match_views};
 use super::meetings::with_etag;
 use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, closed_query, uuid_field, uuid_param};
-use crate::pagination::{PageQuery, page_response};
+use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::ApiResult;
 use crate::routes::me::present;
 use crate::state::AppState;
@@ -58,21 +58,6 @@ const EX_SUPPORTER_ID: &str = "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e";
 pub(crate) const EX_REQUEST_ID: &str = "0193a6f2-aaaa-7b3a-9d4e-2f1a0b9c8d7e";
 const EX_RUN_ID: &str = "0193a6f2-bbbb-7b3a-9d4e-2f1a0b9c8d7e";
 const EX_LEAD_ID: &str = "0193a6f2-cccc-7b3a-9d4e-2f1a0b9c8d7e";
-
-/// The page with `f` applied to every item, or the first error.
-pub(crate) fn try_page<M, T>(
-    page: Page<M>,
-    f: impl FnMut(M) -> ApiResult<T>,
-) -> ApiResult<Page<T>> {
-    Ok(Page {
-        items: page
-            .items
-            .into_iter()
-            .map(f)
-            .collect::<ApiResult<Vec<T>>>()?,
-        next_after: page.next_after,
-    })
-}
 
 /// Loads a programme for the caller, answering 404 for a bad id.
 async fn load(

@@ -18,9 +18,10 @@ use validator::Validate;
 
 use crate::auth::Auth;
 use crate::extract::{JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::ApiResult;
-use crate::routes::communities::{Cadence, EligibilityRulesDto, TermsDraftRequest, try_page};
+use crate::routes::communities::{Cadence, EligibilityRulesDto, TermsDraftRequest};
 use crate::state::AppState;
 
 const EX_PROPOSAL_ID: &str = "0193a6f2-4444-7b3a-9d4e-2f1a0b9c8d7e";
