@@ -6,7 +6,7 @@ use crate::validation::{Invalid, Violations, bounded_text};
 /// Largest capacity a community may have (open interest groups are ~20;
 /// this leaves room for big regional groups while catching typos).
 pub const MAX_CAPACITY: i32 = 500;
-/// Default capacities a network suggests (seed 000: closed groups 6–10,
+/// Default capacities a network suggests (closed groups 6–10,
 /// open interest groups up to 20).
 pub const DEFAULT_CLOSED_CAPACITY: i32 = 10;
 pub const DEFAULT_OPEN_CAPACITY: i32 = 20;
@@ -43,7 +43,7 @@ code_enum!(
 );
 code_enum!(
     /// A member's role in a community. Chair, co-chair and secretary form
-    /// the core team; a facilitator (often paid, seed 000) supports it.
+    /// the core team; a facilitator (often paid) supports it.
     CommunityRole { Member => "member", Chair => "chair", CoChair => "co_chair", Secretary => "secretary", Facilitator => "facilitator" }
 );
 code_enum!(
@@ -100,7 +100,7 @@ code_enum!(
 );
 
 impl CommunityRole {
-    /// Chair, co-chair and secretary: the core team of api.md.
+    /// Chair, co-chair and secretary: the core team (docs/memberships.md).
     pub fn is_core(self) -> bool {
         matches!(self, Self::Chair | Self::CoChair | Self::Secretary)
     }

@@ -30,7 +30,7 @@ pub struct EligibilityRules {
     #[serde(default)]
     pub regions: Vec<String>,
     /// Members from other regions may attend at the core team's discretion
-    /// (seed 003 FAQ: "if the ToR allows it").
+    ///.
     #[serde(default)]
     pub allow_out_of_region: bool,
     /// E.g. `HCPC`, `Register of Positive Psychology Practitioners`; holding

@@ -1,5 +1,5 @@
 //! Meetings of a Community of Practice: how they are held, who may answer
-//! and record attendance, and the minutes workflow (seed 003 §§5–9).
+//! and record attendance, and the minutes workflow.
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -244,7 +244,7 @@ pub struct ActionItem {
     pub due_on: NaiveDate,
 }
 
-/// What minutes record ("notes with actions", seed 003 §6).
+/// What minutes record ("notes with actions").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MinutesContent {
     pub held_at: DateTime<Utc>,
@@ -418,7 +418,7 @@ pub fn bounded_text_multiline(raw: &str, max: usize) -> Result<String, Invalid> 
 
 /// May someone with `role` in the community draft and submit its minutes?
 /// The secretary does; the chair or a co-chair does when the community has
-/// no secretary (seed 003 §9).
+/// no secretary.
 pub fn may_draft(role: Option<CommunityRole>, has_secretary: bool) -> bool {
     match role {
         Some(CommunityRole::Secretary) => true,

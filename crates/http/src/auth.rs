@@ -139,7 +139,7 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Princi
         return Ok(Principal {
             user_id: u.id,
             is_platform_admin: u.is_platform_admin,
-            token_scopes: Some(api_tokens::scopes_of(&t)),
+            token_scopes: Some(api_tokens::stored_scopes(&t)?),
         });
     }
     let data = decode::<Claims>(token, &state.keys.decoding, &validation(state))

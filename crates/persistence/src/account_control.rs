@@ -222,22 +222,7 @@ pub async fn remove_from_network(
     let txn = crate::db::begin_write(db).await?;
     // The network row is the lock that keeps "at least one manager" true
     // (the same lock as role changes and erasure).
-    let net = network::Entity::find_by_id(network_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network"))?;
-    let m = network_member::Entity::find()
-        .filter(network_member::Column::NetworkId.eq(network_id))
-        .filter(network_member::Column::UserId.eq(user_id))
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network member"))?;
-    StoreError::check_version(if_match, m.version)?;
-    let u = user::Entity::find_by_id(user_id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network member"))?;
+    let (net, m, u) = crate::networks::lock_member(&txn, network_id, user_id, if_match).await?;
     rules::check_removal(Removal {
         own_membership: principal.user_id == user_id,
         by_platform_admin: principal.is_platform_admin,

@@ -34,8 +34,9 @@ pub(crate) fn list_to_json(l: &[String]) -> String {
     serde_json::to_string(l).unwrap_or_else(|_| "[]".into())
 }
 
-pub fn json_to_list(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
+/// A stored JSON list of strings; one that does not decode is an error.
+pub fn json_to_list(s: &str) -> Result<Vec<String>, StoreError> {
+    crate::stored::decode_json("list column", s)
 }
 
 pub fn sensitive_of(u: &user::Model) -> Option<SensitiveAttributes> {
@@ -224,7 +225,7 @@ pub async fn register(
     let net = net.ok_or_else(|| {
         StoreError::invalid("network_id", "unknown_network", "no network has this id")
     })?;
-    let allowed = json_to_list(&net.allowed_email_domains);
+    let allowed = json_to_list(&net.allowed_email_domains)?;
     if !domain_allowed(&email, &allowed) {
         return Err(StoreError::forbidden(
             "invitation-required",

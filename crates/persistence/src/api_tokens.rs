@@ -18,13 +18,6 @@ pub const TOKEN_PREFIX: &str = "phk_";
 /// Longest allowed lifetime of an API token.
 pub const MAX_LIFETIME_DAYS: i64 = 366;
 
-/// The token's scopes, for authorisation: a stored scope that does not
-/// decode grants nothing. Views use [`stored_scopes`], which fails instead.
-pub fn scopes_of(t: &api_token::Model) -> Vec<ApiTokenScope> {
-    let raw: Vec<String> = serde_json::from_str(&t.scopes).unwrap_or_default();
-    raw.iter().filter_map(|s| ApiTokenScope::parse(s)).collect()
-}
-
 /// The token's scopes as stored; a list or a scope that does not decode is
 /// an error, never left out.
 pub fn stored_scopes(t: &api_token::Model) -> Result<Vec<ApiTokenScope>, StoreError> {

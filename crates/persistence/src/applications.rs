@@ -169,13 +169,13 @@ pub async fn authorize_departure<C: ConnectionTrait>(
 // ---------------------------------------------------------------- helpers
 
 /// The eligibility facts of a person's profile.
-pub fn applicant_of(u: &user::Model) -> Applicant {
-    Applicant {
+pub fn applicant_of(u: &user::Model) -> Result<Applicant, StoreError> {
+    Ok(Applicant {
         profession: u.profession.clone(),
         level: u.level.clone(),
         region: u.region.clone(),
-        registers: json_to_list(&u.registers),
-    }
+        registers: json_to_list(&u.registers)?,
+    })
 }
 
 /// The stored checks of an application (unreadable checks are an error,
@@ -447,7 +447,7 @@ pub async fn submit(
     }
     let u = load_user(&txn, user_id).await?;
     let Assessment { verdict, checks } =
-        assess(&applicant_of(&u), &crate::communities::rules_of(&terms)?);
+        assess(&applicant_of(&u)?, &crate::communities::rules_of(&terms)?);
     let a = application::ActiveModel {
         id: Set(new_id()),
         community_id: Set(c.id.clone()),
@@ -666,7 +666,7 @@ pub async fn decide(
         })?;
     let u = load_user(&txn, &a.user_id).await?;
     let Assessment { verdict, checks } =
-        assess(&applicant_of(&u), &crate::communities::rules_of(&terms)?);
+        assess(&applicant_of(&u)?, &crate::communities::rules_of(&terms)?);
     // A wait-listed application is admitted later without another
     // decision, so wait-listing an ineligible one needs the override too.
     if kind.admits() {

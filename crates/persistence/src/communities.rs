@@ -327,7 +327,7 @@ pub fn rules_of(t: &terms_version::Model) -> Result<EligibilityRules, StoreError
     })
 }
 
-pub fn aims_of(t: &terms_version::Model) -> Vec<String> {
+pub fn aims_of(t: &terms_version::Model) -> Result<Vec<String>, StoreError> {
     json_to_list(&t.aims)
 }
 

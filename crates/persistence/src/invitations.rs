@@ -41,7 +41,7 @@ pub fn role_of(i: &invitation::Model) -> Result<NetworkRole, StoreError> {
     crate::stored::decode("invitation.role", &i.role)
 }
 
-pub fn community_ids_of(i: &invitation::Model) -> Vec<String> {
+pub fn community_ids_of(i: &invitation::Model) -> Result<Vec<String>, StoreError> {
     json_to_list(&i.community_ids)
 }
 

@@ -172,13 +172,15 @@ pub const MAX_CAPACITY: i32 = 20;
 pub const MAX_END_REASON: usize = 2000;
 
 /// A programme's settings as stored (`constraints` column).
-pub fn constraints_of(p: &programme::Model) -> Constraints {
-    serde_json::from_str(&p.constraints).unwrap_or_default()
+/// A stored value that does not decode is an error: the safeguarding
+/// exclusions must never silently switch off.
+pub fn constraints_of(p: &programme::Model) -> Result<Constraints, StoreError> {
+    crate::stored::decode_json("programme.constraints", &p.constraints)
 }
 
 /// A programme's weights as stored (`weights` column).
-pub fn weights_of(p: &programme::Model) -> Weights {
-    serde_json::from_str(&p.weights).unwrap_or_default()
+pub fn weights_of(p: &programme::Model) -> Result<Weights, StoreError> {
+    crate::stored::decode_json("programme.weights", &p.weights)
 }
 
 /// The programme's kind.
@@ -331,11 +333,14 @@ pub async fn update_programme(
         .description
         .as_ref()
         .map(|d| check_description(&mut v, d.as_deref()));
-    let weights = patch.weights.clone().unwrap_or_else(|| weights_of(&p));
-    let constraints = patch
-        .constraints
-        .clone()
-        .unwrap_or_else(|| constraints_of(&p));
+    let weights = match patch.weights.clone() {
+        Some(w) => w,
+        None => weights_of(&p)?,
+    };
+    let constraints = match patch.constraints.clone() {
+        Some(c) => c,
+        None => constraints_of(&p)?,
+    };
     if let Err(e) = check_settings(&weights, &constraints) {
         v.0.extend(e.0);
     }
@@ -1479,32 +1484,35 @@ fn request_participant(
     r: &match_request::Model,
     u: &user::Model,
 ) -> Result<Participant, StoreError> {
-    let mut p = profile_participant(&r.id, u);
+    let mut p = profile_participant(&r.id, u)?;
     p.preferences = preferences_of(r)?;
     Ok(p)
 }
 
 /// A supporter as the engine sees them (supporters state no preferences).
-fn supporter_participant(s: &programme_supporter::Model, u: &user::Model) -> Participant {
+fn supporter_participant(
+    s: &programme_supporter::Model,
+    u: &user::Model,
+) -> Result<Participant, StoreError> {
     profile_participant(&s.id, u)
 }
 
-fn profile_participant(id: &str, u: &user::Model) -> Participant {
-    Participant {
+fn profile_participant(id: &str, u: &user::Model) -> Result<Participant, StoreError> {
+    Ok(Participant {
         id: id.to_owned(),
         user_id: u.id.clone(),
         profession: u.profession.clone(),
         level: u.level.clone(),
         region: u.region.clone(),
-        specialties: json_to_list(&u.specialties),
-        interests: json_to_list(&u.interests),
+        specialties: json_to_list(&u.specialties)?,
+        interests: json_to_list(&u.interests)?,
         team: u.team.clone(),
         line_manager_id: u.line_manager_id.clone(),
         sensitive: sensitive_of(u)
             .map(|s| sensitive_map(&s))
             .unwrap_or_default(),
         preferences: Preferences::default(),
-    }
+    })
 }
 
 async fn users_by_id<C: ConnectionTrait>(
@@ -1644,8 +1652,8 @@ pub async fn create_manual(
         );
     }
     v.into_result()?;
-    let weights = weights_of(p);
-    let constraints = constraints_of(p);
+    let weights = weights_of(p)?;
+    let constraints = constraints_of(p)?;
     let now = Utc::now();
     let txn = begin_write(db).await?;
     lock_programme(&txn, &p.id).await?;
@@ -1697,7 +1705,7 @@ pub async fn create_manual(
         let (score, reasons) = check_pair(
             kind,
             &request_participant(&a, ua)?,
-            &supporter_participant(&s, us),
+            &supporter_participant(&s, us)?,
             &weights,
             &constraints,
             &previous,
@@ -1898,7 +1906,7 @@ pub async fn run(
         let why = unmatchable_reasons(s)?;
         if why.is_empty() {
             let free = std::cmp::max(s.capacity - open.get(&s.id).copied().unwrap_or(0), 0);
-            engine_supporters.push((supporter_participant(s, u), free as usize));
+            engine_supporters.push((supporter_participant(s, u)?, free as usize));
         } else {
             result.unmatchable_supporters.push(RunSupporter {
                 supporter_id: s.id.clone(),
@@ -1920,8 +1928,8 @@ pub async fn run(
         kind,
         requests: engine_requests,
         supporters: engine_supporters,
-        weights: weights_of(&p),
-        constraints: constraints_of(&p),
+        weights: weights_of(&p)?,
+        constraints: constraints_of(&p)?,
         previous: previous_pairs(&txn, &p.id).await?,
     };
     let started = std::time::Instant::now();

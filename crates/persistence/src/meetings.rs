@@ -42,8 +42,8 @@ pub fn ical_uid(meeting_id: &str) -> String {
 }
 
 /// The agenda stored with a meeting.
-pub fn agenda_of(m: &meeting::Model) -> Vec<AgendaItem> {
-    serde_json::from_str(&m.agenda).unwrap_or_default()
+pub fn agenda_of(m: &meeting::Model) -> Result<Vec<AgendaItem>, StoreError> {
+    crate::stored::decode_json("meeting.agenda", &m.agenda)
 }
 
 fn agenda_json(items: &[AgendaItem]) -> String {
@@ -52,8 +52,8 @@ fn agenda_json(items: &[AgendaItem]) -> String {
 
 /// The data an integration needs to update a calendar entry or a forum
 /// post about a meeting.
-pub fn event_payload(m: &meeting::Model, community_name: &str) -> Value {
-    json!({
+pub fn event_payload(m: &meeting::Model, community_name: &str) -> Result<Value, StoreError> {
+    Ok(json!({
         "meeting_id": m.id,
         "community_id": m.community_id,
         "community_name": community_name,
@@ -69,11 +69,11 @@ pub fn event_payload(m: &meeting::Model, community_name: &str) -> Value {
         "mode": m.mode,
         "location": m.location,
         "join_url": m.join_url,
-        "agenda": agenda_of(m).iter().map(|a| a.title.clone()).collect::<Vec<_>>(),
+        "agenda": agenda_of(m)?.iter().map(|a| a.title.clone()).collect::<Vec<_>>(),
         "cancel_reason": m.cancel_reason,
         "ical_uid": ical_uid(&m.id),
         "ical_sequence": m.sequence,
-    })
+    }))
 }
 
 /// A meeting's time: the zone, the local start and the instant.
@@ -266,7 +266,7 @@ async fn insert<C: ConnectionTrait>(
                 "meeting.scheduled",
                 "meeting",
                 &m.id,
-                event_payload(&m, &c.name),
+                event_payload(&m, &c.name)?,
             )
             .network(&c.network_id),
         ],
@@ -527,14 +527,13 @@ async fn save<C: ConnectionTrait>(
     }
     am.updated_at = Set(now);
     let m = am.update(conn).await?;
-    let messages = topic
-        .map(|t| {
-            vec![
-                Message::event(t, "meeting", &m.id, event_payload(&m, community_name))
-                    .network(&m.network_id),
-            ]
-        })
-        .unwrap_or_default();
+    let messages = match topic {
+        Some(t) => vec![
+            Message::event(t, "meeting", &m.id, event_payload(&m, community_name)?)
+                .network(&m.network_id),
+        ],
+        None => Vec::new(),
+    };
     trail::write(
         conn,
         ctx,
@@ -680,7 +679,7 @@ pub async fn set_agenda(
     let m = lock(&txn, meeting_id).await?;
     StoreError::check_version(if_match, m.version)?;
     cancelled_guard(&m)?;
-    if agenda_of(&m) == items {
+    if agenda_of(&m)? == items {
         return Ok(m);
     }
     let mut am = m.clone().into_active_model();

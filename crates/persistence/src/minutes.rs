@@ -196,16 +196,17 @@ pub async fn save(
             .map(|(u, _)| u)
             .min(),
     };
-    let items = input.items.unwrap_or_else(|| {
-        meetings::agenda_of(&m)
+    let items = match input.items {
+        Some(items) => items,
+        None => meetings::agenda_of(&m)?
             .into_iter()
             .map(|a| MinutesItem {
                 agenda_item: a.title,
                 discussion: String::new(),
                 decisions: Vec::new(),
             })
-            .collect()
-    });
+            .collect(),
+    };
     let content = rules::minutes(
         MinutesContent {
             held_at: input.held_at.unwrap_or(m.starts_at),

@@ -18,7 +18,7 @@ use crate::error::{StoreError, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
-pub fn allowed_domains(n: &network::Model) -> Vec<String> {
+pub fn allowed_domains(n: &network::Model) -> Result<Vec<String>, StoreError> {
     json_to_list(&n.allowed_email_domains)
 }
 
@@ -248,24 +248,7 @@ pub async fn set_member_role(
 ) -> Result<Member, StoreError> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    // The network row is the lock that keeps "at least one manager" true
-    // under concurrent role changes.
-    network::Entity::find_by_id(network_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network"))?;
-    let m = network_member::Entity::find()
-        .filter(network_member::Column::NetworkId.eq(network_id))
-        .filter(network_member::Column::UserId.eq(user_id))
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network member"))?;
-    StoreError::check_version(if_match, m.version)?;
-    let u = user::Entity::find_by_id(user_id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or(StoreError::NotFound("network member"))?;
+    let (_, m, u) = lock_member(&txn, network_id, user_id, if_match).await?;
     if m.role == role.as_str() {
         return Ok(Member {
             membership: m,
@@ -362,4 +345,32 @@ pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<network::Model>,
         .filter(network::Column::Slug.eq(slug))
         .one(db)
         .await?)
+}
+
+/// Locks the network row (the lock that keeps "at least one manager" true
+/// under concurrent role changes, removals and erasure), then loads the
+/// person's membership, checked against `If-Match`, and their account.
+pub(crate) async fn lock_member<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    network_id: &str,
+    user_id: &str,
+    if_match: Option<i32>,
+) -> Result<(network::Model, network_member::Model, user::Model), StoreError> {
+    let net = network::Entity::find_by_id(network_id.to_owned())
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("network"))?;
+    let m = network_member::Entity::find()
+        .filter(network_member::Column::NetworkId.eq(network_id))
+        .filter(network_member::Column::UserId.eq(user_id))
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("network member"))?;
+    StoreError::check_version(if_match, m.version)?;
+    let u = user::Entity::find_by_id(user_id.to_owned())
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("network member"))?;
+    Ok((net, m, u))
 }

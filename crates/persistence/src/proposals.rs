@@ -1,5 +1,5 @@
 //! Community proposals: a member proposes a new Community of Practice (a
-//! network may require the proposer to hold a named register, seed 000);
+//! network may require the proposer to hold a named register);
 //! a manager approves it, which creates the community with a draft Terms of
 //! Reference and the proposer as its chair, or rejects it with a reason.
 use chrono::Utc;
@@ -152,7 +152,7 @@ fn check_register(net: &network::Model, proposer: &user::Model) -> Result<(), St
         return Ok(());
     };
     let wanted = required.to_lowercase();
-    if json_to_list(&proposer.registers)
+    if json_to_list(&proposer.registers)?
         .iter()
         .any(|r| r.trim().to_lowercase() == wanted)
     {

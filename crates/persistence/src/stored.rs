@@ -16,6 +16,17 @@ pub fn decode<T: ClosedSet>(what: &'static str, raw: &str) -> Result<T, StoreErr
     })
 }
 
+/// Decodes a stored JSON column; `what` names it for the log. A value that
+/// does not decode is an error (500), never a default: an empty rule set
+/// would admit everyone, empty exclusions would switch safeguarding off.
+pub fn decode_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    raw: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(raw)
+        .map_err(|e| StoreError::Internal(format!("stored {what} does not decode: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

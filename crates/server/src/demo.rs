@@ -294,8 +294,8 @@ struct DemoCop {
     meeting: &'static str,
 }
 
-/// The five PPN Midlands CoPs of seed 003 (their table: who each is for,
-/// how often and how long) and the guild's two groups of seed 000.
+/// The five PPN Midlands CoPs (who each is for, how often and how long)
+/// and the guild's two groups (docs/getting-started.md lists the demo).
 const COPS: &[DemoCop] = &[
     DemoCop {
         network: "ppn-midlands",
@@ -543,7 +543,7 @@ async fn load_memberships(db: &Db) -> anyhow::Result<()> {
 
     // Tom holds the guild's register (his profile says so).
     let tom = user_id(db, "tom.reed@positivepsychologyguild.org").await?;
-    let holds = accounts::json_to_list(&accounts::get(db, &tom).await?.registers);
+    let holds = accounts::json_to_list(&accounts::get(db, &tom).await?.registers)?;
     if holds.is_empty() {
         accounts::update_profile(
             db,

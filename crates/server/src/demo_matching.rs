@@ -929,7 +929,7 @@ async fn load_guild(db: &Db, network_id: &str) -> anyhow::Result<()> {
         network_id,
         &manager,
         GUILD_PROGRAMME,
-        "Peer exchange (seed 000): members pair up to share practice, give and receive \
+        "Peer exchange: members pair up to share practice, give and receive \
          feedback and support each other's development. Not supervision.",
         ProgrammeKind::Mutual,
         20,
@@ -949,7 +949,7 @@ async fn load_ppn(db: &Db, network_id: &str) -> anyhow::Result<()> {
         network_id,
         &manager,
         PPN_PROGRAMME,
-        "1:1 peer support for psychological professions staff (seed 001): trained \
+        "1:1 peer support for psychological professions staff: trained \
          supporters, each supervised, support colleagues who share their experience.",
         ProgrammeKind::Supporter,
         25,

@@ -818,3 +818,19 @@ dual!(
         app.get(&w.programme_path(""), Some(&w.peer.token)).await.problem(500, "internal-error");
     }
 );
+
+dual! {
+    async fn stored_settings_that_do_not_decode_fail_closed(app) {
+        let w = match_world(app, "mw-stored-settings").await;
+        let path = format!("/v1/programmes/{}", w.programme_id);
+        app.get(&path, Some(&w.manager.token)).await.expect(200);
+        // Constraints that no longer decode must not silently switch the
+        // safeguarding exclusions off: the read, and a run, fail instead.
+        exec(app, &format!("UPDATE programmes SET constraints = '{{\"exclude_line_manager\": \"maybe\"}}' WHERE id = '{}'", w.programme_id)).await;
+        app.get(&path, Some(&w.manager.token)).await.expect(500);
+        let r = app.post(&format!("{path}/matching-runs"), Some(&w.manager.token), json!({"dry_run": true})).await;
+        assert_eq!(r.status.as_u16(), 500, "{}", r.text);
+        exec(app, &format!("UPDATE programmes SET constraints = '{{}}', weights = 'not json' WHERE id = '{}'", w.programme_id)).await;
+        app.get(&path, Some(&w.manager.token)).await.expect(500);
+    }
+}

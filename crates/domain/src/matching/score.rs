@@ -1,7 +1,7 @@
 //! Explainable scoring of a possible pair, and the hard constraints.
 //!
 //! Peer support brings together "people who have experiences in common"
-//! (seed 001), with choice and control and inclusive matching (seed 002). The
+//!, with choice and control and inclusive matching. The
 //! score of a pair is the sum of integer points over six features, each worth
 //! at most its [`Weights`] value (0 to 100 points). Every feature that earns
 //! points yields one or more [`Reason`]s in plain words, so a manager can
@@ -51,9 +51,9 @@ use crate::validation::{Invalid, Violations, bounded_list, bounded_text};
 
 closed_set!(
     /// The kind of a matching programme. `mutual`: peer exchange, any two
-    /// members waiting pair up (seed 000). `supporter`: trained, supervised
+    /// members waiting pair up. `supporter`: trained, supervised
     /// supporters with a capacity give 1:1 support to peers who ask for it
-    /// (seed 001).
+    ///.
     ProgrammeKind { Mutual => "mutual", Supporter => "supporter" }
 );
 

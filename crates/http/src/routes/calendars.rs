@@ -7,6 +7,7 @@ use chrono::Utc;
 use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::calendar::{self, EventStatus, Organizer};
 use peerhub_domain::meeting::MeetingStatus;
+use peerhub_persistence::StoreError;
 use peerhub_persistence::access;
 use peerhub_persistence::entities::meeting;
 use peerhub_persistence::meetings;
@@ -30,7 +31,7 @@ pub fn register(cfg: &mut ServiceConfig) {
 }
 
 /// The text of a meeting's calendar entry: agenda, join link, location.
-fn description(m: &meeting::Model, community_name: &str) -> String {
+fn description(m: &meeting::Model, community_name: &str) -> Result<String, StoreError> {
     let mut out = format!("{community_name}\n");
     if let Some(r) = &m.cancel_reason {
         out.push_str(&format!("\nCancelled: {r}\n"));
@@ -41,7 +42,7 @@ fn description(m: &meeting::Model, community_name: &str) -> String {
     if let Some(l) = &m.location {
         out.push_str(&format!("\nLocation: {l}\n"));
     }
-    let agenda = meetings::agenda_of(m);
+    let agenda = meetings::agenda_of(m)?;
     if !agenda.is_empty() {
         out.push_str("\nAgenda:\n");
         for (i, a) in agenda.iter().enumerate() {
@@ -51,16 +52,17 @@ fn description(m: &meeting::Model, community_name: &str) -> String {
             }
         }
     }
-    out.trim_end().to_owned()
+    Ok(out.trim_end().to_owned())
 }
 
-/// Renders meetings as one RFC 5545 calendar.
+/// Renders meetings as one RFC 5545 calendar. A stored agenda or status
+/// that does not decode fails the feed (500), never a default.
 pub fn render_calendar(
     name: &str,
     ms: &[meeting::Model],
     community_names: &HashMap<String, String>,
     organizer_email: &str,
-) -> String {
+) -> Result<String, StoreError> {
     let descriptions: Vec<(String, &str)> = ms
         .iter()
         .map(|m| {
@@ -68,9 +70,9 @@ pub fn render_calendar(
                 .get(&m.community_id)
                 .map(String::as_str)
                 .unwrap_or("");
-            (description(m, cname), cname)
+            Ok((description(m, cname)?, cname))
         })
-        .collect();
+        .collect::<Result<_, StoreError>>()?;
     let uids: Vec<String> = ms.iter().map(|m| meetings::ical_uid(&m.id)).collect();
     let events: Vec<calendar::Event<'_>> = ms
         .iter()
@@ -102,7 +104,7 @@ pub fn render_calendar(
             })
         })
         .collect();
-    calendar::render(name, &events)
+    Ok(calendar::render(name, &events))
 }
 
 fn ics_response(body: String, filename: &str) -> HttpResponse {
@@ -147,7 +149,7 @@ pub async fn meeting_calendar(
         std::slice::from_ref(&m),
         &names,
         &state.settings.organizer_email,
-    );
+    )?;
     Ok(ics_response(body, "meeting"))
 }
 
@@ -179,7 +181,7 @@ pub async fn community_calendar(
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Member, None).await?;
     let ms = meetings::of_community(&state.db, &c.id).await?;
     let names = HashMap::from([(c.id.clone(), c.name.clone())]);
-    let body = render_calendar(&c.name, &ms, &names, &state.settings.organizer_email);
+    let body = render_calendar(&c.name, &ms, &names, &state.settings.organizer_email)?;
     Ok(ics_response(body, "community"))
 }
 
@@ -299,6 +301,6 @@ pub async fn feed(
         &ms,
         &names,
         &state.settings.organizer_email,
-    );
+    )?;
     Ok(ics_response(body, "peerhub"))
 }

@@ -572,7 +572,7 @@ impl TryFrom<terms_version::Model> for TermsView {
     fn try_from(t: terms_version::Model) -> Result<Self, StoreError> {
         Ok(Self {
             eligibility: rules_of(&t)?.try_into()?,
-            aims: aims_of(&t),
+            aims: aims_of(&t)?,
             status: terms_status_of(&t)?,
             community_id: t.community_id,
             version: t.number,

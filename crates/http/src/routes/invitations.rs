@@ -65,7 +65,7 @@ impl TryFrom<invitation::Model> for InvitationView {
         Ok(Self {
             status: effective_status(&i, Utc::now())?,
             role: role_of(&i)?,
-            community_ids: community_ids_of(&i),
+            community_ids: community_ids_of(&i)?,
             id: i.id,
             network_id: i.network_id,
             email: i.email,

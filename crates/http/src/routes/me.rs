@@ -138,9 +138,9 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
         .transpose()?;
     Ok(Me {
         sensitive: sensitive_of(&u).map(Into::into),
-        registers: json_to_list(&u.registers),
-        specialties: json_to_list(&u.specialties),
-        interests: json_to_list(&u.interests),
+        registers: json_to_list(&u.registers)?,
+        specialties: json_to_list(&u.specialties)?,
+        interests: json_to_list(&u.interests)?,
         id: u.id,
         email: u.email,
         display_name: u.display_name,
@@ -286,10 +286,12 @@ pub struct AuditEventView {
     pub request_id: Option<String>,
 }
 
-impl From<peerhub_persistence::entities::audit_event::Model> for AuditEventView {
-    fn from(a: peerhub_persistence::entities::audit_event::Model) -> Self {
-        Self {
-            changed_fields: json_to_list(&a.changed_fields),
+impl TryFrom<peerhub_persistence::entities::audit_event::Model> for AuditEventView {
+    type Error = peerhub_persistence::StoreError;
+
+    fn try_from(a: peerhub_persistence::entities::audit_event::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            changed_fields: json_to_list(&a.changed_fields)?,
             id: a.id,
             occurred_at: a.occurred_at,
             actor_id: a.actor_id,
@@ -298,7 +300,7 @@ impl From<peerhub_persistence::entities::audit_event::Model> for AuditEventView 
             entity_type: a.entity_type,
             entity_id: a.entity_id,
             request_id: a.request_id,
-        }
+        })
     }
 }
 
@@ -386,7 +388,11 @@ pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<Http
             .into_iter()
             .map(TryInto::try_into)
             .collect::<ApiResult<_>>()?,
-        audit_events: x.audit_events.into_iter().map(Into::into).collect(),
+        audit_events: x
+            .audit_events
+            .into_iter()
+            .map(AuditEventView::try_from)
+            .collect::<Result<_, _>>()?,
         meeting_responses: x
             .meeting_responses
             .into_iter()

@@ -160,7 +160,7 @@ pub struct MeetingView {
 /// The view of a stored meeting; a stored mode or status the API does not
 /// know is an error (500), never a default.
 pub(crate) fn to_view(m: meeting::Model) -> ApiResult<MeetingView> {
-    let agenda = meetings::agenda_of(&m)
+    let agenda = meetings::agenda_of(&m)?
         .into_iter()
         .map(Into::into)
         .collect();

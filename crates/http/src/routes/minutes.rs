@@ -357,7 +357,7 @@ pub async fn get_minutes(
     let w = minutes::working_copy(&state.db, &m.id)
         .await?
         .ok_or_else(|| ApiError::not_found("minutes"))?;
-    // Drafts are for the core team only (the issue and api.md): managers
+    // Drafts are for the core team only (docs/meetings.md): managers
     // and members read what was approved.
     let sees_drafts = a.role.is_some_and(|r| r.is_core());
     if sees_drafts && q.published != Some(true) {

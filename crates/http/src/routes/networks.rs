@@ -37,10 +37,12 @@ pub struct NetworkView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<network::Model> for NetworkView {
-    fn from(n: network::Model) -> Self {
-        Self {
-            allowed_email_domains: allowed_domains(&n),
+impl TryFrom<network::Model> for NetworkView {
+    type Error = peerhub_persistence::StoreError;
+
+    fn try_from(n: network::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            allowed_email_domains: allowed_domains(&n)?,
             id: n.id,
             name: n.name,
             slug: n.slug,
@@ -49,19 +51,22 @@ impl From<network::Model> for NetworkView {
             version: n.version,
             created_at: n.created_at,
             updated_at: n.updated_at,
-        }
+        })
     }
 }
 
 crate::page_schema!(NetworkPage, NetworkView);
 
-fn network_response(status: actix_web::http::StatusCode, n: network::Model) -> HttpResponse {
+fn network_response(
+    status: actix_web::http::StatusCode,
+    n: network::Model,
+) -> ApiResult<HttpResponse> {
     let mut r = HttpResponse::build(status);
     r.insert_header(("ETag", etag(n.version)));
     if status == actix_web::http::StatusCode::CREATED {
         r.insert_header(("Location", format!("/v1/networks/{}", n.id)));
     }
-    r.json(NetworkView::from(n))
+    Ok(r.json(NetworkView::try_from(n)?))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -121,7 +126,7 @@ pub async fn create(
         },
     )
     .await?;
-    Ok(network_response(actix_web::http::StatusCode::CREATED, n))
+    network_response(actix_web::http::StatusCode::CREATED, n)
 }
 
 /// List the networks I belong to
@@ -152,7 +157,8 @@ pub async fn list(
         ));
     }
     let page = networks::list_visible(&state.db, &auth.0, &q.to_request()?).await?;
-    Ok(page_response(&req, &state, page, NetworkView::from))
+    let page = try_page(page, |n| Ok(NetworkView::try_from(n)?))?;
+    Ok(page_response(&req, &state, page, |v| v))
 }
 
 /// Read a network
@@ -186,7 +192,7 @@ pub async fn get(
         Some(ApiTokenScope::NetworksRead),
     )
     .await?;
-    Ok(network_response(actix_web::http::StatusCode::OK, n))
+    network_response(actix_web::http::StatusCode::OK, n)
 }
 
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
@@ -248,7 +254,7 @@ pub async fn update(
         if_match.0,
     )
     .await?;
-    Ok(network_response(actix_web::http::StatusCode::OK, n))
+    network_response(actix_web::http::StatusCode::OK, n)
 }
 
 /// A person in a network.

@@ -189,8 +189,8 @@ pub struct ProgrammeView {
 }
 
 fn programme_view(p: programme::Model) -> ApiResult<ProgrammeView> {
-    let w = matching::weights_of(&p);
-    let c = matching::constraints_of(&p);
+    let w = matching::weights_of(&p)?;
+    let c = matching::constraints_of(&p)?;
     Ok(ProgrammeView {
         kind: matching::kind_of(&p)?,
         max_score: w.max_score(),
@@ -404,8 +404,14 @@ pub async fn update(
         description: b
             .description
             .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
-        weights: b.weights.map(|w| w.over(matching::weights_of(&p))),
-        constraints: b.constraints.map(|c| c.over(matching::constraints_of(&p))),
+        weights: match b.weights {
+            Some(w) => Some(w.over(matching::weights_of(&p)?)),
+            None => None,
+        },
+        constraints: match b.constraints {
+            Some(c) => Some(c.over(matching::constraints_of(&p)?)),
+            None => None,
+        },
         proposal_days: b.proposal_days,
         safeguarding_lead_id: b.safeguarding_lead_id,
     };
