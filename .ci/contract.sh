@@ -69,7 +69,7 @@ ST_TIMEOUT=${PEERHUB_CONTRACT_TIMEOUT:-600}
 DBS=${PEERHUB_CONTRACT_DBS:-sqlite postgres}
 ROLES=${PEERHUB_CONTRACT_ROLES:-member manager}
 CHECKS='not_a_server_error,response_schema_conformance,content_type_conformance,status_code_conformance'
-# The demo logins (crates/server/src/demo.rs) that the runs use.
+# The demo logins (crates/server/src/demo/people.rs) that the runs use.
 DEMO_PASSWORD='peerhub-demo-2026'
 declare -A ROLE_EMAIL=(
     [member]='sam.patel@nhs.net'      # PPN Midlands member (network role: member)

@@ -19,7 +19,7 @@ Steps (each one reported; the exit status is 1 if any failed):
      the stale ETag is then refused (412 stale-version);
   5. the manager reads a community's ETag and updates it with If-Match.
 
-Logins default to the demo data (crates/server/src/demo.rs); override with
+Logins default to the demo data (crates/server/src/demo/people.rs); override with
 PEERHUB_SCENARIO_MEMBER, PEERHUB_SCENARIO_MANAGER and PEERHUB_SCENARIO_PASSWORD.
 """
 

@@ -9,6 +9,11 @@ mod m20261121_000003_meetings;
 mod m20261121_000004_profile_team;
 mod m20261121_000005_matching;
 mod m20261206_000006_account_security;
+mod m20261207_000007_json_columns;
+mod m20261207_000008_governance;
+
+/// Every JSON column, as (table, column): `jsonb` on PostgreSQL.
+pub use m20261207_000007_json_columns::JSON_COLUMNS;
 
 pub struct Migrator;
 
@@ -22,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_profile_team::Migration),
             Box::new(m20261121_000005_matching::Migration),
             Box::new(m20261206_000006_account_security::Migration),
+            Box::new(m20261207_000007_json_columns::Migration),
+            Box::new(m20261207_000008_governance::Migration),
         ]
     }
 }

@@ -34,8 +34,7 @@ fn meetings(community_id: &str, network_id: &str) -> Vec<meeting::Model> {
         {"title": "Welcome, introductions and apologies", "presenter_id": null, "minutes": 10},
         {"title": "Reflective practice; supervision models, part 2", "presenter_id": null, "minutes": 60},
         {"title": "Any other business", "presenter_id": null, "minutes": null}
-    ])
-    .to_string();
+    ]);
     let london =
         peerhub_domain::calendar::parse_timezone("Europe/London").unwrap_or_else(|e| panic!("{e}"));
     (0..MEETINGS)
@@ -58,7 +57,7 @@ fn meetings(community_id: &str, network_id: &str) -> Vec<meeting::Model> {
                 join_url: Some(format!(
                     "https://teams.microsoft.com/l/meetup-join/bench-{i}"
                 )),
-                agenda: agenda.clone(),
+                agenda: peerhub_persistence::stored::Json::from_raw(agenda.clone()),
                 status: if i % 4 == 3 { "cancelled" } else { "scheduled" }.into(),
                 cancel_reason: (i % 4 == 3).then(|| "Clashes with the regional conference".into()),
                 cancelled_at: None,

@@ -9,6 +9,7 @@
 //! skipped.
 
 pub mod matching_world;
+pub mod problems;
 pub mod proxy;
 pub mod smtp;
 pub mod world;
@@ -25,6 +26,10 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 pub use peerhub_persistence::Db;
+pub use problems::{
+    assert_allowed_values, assert_invalid, assert_invalid_all, assert_violation, field_codes,
+    fields, message_for, violation_of,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -455,6 +460,12 @@ impl TestApp {
                         cells.push(n.map(Value::from).unwrap_or(Value::Null));
                     } else if let Ok(b) = row.try_get_by_index::<Option<bool>>(idx) {
                         cells.push(b.map(Value::from).unwrap_or(Value::Null));
+                    } else if let Ok(j) = row.try_get_by_index::<Option<Value>>(idx) {
+                        // A jsonb column (PostgreSQL): as text, like SQLite.
+                        cells.push(
+                            j.map(|j| Value::String(j.to_string()))
+                                .unwrap_or(Value::Null),
+                        );
                     } else {
                         break;
                     }
@@ -569,35 +580,17 @@ impl TestApp {
     }
 }
 
-/// The `(field, code)` of every violation in a 422 problem.
-pub fn violations(p: &Value) -> Vec<(String, String)> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Asserts a 422 `validation-failed` naming `field` with `code`.
+/// The `id` of a resource's JSON; panics when it has none.
 #[track_caller]
-pub fn assert_violation(r: &Resp, field: &str, code: &str) {
-    let p = r.problem(422, "validation-failed");
-    assert!(
-        violations(&p).contains(&(field.to_owned(), code.to_owned())),
-        "expected {field}/{code}: {}",
-        r.text
-    );
+pub fn id_of(v: &Value) -> String {
+    v["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {v}"))
+        .to_owned()
 }
 
 /// The ids of a page's items, in order.
+#[track_caller]
 pub fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()

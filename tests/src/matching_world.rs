@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::world::Person;
-use crate::{Resp, TestApp, user_id_of};
+use crate::{TestApp, user_id_of};
 
 /// A supporter programme with one match between a peer and a supporter.
 pub struct MatchWorld {
@@ -44,25 +44,6 @@ impl MatchWorld {
         app.post(&self.match_path("/end"), Some(&self.peer.token), json!({}))
             .await
             .expect(200)
-    }
-}
-
-/// Asserts a 422 `validation-failed` with a violation of `field` whose
-/// message names every value of `allowed` (an unknown value of a closed
-/// set, in a query parameter or a body).
-#[track_caller]
-pub fn assert_allowed_values(r: &Resp, field: &str, allowed: &[&str]) {
-    let p = r.problem(422, "validation-failed");
-    let errors = p["errors"].as_array().cloned().unwrap_or_default();
-    let Some(e) = errors.iter().find(|e| e["field"] == field) else {
-        panic!("no violation of {field}: {}", r.text);
-    };
-    let message = e["message"].as_str().unwrap_or_default();
-    for v in allowed {
-        assert!(
-            message.contains(v),
-            "{field}: {message:?} does not name {v}"
-        );
     }
 }
 

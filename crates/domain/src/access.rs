@@ -82,9 +82,86 @@ pub fn decide_self(principal: &Principal, accepts: Option<ApiTokenScope>) -> Dec
     }
 }
 
+/// Why access was refused (403s). Owns the problem codes and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessRefusal {
+    /// The caller's network role does not allow the action.
+    RoleTooLow,
+    /// An API token without the scope the operation accepts.
+    MissingScope,
+    /// Only a platform admin may do this.
+    NotPlatformAdmin,
+}
+
+impl AccessRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RoleTooLow | Self::NotPlatformAdmin => "forbidden",
+            Self::MissingScope => "insufficient-scope",
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::RoleTooLow => "your role in this network does not allow this action",
+            Self::MissingScope => {
+                "this API token does not have a scope that this operation accepts"
+            }
+            Self::NotPlatformAdmin => "only a platform admin may do this",
+        }
+    }
+}
+
+impl From<AccessRefusal> for crate::Refusal {
+    fn from(r: AccessRefusal) -> Self {
+        crate::Refusal::forbidden(r.code(), r.message())
+    }
+}
+
+impl Decision {
+    /// The refusal a decision stands for; `what` names the thing hidden
+    /// by [`Decision::Hidden`] (404).
+    pub fn into_result(self, what: &'static str) -> Result<(), crate::Refusal> {
+        match self {
+            Decision::Allow => Ok(()),
+            Decision::Hidden => Err(crate::Refusal::NotFound(what)),
+            Decision::Denied => Err(AccessRefusal::RoleTooLow.into()),
+            Decision::MissingScope => Err(AccessRefusal::MissingScope.into()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decisions_become_refusals() {
+        use crate::Refusal;
+        assert_eq!(Decision::Allow.into_result("network"), Ok(()));
+        assert_eq!(
+            Decision::Hidden.into_result("network"),
+            Err(Refusal::NotFound("network"))
+        );
+        assert_eq!(
+            Decision::Denied.into_result("network"),
+            Err(Refusal::forbidden(
+                "forbidden",
+                "your role in this network does not allow this action"
+            ))
+        );
+        assert_eq!(
+            Decision::MissingScope.into_result("account"),
+            Err(Refusal::forbidden(
+                "insufficient-scope",
+                "this API token does not have a scope that this operation accepts"
+            ))
+        );
+        assert_eq!(
+            Refusal::from(AccessRefusal::NotPlatformAdmin),
+            Refusal::forbidden("forbidden", "only a platform admin may do this")
+        );
+    }
 
     fn person(admin: bool) -> Principal {
         Principal {

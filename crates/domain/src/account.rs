@@ -747,7 +747,7 @@ mod tests {
         let passwords = [
             // tests/src/lib.rs PASSWORD
             "correct horse battery staple",
-            // crates/server/src/demo.rs DEMO_PASSWORD
+            // crates/server/src/demo/people.rs DEMO_PASSWORD
             "peerhub-demo-2026",
             // tests/tests/e2e/networks.rs
             "another long passphrase",

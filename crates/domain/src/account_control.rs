@@ -149,6 +149,22 @@ pub fn check_removal(r: Removal) -> Result<(), RemovalRefusal> {
     Ok(())
 }
 
+impl From<AccountRefusal> for crate::Refusal {
+    fn from(r: AccountRefusal) -> Self {
+        crate::Refusal::conflict(r.code(), r.message())
+    }
+}
+
+impl From<RemovalRefusal> for crate::Refusal {
+    fn from(r: RemovalRefusal) -> Self {
+        if r.is_forbidden() {
+            crate::Refusal::forbidden(r.code(), r.message())
+        } else {
+            crate::Refusal::conflict(r.code(), r.message())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,5 +296,38 @@ mod tests {
         };
         assert_eq!(check_removal(r), Err(RemovalRefusal::LastManager));
         assert!(!RemovalRefusal::LastManager.is_forbidden());
+    }
+
+    #[test]
+    fn refusals_keep_their_kinds() {
+        use crate::Refusal;
+        assert!(matches!(
+            Refusal::from(RemovalRefusal::PlatformAdmin),
+            Refusal::Forbidden {
+                code: "platform-admin-only",
+                ..
+            }
+        ));
+        assert!(matches!(
+            Refusal::from(RemovalRefusal::LastManager),
+            Refusal::Conflict {
+                code: "last-manager",
+                ..
+            }
+        ));
+        assert!(matches!(
+            Refusal::from(RemovalRefusal::OwnMembership),
+            Refusal::Conflict {
+                code: "cannot-remove-self",
+                ..
+            }
+        ));
+        for r in [
+            AccountRefusal::OwnAccount,
+            AccountRefusal::NotVerified,
+            AccountRefusal::Erased,
+        ] {
+            assert_eq!(Refusal::from(r), Refusal::conflict(r.code(), r.message()));
+        }
     }
 }

@@ -3,6 +3,9 @@
 
 use crate::validation::{Invalid, Violations, bounded_text};
 
+pub mod lifecycle;
+pub mod terms;
+
 /// Largest capacity a community may have (open interest groups are ~20;
 /// this leaves room for big regional groups while catching typos).
 pub const MAX_CAPACITY: i32 = 500;

@@ -29,8 +29,7 @@ pub struct EligibilityRules {
     /// Free-text region names, e.g. `West Midlands`.
     #[serde(default)]
     pub regions: Vec<String>,
-    /// Members from other regions may attend at the core team's discretion
-    ///.
+    /// Members from other regions may attend at the core team's discretion.
     #[serde(default)]
     pub allow_out_of_region: bool,
     /// E.g. `HCPC`, `Register of Positive Psychology Practitioners`; holding
@@ -304,8 +303,9 @@ mod tests {
         l.iter().map(|s| (*s).to_owned()).collect()
     }
 
-    /// Seed 003: "Attendance is open to all trainee, qualified, senior, lead
-    /// ... PWP, CYWP, EMHP and MHWP professions across the Midlands."
+    /// The PPN Midlands Psychological Practitioners CoP: open to trainee,
+    /// qualified, senior and lead PWP, CYWP, EMHP and MHWP practitioners
+    /// across the Midlands (docs/domain.md).
     fn practitioners() -> EligibilityRules {
         EligibilityRules {
             professions: strings(&["PWP", "CYWP", "EMHP", "MHWP"]),

@@ -7,17 +7,27 @@
 pub mod access;
 pub mod account;
 pub mod account_control;
+pub mod auth;
+pub mod application;
 pub mod calendar;
 pub mod closed;
 pub mod community;
 pub mod csv;
 pub mod eligibility;
+pub mod governance;
+pub mod idempotency;
 pub mod lockout;
 pub mod matching;
 pub mod meeting;
+pub mod membership;
+pub mod minutes;
 pub mod network;
+pub mod outbox;
 pub mod profile;
+pub mod proposal;
+pub mod refusal;
 pub mod taxonomy;
 pub mod validation;
 
+pub use refusal::Refusal;
 pub use validation::{FieldViolation, Invalid, Violations};

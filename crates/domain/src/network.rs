@@ -1,7 +1,7 @@
 //! Networks (tenants) and invitations into them.
 use chrono::{DateTime, Utc};
 
-use crate::account::parse_domain;
+use crate::account::{NetworkRole, parse_domain};
 use crate::validation::Invalid;
 
 crate::closed_set!(
@@ -20,6 +20,98 @@ impl InvitationStatus {
         } else {
             self
         }
+    }
+}
+
+/// Why a change to a network, its members or its invitations was refused.
+/// Owns the problem codes and messages (docs/api-guide.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkRefusal {
+    /// Another network already has this slug (409 `slug-taken`).
+    SlugTaken,
+    /// The only manager may not step down (409 `last-manager`).
+    LastManager,
+    /// The only manager of a network may not erase their account (409
+    /// `last-manager`).
+    LastManagerErasing,
+    /// The invitation is accepted or expired (409 `invitation-not-pending`).
+    InvitationNotPending(InvitationStatus),
+    /// Someone accepted the invitation meanwhile (409
+    /// `invitation-not-pending`).
+    InvitationUsed,
+}
+
+impl NetworkRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SlugTaken => "slug-taken",
+            Self::LastManager | Self::LastManagerErasing => "last-manager",
+            Self::InvitationNotPending(_) | Self::InvitationUsed => "invitation-not-pending",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::SlugTaken => "another network already uses this slug".into(),
+            Self::LastManager => "a network must keep at least one manager".into(),
+            Self::LastManagerErasing => {
+                "you are the only manager of a network; make someone else a manager first".into()
+            }
+            Self::InvitationNotPending(s) => format!("this invitation is {}", s.as_str()),
+            Self::InvitationUsed => "this invitation has already been used".into(),
+        }
+    }
+}
+
+impl From<NetworkRefusal> for crate::Refusal {
+    fn from(r: NetworkRefusal) -> Self {
+        crate::Refusal::conflict(r.code(), r.message())
+    }
+}
+
+/// What a role change does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChange {
+    /// The member already has the role: nothing to write.
+    Unchanged,
+    /// The role changes.
+    Changed,
+}
+
+/// A member's role change from `current` to `to`, given how many managers
+/// the network has (`managers`, counting this member when they manage).
+/// The last manager cannot step down.
+pub fn change_role(
+    current: NetworkRole,
+    to: NetworkRole,
+    managers: u64,
+) -> Result<RoleChange, NetworkRefusal> {
+    if current == to {
+        Ok(RoleChange::Unchanged)
+    } else if current == NetworkRole::Manager && managers <= 1 {
+        Err(NetworkRefusal::LastManager)
+    } else {
+        Ok(RoleChange::Changed)
+    }
+}
+
+/// Whether a manager may erase their account: not while they are the only
+/// manager of a network (`managers` counts them).
+pub fn may_erase_manager(managers: u64) -> Result<(), NetworkRefusal> {
+    if managers <= 1 {
+        Err(NetworkRefusal::LastManagerErasing)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether an invitation in `status` (its effective status,
+/// [`InvitationStatus::effective`]) may be accepted.
+pub fn may_accept(status: InvitationStatus) -> Result<(), NetworkRefusal> {
+    if status == InvitationStatus::Pending {
+        Ok(())
+    } else {
+        Err(NetworkRefusal::InvitationNotPending(status))
     }
 }
 
@@ -91,6 +183,90 @@ mod tests {
                 .message,
             "must be one of pending, accepted, expired"
         );
+    }
+
+    #[test]
+    fn role_changes_keep_a_manager() {
+        use NetworkRole::*;
+        for &from in NetworkRole::ALL {
+            for &to in NetworkRole::ALL {
+                for managers in 0..3u64 {
+                    let expected = if from == to {
+                        Ok(RoleChange::Unchanged)
+                    } else if from == Manager && managers <= 1 {
+                        Err(NetworkRefusal::LastManager)
+                    } else {
+                        Ok(RoleChange::Changed)
+                    };
+                    assert_eq!(
+                        change_role(from, to, managers),
+                        expected,
+                        "{from:?} → {to:?} with {managers}"
+                    );
+                }
+            }
+        }
+        assert_eq!(change_role(Member, Manager, 1), Ok(RoleChange::Changed));
+        assert_eq!(change_role(Manager, Member, 2), Ok(RoleChange::Changed));
+        assert_eq!(change_role(Manager, Manager, 1), Ok(RoleChange::Unchanged));
+    }
+
+    #[test]
+    fn the_last_manager_cannot_erase() {
+        assert_eq!(
+            may_erase_manager(1),
+            Err(NetworkRefusal::LastManagerErasing)
+        );
+        assert_eq!(may_erase_manager(2), Ok(()));
+    }
+
+    #[test]
+    fn only_pending_invitations_are_accepted() {
+        use InvitationStatus::*;
+        assert_eq!(may_accept(Pending), Ok(()));
+        assert_eq!(
+            may_accept(Accepted),
+            Err(NetworkRefusal::InvitationNotPending(Accepted))
+        );
+        assert_eq!(
+            may_accept(Expired),
+            Err(NetworkRefusal::InvitationNotPending(Expired))
+        );
+    }
+
+    #[test]
+    fn refusal_codes_and_messages() {
+        use crate::Refusal;
+        let cases = [
+            (
+                NetworkRefusal::SlugTaken,
+                "slug-taken",
+                "another network already uses this slug",
+            ),
+            (
+                NetworkRefusal::LastManager,
+                "last-manager",
+                "a network must keep at least one manager",
+            ),
+            (
+                NetworkRefusal::LastManagerErasing,
+                "last-manager",
+                "you are the only manager of a network; make someone else a manager first",
+            ),
+            (
+                NetworkRefusal::InvitationNotPending(InvitationStatus::Expired),
+                "invitation-not-pending",
+                "this invitation is expired",
+            ),
+            (
+                NetworkRefusal::InvitationUsed,
+                "invitation-not-pending",
+                "this invitation has already been used",
+            ),
+        ];
+        for (r, code, message) in cases {
+            assert_eq!(Refusal::from(r), Refusal::conflict(code, message));
+        }
     }
 
     #[test]

@@ -7,8 +7,8 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, Header, Validation, decode, encode};
 use peerhub_domain::access::Principal;
-use peerhub_domain::account::UserStatus;
-use peerhub_persistence::{Ctx, accounts, api_tokens};
+use peerhub_domain::account::{ApiTokenScope, UserStatus};
+use peerhub_persistence::{Ctx, access, accounts, api_tokens};
 use serde::{Deserialize, Serialize};
 
 use crate::context::current_request;
@@ -82,6 +82,16 @@ fn invalid_token() -> ApiError {
 pub struct Auth(pub Principal);
 
 impl Auth {
+    /// Checks that the caller may use an operation accepting API tokens
+    /// with `accepts` (`None`: people only). A person passes; an API token
+    /// without that scope gets the one 403 `insufficient-scope` refusal
+    /// (worded once, in `peerhub_persistence::access`). Use it where scope
+    /// is checked before anything else; where visibility comes first (docs/
+    /// api-guide.md, "Lacking the scope"), the store's access check decides.
+    pub fn require_scope(&self, accepts: Option<ApiTokenScope>) -> Result<(), ApiError> {
+        Ok(access::own_account(&self.0, accepts)?)
+    }
+
     /// The audit context with the client address (for re-authentication,
     /// whose failures are audited like failed logins).
     pub fn ctx_with_client(&self, req: &HttpRequest) -> Ctx {
@@ -146,7 +156,7 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Princi
         .map_err(|_| invalid_token())?;
     let u = match accounts::get(&state.db, &data.claims.sub).await {
         Ok(u) => u,
-        Err(peerhub_persistence::StoreError::NotFound(_)) => return Err(invalid_token()),
+        Err(e) if e.is_not_found() => return Err(invalid_token()),
         Err(e) => return Err(e.into()),
     };
     if u.status != UserStatus::Active.as_str() {
@@ -183,6 +193,26 @@ impl FromRequest for Auth {
                 )
             })?;
             authenticate(state, &token).await.map(Auth)
+        })
+    }
+}
+
+/// An authenticated person: a signed-in session, never an API token.
+/// Extracting it answers 401 like [`Auth`] without a valid bearer token, and
+/// 403 `insufficient-scope` to an API token (see [`Auth::require_scope`]).
+#[derive(Debug, Clone)]
+pub struct Person(pub Auth);
+
+impl FromRequest for Person {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let auth = Auth::from_request(req, payload);
+        Box::pin(async move {
+            let auth = auth.await?;
+            auth.require_scope(None)?;
+            Ok(Person(auth))
         })
     }
 }

@@ -275,22 +275,96 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
     ApiError::bad_request("invalid-query-parameter", detail).into()
 }
 
-/// Parses a path segment as a UUID (400 `invalid-parameter` otherwise).
-pub fn uuid_param(raw: &str, what: &str) -> Result<String, ApiError> {
-    uuid::Uuid::parse_str(raw)
+/// The one answer to a path id that is not a UUID: 400 `invalid-parameter`
+/// whose `errors[0]` is `{field: <the parameter>, code: "invalid_uuid"}`,
+/// the field being `id` for a route's `{id}` (docs/api-guide.md, "Problem
+/// codes").
+pub fn invalid_path_id(param: &str) -> ApiError {
+    ApiError::Status {
+        status: actix_web::http::StatusCode::BAD_REQUEST,
+        code: "invalid-parameter",
+        detail: format!("The {param} in the path must be a UUID."),
+        errors: vec![FieldViolation {
+            field: param.to_owned(),
+            code: "invalid_uuid".into(),
+            message: format!("{param} must be a UUID"),
+        }],
+        retry_after: None,
+        allow: None,
+    }
+}
+
+/// The path parameter `param` of the matched route as a hyphenated UUID;
+/// [`invalid_path_id`] when it is missing or not a UUID. The extractors
+/// below are built on it; use it directly only for a parameter they do not
+/// cover.
+pub fn path_uuid(req: &HttpRequest, param: &str) -> Result<String, ApiError> {
+    req.match_info()
+        .get(param)
+        .and_then(|raw| uuid::Uuid::parse_str(raw).ok())
         .map(|u| u.hyphenated().to_string())
-        .map_err(|_| ApiError::Status {
-            status: actix_web::http::StatusCode::BAD_REQUEST,
-            code: "invalid-parameter",
-            detail: format!("The {what} id in the path must be a UUID."),
-            errors: vec![FieldViolation {
-                field: "id".into(),
-                code: "invalid_uuid".into(),
-                message: format!("{what} id must be a UUID"),
-            }],
-            retry_after: None,
-            allow: None,
-        })
+        .ok_or_else(|| invalid_path_id(param))
+}
+
+/// The `{id}` of a route's path as a hyphenated UUID. A value that is not a
+/// UUID answers [`invalid_path_id`] before the handler runs, so every route
+/// taking a `PathId` gives the same answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathId(pub String);
+
+impl PathId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for PathId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PathId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromRequest for PathId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(path_uuid(req, "id").map(PathId))
+    }
+}
+
+/// The `{id}` and `{user_id}` of a route about one person in a network or
+/// community (`/v1/…/{id}/members/{user_id}`), both hyphenated UUIDs. Like
+/// [`PathId`], a value that is not a UUID answers [`invalid_path_id`] naming
+/// the parameter (`id` checked first) before the handler runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathMember {
+    /// The network or community.
+    pub id: String,
+    /// The person.
+    pub user_id: String,
+}
+
+impl FromRequest for PathMember {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(path_uuid(req, "id").and_then(|id| {
+            Ok(PathMember {
+                id,
+                user_id: path_uuid(req, "user_id")?,
+            })
+        }))
+    }
 }
 
 /// Parses a UUID given in a body or query field (422 naming the field).

@@ -82,6 +82,7 @@ pub fn register(cfg: &mut ServiceConfig) {
     match_sessions::register(cfg);
     match_notes::register(cfg);
     complaints::register(cfg);
+    governance::register(cfg);
 }
 
 /// The OpenAPI document. Build it once and share it.

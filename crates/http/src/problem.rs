@@ -4,8 +4,8 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use peerhub_domain::{FieldViolation, Violations};
-use peerhub_persistence::StoreError;
+use peerhub_domain::{FieldViolation, Refusal, Violations};
+use peerhub_persistence::{Failure, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -241,38 +241,47 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ApiError::not_found(what),
-            StoreError::Invalid(v) => ApiError::from(v),
-            StoreError::Conflict { code, message } => {
+/// The one place where the domain's refusals become problem types.
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NotFound(what) => ApiError::not_found(what),
+            Refusal::Invalid(v) => ApiError::from(v),
+            Refusal::Conflict { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
-            StoreError::Forbidden { code, message } => ApiError::forbidden(code, message),
-            StoreError::Unauthorized { code, message } => ApiError::unauthorized(code, message),
-            StoreError::Throttled { retry_after_secs } => ApiError::new(
+            Refusal::Forbidden { code, message } => ApiError::forbidden(code, message),
+            Refusal::Unauthorized { code, message } => ApiError::unauthorized(code, message),
+            Refusal::Throttled { retry_after_secs } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-attempts",
                 "Too many failed attempts; wait before trying again (see Retry-After).",
             )
             .with_retry_after(retry_after_secs),
-            StoreError::Busy { retry_after_secs } => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "The server is handling as many sign-ins as it safely can; retry shortly (see Retry-After).",
-            )
-            .with_retry_after(retry_after_secs),
-            StoreError::Stale { current_version } => ApiError::new(
+            Refusal::Stale { current_version } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "stale-version",
                 format!(
                     "If-Match does not match the current version (\"{current_version}\"); fetch the resource again and retry."
                 ),
             ),
-            StoreError::Unavailable(e) => ApiError::Unavailable(e.into()),
-            StoreError::Db(e) => ApiError::Internal(e.into()),
-            StoreError::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
+        }
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(e: Failure) -> Self {
+        match e {
+            Failure::Refused(r) => ApiError::from(r),
+            Failure::Busy { retry_after_secs } => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "The server is handling as many sign-ins as it safely can; retry shortly (see Retry-After).",
+            )
+            .with_retry_after(retry_after_secs),
+            Failure::Store(StoreError::Unavailable(e)) => ApiError::Unavailable(e.into()),
+            Failure::Store(StoreError::Db(e)) => ApiError::Internal(e.into()),
+            Failure::Store(StoreError::Internal(m)) => ApiError::Internal(anyhow::anyhow!(m)),
         }
     }
 }

@@ -1,26 +1,15 @@
 //! Loads what the access policy needs and applies it
 //! ([`peerhub_domain::access`]). Handlers call these; nothing else checks
 //! roles.
-use peerhub_domain::access::{Decision, Need, Principal, decide, decide_self};
+use peerhub_domain::access::{AccessRefusal, Decision, Need, Principal, decide, decide_self};
 use peerhub_domain::account::{ApiTokenScope, NetworkRole};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{network, network_member};
-use crate::error::StoreError;
+use crate::error::Failure;
 
-fn apply(d: Decision, what: &'static str) -> Result<(), StoreError> {
-    match d {
-        Decision::Allow => Ok(()),
-        Decision::Hidden => Err(StoreError::NotFound(what)),
-        Decision::Denied => Err(StoreError::forbidden(
-            "forbidden",
-            "your role in this network does not allow this action",
-        )),
-        Decision::MissingScope => Err(StoreError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        )),
-    }
+fn apply(d: Decision, what: &'static str) -> Result<(), Failure> {
+    Ok(d.into_result(what)?)
 }
 
 /// The caller's role in a network, if any.
@@ -28,13 +17,16 @@ pub async fn role_in<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     network_id: &str,
-) -> Result<Option<NetworkRole>, StoreError> {
+) -> Result<Option<NetworkRole>, Failure> {
     let m = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))
         .one(conn)
         .await?;
-    Ok(m.and_then(|m| NetworkRole::parse(&m.role)))
+    // A stored role that does not decode is a 500, never "not a member"
+    // (which would hide the network) nor a guessed role.
+    m.map(|m| crate::stored::decode("network_member.role", &m.role))
+        .transpose()
 }
 
 /// Checks the caller may act on `network_id` with `need`; answers 404 for a
@@ -45,36 +37,30 @@ pub async fn network<C: ConnectionTrait>(
     network_id: &str,
     need: Need,
     accepts: Option<ApiTokenScope>,
-) -> Result<network::Model, StoreError> {
+) -> Result<network::Model, Failure> {
     let net = network::Entity::find_by_id(network_id.to_owned())
         .one(conn)
         .await?
-        .ok_or(StoreError::NotFound("network"))?;
+        .ok_or(Failure::not_found("network"))?;
     let role = role_in(conn, &principal.user_id, network_id).await?;
     apply(decide(principal, role, need, accepts), "network")?;
     Ok(net)
 }
 
 /// Checks the caller may act on their own account.
-pub fn own_account(
-    principal: &Principal,
-    accepts: Option<ApiTokenScope>,
-) -> Result<(), StoreError> {
+pub fn own_account(principal: &Principal, accepts: Option<ApiTokenScope>) -> Result<(), Failure> {
     apply(decide_self(principal, accepts), "account")
 }
 
 /// Checks the caller is a platform admin (people only).
-pub fn platform_admin(principal: &Principal) -> Result<(), StoreError> {
+pub fn platform_admin(principal: &Principal) -> Result<(), Failure> {
     if principal.is_token() {
         return apply(Decision::MissingScope, "account");
     }
     if principal.is_platform_admin {
         Ok(())
     } else {
-        Err(StoreError::forbidden(
-            "forbidden",
-            "only a platform admin may do this",
-        ))
+        Err(Failure::Refused(AccessRefusal::NotPlatformAdmin.into()))
     }
 }
 
@@ -83,15 +69,19 @@ pub async fn community_role_of<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     community_id: &str,
-) -> Result<Option<peerhub_domain::community::CommunityRole>, StoreError> {
+) -> Result<Option<peerhub_domain::community::CommunityRole>, Failure> {
     use crate::entities::community_member;
     let m = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq("active"))
+        .filter(
+            community_member::Column::Status
+                .eq(peerhub_domain::community::MembershipStatus::Active.as_str()),
+        )
         .one(conn)
         .await?;
-    Ok(m.and_then(|m| peerhub_domain::community::CommunityRole::parse(&m.role)))
+    m.map(|m| crate::stored::decode("community_member.role", &m.role))
+        .transpose()
 }
 
 /// Checks the caller may act on a community with `need`; answers 404 for a
@@ -102,7 +92,7 @@ pub async fn community<C: ConnectionTrait>(
     community_id: &str,
     need: peerhub_domain::access::CommunityNeed,
     accepts: Option<ApiTokenScope>,
-) -> Result<crate::entities::community::Model, StoreError> {
+) -> Result<crate::entities::community::Model, Failure> {
     Ok(
         community_access(conn, principal, community_id, need, accepts)
             .await?
@@ -128,11 +118,11 @@ pub async fn community_access<C: ConnectionTrait>(
     community_id: &str,
     need: peerhub_domain::access::CommunityNeed,
     accepts: Option<ApiTokenScope>,
-) -> Result<CommunityAccess, StoreError> {
+) -> Result<CommunityAccess, Failure> {
     let c = crate::entities::community::Entity::find_by_id(community_id.to_owned())
         .one(conn)
         .await?
-        .ok_or(StoreError::NotFound("community"))?;
+        .ok_or(Failure::not_found("community"))?;
     let network_role = role_in(conn, &principal.user_id, &c.network_id).await?;
     let community_role = if need == peerhub_domain::access::CommunityNeed::NetworkMember
         || need == peerhub_domain::access::CommunityNeed::Manager
@@ -162,7 +152,7 @@ pub async fn community_access<C: ConnectionTrait>(
 pub async fn network_ids_of<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<String>, Failure> {
     use sea_orm::QuerySelect;
     Ok(network_member::Entity::find()
         .select_only()

@@ -6,9 +6,9 @@
 //!
 //! The rules themselves are pure ([`peerhub_domain::account_control`]);
 //! community memberships end through
-//! [`crate::applications::end_membership_in`] and places freed in a
+//! [`crate::memberships::end_membership_in`] and places freed in a
 //! community go to its wait-list through
-//! [`crate::applications::fill_places`], and matches close through
+//! [`crate::memberships::fill_places`], and matches close through
 //! [`crate::matching::close`], the same paths every other departure takes.
 use std::collections::{BTreeSet, HashMap};
 
@@ -30,14 +30,16 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Db;
-use crate::applications::{Ending, end_membership_in, fill_places};
 use crate::entities::{
     application, community, community_member, match_request, network, network_member, peer_match,
     programme, programme_supporter, user,
 };
-use crate::error::StoreError;
-use crate::matching::{Closing, OPEN_STATUSES, request_status, status_of};
+use crate::error::Failure;
+use crate::matching::{Closing, open_statuses, status_of};
+use crate::memberships::{Ending, end_membership_in, fill_places};
 use crate::trail::{self, Audit, Ctx, Message};
+use peerhub_domain::matching::request::MatchRequestStatus;
+use peerhub_domain::matching::supporter::SupporterStatus;
 
 /// Longest reason an admin or a manager may give (sent to the person).
 pub const MAX_REASON_CHARS: usize = 1000;
@@ -48,7 +50,7 @@ const HOW: &str = "removed_from_network";
 
 /// An optional reason: trimmed, empty means none, at most
 /// [`MAX_REASON_CHARS`].
-fn reason_of(raw: Option<String>) -> Result<Option<String>, StoreError> {
+fn reason_of(raw: Option<String>) -> Result<Option<String>, Failure> {
     let Some(s) = raw.filter(|s| !s.trim().is_empty()) else {
         return Ok(None);
     };
@@ -90,7 +92,7 @@ pub async fn set_status(
     action: AccountAction,
     reason: Option<String>,
     if_match: Option<i32>,
-) -> Result<StatusChange, StoreError> {
+) -> Result<StatusChange, Failure> {
     let reason = reason_of(reason)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -98,8 +100,8 @@ pub async fn set_status(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("user"))?;
-    StoreError::check_version(if_match, u.version)?;
+        .ok_or(Failure::not_found("user"))?;
+    peerhub_domain::Refusal::check_version(if_match, u.version)?;
     let current: UserStatus = crate::stored::decode("user.status", &u.status)?;
     let to = match rules::account_transition(actor_id == user_id, current, action) {
         Ok(Transition::To(s)) => s,
@@ -109,13 +111,10 @@ pub async fn set_status(
                 changed: false,
             });
         }
-        Err(r) => return Err(StoreError::conflict(r.code(), r.message())),
+        Err(r) => return Err(Failure::Refused(r.into())),
     };
-    let version = u.version;
     let mut am = u.into_active_model();
     am.status = Set(to.as_str().to_owned());
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let u = am.update(&txn).await?;
     let mut changed = vec!["status"];
     let (audit, topic, subject, body) = match action {
@@ -191,12 +190,8 @@ pub struct Removed {
     pub requests: usize,
 }
 
-fn refusal(r: RemovalRefusal) -> StoreError {
-    if r.is_forbidden() {
-        StoreError::forbidden(r.code(), r.message())
-    } else {
-        StoreError::conflict(r.code(), r.message())
-    }
+fn refusal(r: RemovalRefusal) -> Failure {
+    Failure::Refused(r.into())
 }
 
 /// Removes `user_id` from a network (the caller, `principal`, manages it
@@ -216,7 +211,7 @@ pub async fn remove_from_network(
     user_id: &str,
     reason: Option<String>,
     if_match: Option<i32>,
-) -> Result<Removed, StoreError> {
+) -> Result<Removed, Failure> {
     let reason = reason_of(reason)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -326,7 +321,7 @@ async fn end_community_ties(
     network_id: &str,
     removed: &mut Removed,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     let open_apps: Vec<&str> = ApplicationStatus::ALL
         .iter()
         .filter(|s| s.is_open())
@@ -374,12 +369,9 @@ async fn end_community_ties(
             .await?;
         for a in apps {
             freed |= a.status == ApplicationStatus::Offered.as_str();
-            let version = a.version;
             let mut am = a.into_active_model();
             am.status = Set(ApplicationStatus::Withdrawn.as_str().to_owned());
             am.offer_expires_at = Set(None);
-            am.version = Set(version + 1);
-            am.updated_at = Set(now);
             let a = am.update(txn).await?;
             trail::write(
                 txn,
@@ -435,7 +427,7 @@ async fn end_matching_ties(
     u: &user::Model,
     removed: &mut Removed,
     now: DateTime<Utc>,
-) -> Result<Vec<Message>, StoreError> {
+) -> Result<Vec<Message>, Failure> {
     let mut notices = Vec::new();
     // Locked in id order, like runs and answers lock their programme.
     let programmes: HashMap<String, programme::Model> = programme::Entity::find()
@@ -458,7 +450,7 @@ async fn end_matching_ties(
                 .eq(&u.id)
                 .or(peer_match::Column::UserBId.eq(&u.id)),
         )
-        .filter(peer_match::Column::Status.is_in(OPEN_STATUSES))
+        .filter(peer_match::Column::Status.is_in(open_statuses()))
         .order_by_asc(peer_match::Column::Id)
         .lock_exclusive()
         .all(txn)
@@ -534,7 +526,12 @@ async fn end_matching_ties(
         .filter(match_request::Column::ProgrammeId.is_in(programme_ids.clone()))
         .filter(match_request::Column::UserId.eq(&u.id))
         .filter(
-            match_request::Column::Status.is_in([request_status::WAITING, request_status::MATCHED]),
+            match_request::Column::Status.is_in(
+                MatchRequestStatus::ALL
+                    .iter()
+                    .filter(|s| s.is_open())
+                    .map(|s| s.as_str()),
+            ),
         )
         .order_by_asc(match_request::Column::Id)
         .lock_exclusive()
@@ -542,7 +539,7 @@ async fn end_matching_ties(
         .await?;
     for r in requests {
         let mut am = r.into_active_model();
-        am.status = Set(request_status::WITHDRAWN.into());
+        am.status = Set(MatchRequestStatus::Withdrawn.as_str().to_owned());
         am.open_user_id = Set(None);
         am.withdrawn_at = Set(Some(now));
         am.updated_at = Set(now);
@@ -562,13 +559,16 @@ async fn end_matching_ties(
     let supporters = programme_supporter::Entity::find()
         .filter(programme_supporter::Column::ProgrammeId.is_in(programme_ids))
         .filter(programme_supporter::Column::UserId.eq(&u.id))
-        .filter(programme_supporter::Column::Status.ne("paused"))
+        .filter(programme_supporter::Column::Status.ne(SupporterStatus::Paused.as_str()))
         .order_by_asc(programme_supporter::Column::Id)
         .all(txn)
         .await?;
     for s in supporters {
         programme_supporter::Entity::update_many()
-            .col_expr(programme_supporter::Column::Status, Expr::value("paused"))
+            .col_expr(
+                programme_supporter::Column::Status,
+                Expr::value(SupporterStatus::Paused.as_str()),
+            )
             .col_expr(programme_supporter::Column::UpdatedAt, Expr::value(now))
             .col_expr(
                 programme_supporter::Column::Version,

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{api_token, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::page::{self, Page, PageRequest};
 use crate::secrets::{random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, new_id};
@@ -20,10 +20,8 @@ pub const MAX_LIFETIME_DAYS: i64 = 366;
 
 /// The token's scopes as stored; a list or a scope that does not decode is
 /// an error, never left out.
-pub fn stored_scopes(t: &api_token::Model) -> Result<Vec<ApiTokenScope>, StoreError> {
-    let raw: Vec<String> = serde_json::from_str(&t.scopes).map_err(|e| {
-        StoreError::Internal(format!("stored api_token.scopes is not a JSON list: {e}"))
-    })?;
+pub fn stored_scopes(t: &api_token::Model) -> Result<Vec<ApiTokenScope>, Failure> {
+    let raw: Vec<String> = t.scopes.decode("api_tokens.scopes", &t.id)?;
     raw.iter()
         .map(|s| crate::stored::decode("api_token.scopes", s))
         .collect()
@@ -37,7 +35,7 @@ pub async fn create(
     name: &str,
     scopes: &[ApiTokenScope],
     expires_at: Option<DateTime<Utc>>,
-) -> Result<(api_token::Model, String), StoreError> {
+) -> Result<(api_token::Model, String), Failure> {
     let now = Utc::now();
     let mut v = Violations::new();
     let name = v.check("name", bounded_text(name, 1, 100));
@@ -73,10 +71,9 @@ pub async fn create(
         id: Set(new_id()),
         user_id: Set(user_id.to_owned()),
         name: Set(name),
-        scopes: Set(
-            serde_json::to_string(&parsed.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-                .unwrap_or_else(|_| "[]".into()),
-        ),
+        scopes: Set(crate::stored::Json::strings(
+            &parsed.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>(),
+        )),
         token_hash: Set(token_hash(&raw)),
         token_prefix: Set(raw.chars().take(10).collect()),
         expires_at: Set(Some(expires_at)),
@@ -106,20 +103,20 @@ pub async fn list(
     db: &Db,
     user_id: &str,
     page: &PageRequest,
-) -> Result<Page<api_token::Model>, StoreError> {
+) -> Result<Page<api_token::Model>, Failure> {
     let q = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id));
     Ok(page::fetch(db, q, api_token::Column::Id, |t| t.id.clone(), page).await?)
 }
 
 /// Revokes one of the caller's tokens. Someone else's token is "not found".
-pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result<(), StoreError> {
+pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result<(), Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let t = api_token::Entity::find_by_id(token_id.to_owned())
         .filter(api_token::Column::UserId.eq(user_id))
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("api token"))?;
+        .ok_or(Failure::not_found("api token"))?;
     if t.revoked_at.is_none() {
         let mut am = t.into_active_model();
         am.revoked_at = Set(Some(now));
@@ -142,7 +139,7 @@ pub async fn revoke(db: &Db, ctx: &Ctx, user_id: &str, token_id: &str) -> Result
 pub async fn authenticate(
     db: &Db,
     raw: &str,
-) -> Result<Option<(api_token::Model, user::Model)>, StoreError> {
+) -> Result<Option<(api_token::Model, user::Model)>, Failure> {
     let now = Utc::now();
     let Some(t) = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(raw)))

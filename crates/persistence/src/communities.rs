@@ -1,13 +1,14 @@
 //! Communities of Practice and their Terms of Reference.
-use chrono::{DateTime, Months, Utc};
+use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
+use peerhub_domain::access::Principal;
+use peerhub_domain::community::lifecycle;
+use peerhub_domain::community::terms::{self, ApprovalState};
 use peerhub_domain::community::{
     CadenceUnit, CommunityKind, CommunityStatus, DeliveryMode, MembershipStatus, OrganisedAround,
     RawSettings, Settings, TermsStatus,
 };
 use peerhub_domain::eligibility::EligibilityRules;
-use peerhub_domain::validation::{bounded_list, bounded_text};
-use peerhub_domain::{Invalid, access::Principal};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -15,16 +16,30 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Db;
-use crate::accounts::{json_to_list, list_to_json};
+use crate::accounts::list_to_json;
 use crate::entities::{community, terms_version};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
+pub use peerhub_domain::community::terms::{MAX_SECRETARIES, TermsDraft, validate_draft};
+
+impl From<lifecycle::Refusal> for Failure {
+    fn from(r: lifecycle::Refusal) -> Self {
+        Self::Refused(r.into())
+    }
+}
+
+impl From<terms::Refusal> for Failure {
+    fn from(r: terms::Refusal) -> Self {
+        Self::Refused(r.into())
+    }
+}
+
 /// The stored settings of a community (a stored code that does not decode
 /// is an error).
-pub fn settings_of(c: &community::Model) -> Result<Settings, StoreError> {
+pub fn settings_of(c: &community::Model) -> Result<Settings, Failure> {
     Ok(Settings {
         name: c.name.clone(),
         focus: c.focus.clone(),
@@ -44,12 +59,12 @@ pub fn settings_of(c: &community::Model) -> Result<Settings, StoreError> {
 }
 
 /// The stored status of a community.
-pub fn status_of(c: &community::Model) -> Result<CommunityStatus, StoreError> {
+pub fn status_of(c: &community::Model) -> Result<CommunityStatus, Failure> {
     decode("community.status", &c.status)
 }
 
 /// The stored status of a Terms of Reference version.
-pub fn terms_status_of(t: &terms_version::Model) -> Result<TermsStatus, StoreError> {
+pub fn terms_status_of(t: &terms_version::Model) -> Result<TermsStatus, Failure> {
     decode("terms_version.status", &t.status)
 }
 
@@ -79,7 +94,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(
     s: &Settings,
     status: CommunityStatus,
     now: DateTime<Utc>,
-) -> Result<community::Model, StoreError> {
+) -> Result<community::Model, Failure> {
     let mut am = community::ActiveModel {
         id: Set(new_id()),
         network_id: Set(network_id.to_owned()),
@@ -127,9 +142,9 @@ pub async fn create(
     network_id: &str,
     raw: RawSettings,
     status: Option<CommunityStatus>,
-) -> Result<community::Model, StoreError> {
+) -> Result<community::Model, Failure> {
     let status = CommunityStatus::initial(status)
-        .map_err(|e| StoreError::Invalid(Violations::single("status", e)))?;
+        .map_err(|e| Failure::violations(Violations::single("status", e)))?;
     let s = raw.apply(None, "")?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -150,7 +165,7 @@ pub async fn list(
     principal: &Principal,
     f: &ListFilter,
     page: &PageRequest,
-) -> Result<Page<community::Model>, StoreError> {
+) -> Result<Page<community::Model>, Failure> {
     let mut q = community::Entity::find();
     if !principal.is_platform_admin {
         let ids = crate::access::network_ids_of(db, &principal.user_id).await?;
@@ -188,22 +203,17 @@ pub async fn update(
     raw: RawSettings,
     status: Option<CommunityStatus>,
     if_match: Option<i32>,
-) -> Result<community::Model, StoreError> {
+) -> Result<community::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = community::Entity::find_by_id(community_id.to_owned())
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("community"))?;
-    StoreError::check_version(if_match, c.version)?;
+        .ok_or(Failure::not_found("community"))?;
+    peerhub_domain::Refusal::check_version(if_match, c.version)?;
     let current = status_of(&c)?;
-    if current == CommunityStatus::Archived {
-        return Err(StoreError::conflict(
-            "community-archived",
-            "an archived community cannot be changed",
-        ));
-    }
+    lifecycle::change(current)?;
     let mut changed = raw_fields(&raw);
     let base = settings_of(&c)?;
     let s = raw.apply(Some(&base), "")?;
@@ -211,12 +221,11 @@ pub async fn update(
         None => None,
         Some(to) => current
             .change_to(to)
-            .map_err(|e| StoreError::Invalid(Violations::single("status", e)))?,
+            .map_err(|e| Failure::violations(Violations::single("status", e)))?,
     };
     if changed.is_empty() && new_status.is_none() {
         return Ok(c);
     }
-    let version = c.version;
     let network_id = c.network_id.clone();
     let mut am = c.into_active_model();
     write_settings(&mut am, &s);
@@ -224,8 +233,6 @@ pub async fn update(
         am.status = Set(st.as_str().to_owned());
         changed.push("status");
     }
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let c = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -241,7 +248,7 @@ pub async fn update(
     )
     .await?;
     // A larger capacity (or activation) frees places for the wait-list.
-    crate::applications::fill_places(&txn, ctx, &c, now).await?;
+    crate::memberships::fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -264,25 +271,22 @@ pub async fn archive(
     ctx: &Ctx,
     community_id: &str,
     if_match: Option<i32>,
-) -> Result<community::Model, StoreError> {
+) -> Result<community::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = community::Entity::find_by_id(community_id.to_owned())
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("community"))?;
-    StoreError::check_version(if_match, c.version)?;
-    if status_of(&c)? == CommunityStatus::Archived {
+        .ok_or(Failure::not_found("community"))?;
+    peerhub_domain::Refusal::check_version(if_match, c.version)?;
+    let Some(archived) = lifecycle::archive(status_of(&c)?) else {
         return Ok(c);
-    }
-    let version = c.version;
+    };
     let network_id = c.network_id.clone();
     let mut am = c.into_active_model();
-    am.status = Set(CommunityStatus::Archived.as_str().to_owned());
+    am.status = Set(archived.as_str().to_owned());
     am.archived_at = Set(Some(now));
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let c = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -303,99 +307,14 @@ pub async fn archive(
 
 // ------------------------------------------------------------ Terms of Reference
 
-/// Longest number of secretaries a ToR may allow.
-pub const MAX_SECRETARIES: i32 = 5;
-
-pub struct TermsDraft {
-    pub purpose: String,
-    pub aims: Vec<String>,
-    pub eligibility: EligibilityRules,
-    pub meeting_arrangements: String,
-    pub chairing_arrangements: String,
-    pub notes_arrangements: String,
-    pub max_secretaries: Option<i32>,
-}
-
 /// The stored eligibility rules of a version (unreadable rules are an
 /// error, never "no rules").
-pub fn rules_of(t: &terms_version::Model) -> Result<EligibilityRules, StoreError> {
-    serde_json::from_str(&t.eligibility).map_err(|e| {
-        StoreError::Internal(format!(
-            "terms version {} has unreadable eligibility rules: {e}",
-            t.id
-        ))
-    })
+pub fn rules_of(t: &terms_version::Model) -> Result<EligibilityRules, Failure> {
+    t.eligibility.decode("terms_versions.eligibility", &t.id)
 }
 
-pub fn aims_of(t: &terms_version::Model) -> Result<Vec<String>, StoreError> {
-    json_to_list(&t.aims)
-}
-
-/// Validates a draft (field names as the API spells them).
-pub fn validate_draft(d: TermsDraft) -> Result<TermsDraft, Violations> {
-    let mut v = Violations::new();
-    let purpose = v.check("purpose", bounded_text(&d.purpose, 1, 4000));
-    let aims = v.check("aims", bounded_list(&d.aims, 30, 1000));
-    let eligibility = match d.eligibility.validate("eligibility") {
-        Ok(e) => Some(e),
-        Err(errs) => {
-            v.0.extend(errs.0);
-            None
-        }
-    };
-    let meeting = v.check(
-        "meeting_arrangements",
-        bounded_text(&d.meeting_arrangements, 1, 4000),
-    );
-    let chairing = v.check(
-        "chairing_arrangements",
-        bounded_text(&d.chairing_arrangements, 1, 4000),
-    );
-    let notes = v.check(
-        "notes_arrangements",
-        bounded_text(&d.notes_arrangements, 1, 4000),
-    );
-    let max_secretaries = match d.max_secretaries {
-        Some(n) if !(1..=MAX_SECRETARIES).contains(&n) => {
-            v.add(
-                "max_secretaries",
-                Invalid::new(
-                    "out_of_range",
-                    format!("must be between 1 and {MAX_SECRETARIES}"),
-                ),
-            );
-            None
-        }
-        other => Some(other.unwrap_or(1)),
-    };
-    match (
-        purpose,
-        aims,
-        eligibility,
-        meeting,
-        chairing,
-        notes,
-        max_secretaries,
-    ) {
-        (
-            Some(purpose),
-            Some(aims),
-            Some(eligibility),
-            Some(meeting_arrangements),
-            Some(chairing_arrangements),
-            Some(notes_arrangements),
-            Some(m),
-        ) if v.is_empty() => Ok(TermsDraft {
-            purpose,
-            aims,
-            eligibility,
-            meeting_arrangements,
-            chairing_arrangements,
-            notes_arrangements,
-            max_secretaries: Some(m),
-        }),
-        _ => Err(v),
-    }
+pub fn aims_of(t: &terms_version::Model) -> Result<Vec<String>, Failure> {
+    t.aims.decode("terms_versions.aims", &t.id)
 }
 
 /// Stores a new draft version (inside the caller's transaction).
@@ -405,7 +324,8 @@ pub(crate) async fn insert_draft<C: ConnectionTrait>(
     c: &community::Model,
     d: TermsDraft,
     now: DateTime<Utc>,
-) -> Result<terms_version::Model, StoreError> {
+) -> Result<terms_version::Model, Failure> {
+    let status = terms::draft(status_of(c)?)?;
     let last = terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(&c.id))
         .order_by_desc(terms_version::Column::Number)
@@ -417,14 +337,16 @@ pub(crate) async fn insert_draft<C: ConnectionTrait>(
         id: Set(new_id()),
         community_id: Set(c.id.clone()),
         number: Set(last + 1),
-        status: Set(TermsStatus::Draft.as_str().to_owned()),
+        status: Set(status.as_str().to_owned()),
         purpose: Set(d.purpose),
         aims: Set(list_to_json(&d.aims)),
-        eligibility: Set(serde_json::to_string(&d.eligibility).unwrap_or_else(|_| "{}".into())),
+        eligibility: Set(crate::stored::Json::encode(&d.eligibility)?),
         meeting_arrangements: Set(d.meeting_arrangements),
         chairing_arrangements: Set(d.chairing_arrangements),
         notes_arrangements: Set(d.notes_arrangements),
-        max_secretaries: Set(d.max_secretaries.unwrap_or(1)),
+        max_secretaries: Set(d
+            .max_secretaries
+            .unwrap_or(peerhub_domain::membership::DEFAULT_MAX_SECRETARIES)),
         drafted_by: Set(ctx.actor_id.clone().unwrap_or_default()),
         approved_by: Set(None),
         approved_at: Set(None),
@@ -452,14 +374,9 @@ pub async fn draft_terms(
     ctx: &Ctx,
     c: &community::Model,
     d: TermsDraft,
-) -> Result<terms_version::Model, StoreError> {
+) -> Result<terms_version::Model, Failure> {
     let d = validate_draft(d)?;
-    if status_of(c)? == CommunityStatus::Archived {
-        return Err(StoreError::conflict(
-            "community-archived",
-            "an archived community cannot change its Terms of Reference",
-        ));
-    }
+    terms::draft(status_of(c)?)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     // Lock the community so concurrent drafts get distinct numbers.
@@ -479,13 +396,8 @@ pub async fn approve_terms(
     ctx: &Ctx,
     c: &community::Model,
     number: i32,
-) -> Result<terms_version::Model, StoreError> {
-    if status_of(c)? == CommunityStatus::Archived {
-        return Err(StoreError::conflict(
-            "community-archived",
-            "an archived community cannot change its Terms of Reference",
-        ));
-    }
+) -> Result<terms_version::Model, Failure> {
+    lifecycle::change_terms(status_of(c)?)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let t = terms_version::Entity::find()
@@ -494,39 +406,32 @@ pub async fn approve_terms(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("terms of reference version"))?;
-    if terms_status_of(&t)? != TermsStatus::Draft {
-        return Err(StoreError::conflict(
-            "terms-not-draft",
-            format!("version {number} is {}, not a draft", t.status),
-        ));
-    }
-    // A later approved version wins; approving an older draft afterwards
-    // would silently roll the rules back.
+        .ok_or(Failure::not_found("terms of reference version"))?;
     let newer_approved = terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(&c.id))
         .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .filter(terms_version::Column::Number.gt(number))
         .one(&txn)
-        .await?;
-    if newer_approved.is_some() {
-        return Err(StoreError::conflict(
-            "terms-outdated",
-            "a newer version is already approved; draft a new version instead",
-        ));
-    }
+        .await?
+        .is_some();
+    let approval = terms::approve(ApprovalState {
+        community: status_of(c)?,
+        number,
+        status: terms_status_of(&t)?,
+        newer_approved,
+    })?;
     terms_version::Entity::update_many()
         .col_expr(
             terms_version::Column::Status,
-            sea_orm::sea_query::Expr::value(TermsStatus::Superseded.as_str()),
+            sea_orm::sea_query::Expr::value(approval.earlier_become.as_str()),
         )
         .filter(terms_version::Column::CommunityId.eq(&c.id))
         .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
         .exec(&txn)
         .await?;
-    let review_due = now.date_naive().checked_add_months(Months::new(12));
+    let review_due = terms::review_due(now.date_naive());
     let mut am = t.into_active_model();
-    am.status = Set(TermsStatus::Approved.as_str().to_owned());
+    am.status = Set(approval.status.as_str().to_owned());
     am.approved_at = Set(Some(now));
     am.approved_by = Set(ctx.actor_id.clone());
     am.review_due = Set(review_due);
@@ -553,7 +458,7 @@ pub async fn approve_terms(
 pub async fn current_terms<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
-) -> Result<Option<terms_version::Model>, StoreError> {
+) -> Result<Option<terms_version::Model>, Failure> {
     Ok(terms_version::Entity::find()
         .filter(terms_version::Column::CommunityId.eq(community_id))
         .filter(terms_version::Column::Status.eq(TermsStatus::Approved.as_str()))
@@ -568,7 +473,7 @@ pub async fn terms_versions(
     community_id: &str,
     include_drafts: bool,
     page: &PageRequest,
-) -> Result<Page<terms_version::Model>, StoreError> {
+) -> Result<Page<terms_version::Model>, Failure> {
     let mut q =
         terms_version::Entity::find().filter(terms_version::Column::CommunityId.eq(community_id));
     if !include_drafts {
@@ -582,7 +487,7 @@ pub async fn terms_versions(
 pub async fn summaries<C: ConnectionTrait>(
     conn: &C,
     ids: &[String],
-) -> Result<std::collections::HashMap<String, (u64, bool)>, StoreError> {
+) -> Result<std::collections::HashMap<String, (u64, bool)>, Failure> {
     use crate::entities::community_member;
     let mut out: std::collections::HashMap<String, (u64, bool)> =
         ids.iter().map(|i| (i.clone(), (0, false))).collect();

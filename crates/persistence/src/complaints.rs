@@ -33,21 +33,28 @@ use serde_json::json;
 use crate::Db;
 use crate::access;
 use crate::entities::{complaint, network_member, peer_match, programme};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::matching;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
+use peerhub_domain::matching::complaint as complaint_rules;
 pub use peerhub_domain::matching::complaint::{ComplaintStatus, may_move};
 pub use peerhub_domain::matching::complaint_view::{
     ComplaintView, Handling, Relation, handling, view,
 };
 
+impl From<complaint_rules::ComplaintRefusal> for Failure {
+    fn from(r: complaint_rules::ComplaintRefusal) -> Self {
+        Self::Refused(r.into())
+    }
+}
+
 /// Longest summary or outcome note, in characters.
 pub const MAX_TEXT: usize = 4000;
 
 /// A complaint's stored status.
-pub fn status_of(c: &complaint::Model) -> Result<ComplaintStatus, StoreError> {
+pub fn status_of(c: &complaint::Model) -> Result<ComplaintStatus, Failure> {
     crate::stored::decode("complaint.status", &c.status)
 }
 
@@ -70,7 +77,7 @@ pub async fn raise(
     network_id: &str,
     about: About,
     summary: &str,
-) -> Result<complaint::Model, StoreError> {
+) -> Result<complaint::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     access::network(&txn, principal, network_id, Need::Member, None).await?;
@@ -81,13 +88,13 @@ pub async fn raise(
             let m = peer_match::Entity::find_by_id(id.clone())
                 .one(&txn)
                 .await?
-                .ok_or(StoreError::NotFound("match"))?;
+                .ok_or(Failure::not_found("match"))?;
             let p = programme::Entity::find_by_id(m.programme_id.clone())
                 .one(&txn)
                 .await?
-                .ok_or(StoreError::NotFound("match"))?;
+                .ok_or(Failure::not_found("match"))?;
             if p.network_id != network_id || !matching::is_participant(&m, &principal.user_id) {
-                return Err(StoreError::NotFound("match"));
+                return Err(Failure::not_found("match"));
             }
             (Some(m.id), None)
         }
@@ -107,7 +114,7 @@ pub async fn raise(
         }
     };
     v.into_result()?;
-    let summary = summary.ok_or_else(|| StoreError::Internal("summary unchecked".into()))?;
+    let summary = summary.ok_or_else(|| Failure::internal("summary unchecked"))?;
     let c = complaint::ActiveModel {
         id: Set(new_id()),
         network_id: Set(network_id.to_owned()),
@@ -160,7 +167,7 @@ pub async fn raise(
 pub async fn managed_networks<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
-) -> Result<Vec<String>, StoreError> {
+) -> Result<Vec<String>, Failure> {
     Ok(network_member::Entity::find()
         .select_only()
         .column(network_member::Column::NetworkId)
@@ -177,7 +184,7 @@ pub async fn handles<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     network_id: &str,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Failure> {
     Ok(principal.is_platform_admin
         || access::role_in(conn, &principal.user_id, network_id).await?
             == Some(NetworkRole::Manager))
@@ -202,7 +209,7 @@ pub async fn list<C: ConnectionTrait>(
     principal: &Principal,
     f: &ListFilter,
     page: &PageRequest,
-) -> Result<Page<(complaint::Model, ComplaintView)>, StoreError> {
+) -> Result<Page<(complaint::Model, ComplaintView)>, Failure> {
     let mut q = complaint::Entity::find();
     let mine = complaint::Column::ComplainantId.eq(&principal.user_id);
     let managed: HashSet<String> = if principal.is_platform_admin {
@@ -283,7 +290,7 @@ async fn relation<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     c: &complaint::Model,
-) -> Result<Relation, StoreError> {
+) -> Result<Relation, Failure> {
     if principal.is_token() {
         return Ok(Relation::default());
     }
@@ -306,7 +313,7 @@ pub async fn view_of<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     c: &complaint::Model,
-) -> Result<ComplaintView, StoreError> {
+) -> Result<ComplaintView, Failure> {
     Ok(view(relation(conn, principal, c).await?))
 }
 
@@ -316,17 +323,17 @@ async fn find_related<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: &str,
-) -> Result<(complaint::Model, Relation), StoreError> {
+) -> Result<(complaint::Model, Relation), Failure> {
     let c = complaint::Entity::find_by_id(id.to_owned())
         .one(conn)
         .await?
-        .ok_or(StoreError::NotFound("complaint"))?;
+        .ok_or(Failure::not_found("complaint"))?;
     if principal.is_token() {
-        return Err(StoreError::NotFound("complaint"));
+        return Err(Failure::not_found("complaint"));
     }
     let r = relation(conn, principal, &c).await?;
     if view(r) == ComplaintView::Hidden {
-        return Err(StoreError::NotFound("complaint"));
+        return Err(Failure::not_found("complaint"));
     }
     Ok((c, r))
 }
@@ -339,7 +346,7 @@ pub async fn find<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: &str,
-) -> Result<(complaint::Model, ComplaintView), StoreError> {
+) -> Result<(complaint::Model, ComplaintView), Failure> {
     let (c, r) = find_related(conn, principal, id).await?;
     Ok((c, view(r)))
 }
@@ -364,84 +371,29 @@ pub async fn update(
     id: &str,
     patch: ComplaintPatch,
     if_match: Option<i32>,
-) -> Result<complaint::Model, StoreError> {
+) -> Result<complaint::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let (c, r) = find_related(&txn, principal, id).await?;
-    match handling(r) {
-        Handling::Allowed => {}
-        Handling::NotHandler => {
-            return Err(StoreError::forbidden(
-                "forbidden",
-                "complaints are handled by the network's managers",
-            ));
-        }
-        Handling::ConflictOfInterest => {
-            return Err(StoreError::forbidden(
-                "conflict-of-interest",
-                "you made this complaint, it is about you, or it is about a match you are in; another manager (or a platform admin) handles it",
-            ));
-        }
-    }
+    complaint_rules::may_handle(handling(r))?;
     let c = complaint::Entity::find_by_id(c.id)
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("complaint"))?;
-    StoreError::check_version(if_match, c.version)?;
+        .ok_or(Failure::not_found("complaint"))?;
+    peerhub_domain::Refusal::check_version(if_match, c.version)?;
     let from = status_of(&c)?;
-    if from.is_closed() {
-        return Err(StoreError::conflict(
-            "complaint-closed",
-            format!(
-                "this complaint is {}; a closed complaint cannot change",
-                from.as_str()
-            ),
-        ));
-    }
-    if patch.status.is_none() && patch.outcome.is_none() {
-        return Err(StoreError::invalid(
-            "status",
-            "required",
-            "send status, outcome or both",
-        ));
-    }
-    let to = patch.status.unwrap_or(from);
-    if to != from && !may_move(from, to) {
-        return Err(StoreError::conflict(
-            "invalid-transition",
-            format!(
-                "a complaint cannot move from {} to {}; allowed: open → investigating, open → dismissed, investigating → resolved or dismissed",
-                from.as_str(),
-                to.as_str()
-            ),
-        ));
-    }
-    if patch.status.is_some() && to == from {
-        return Err(StoreError::conflict(
-            "invalid-transition",
-            format!("this complaint is already {}", from.as_str()),
-        ));
-    }
+    let to = complaint_rules::decide(from, patch.status, patch.outcome.is_some())?;
     let outcome = match &patch.outcome {
         Some(o) => Some(
             bounded_text(o, 1, MAX_TEXT)
-                .map_err(|e| StoreError::Invalid(Violations::single("outcome", e)))?,
+                .map_err(|e| Failure::violations(Violations::single("outcome", e)))?,
         ),
         None => None,
     };
-    if to.needs_outcome() && outcome.is_none() && c.outcome.is_none() {
-        return Err(StoreError::invalid(
-            "outcome",
-            "required",
-            format!(
-                "an outcome note is needed to mark a complaint {}",
-                to.as_str()
-            ),
-        ));
-    }
+    complaint_rules::check_outcome(to, outcome.is_some() || c.outcome.is_some())?;
     let mut changed = Vec::new();
-    let (version, network_id) = (c.version, c.network_id.clone());
+    let network_id = c.network_id.clone();
     let mut am = c.into_active_model();
     if to != from {
         am.status = Set(to.as_str().to_owned());
@@ -457,8 +409,6 @@ pub async fn update(
     }
     am.handled_by = Set(Some(principal.user_id.clone()));
     changed.push("handled_by");
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let c = am.update(&txn).await?;
     let messages = if to != from {
         vec![

@@ -18,6 +18,7 @@ use peerhub_domain::Invalid;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::{NetworkRole, UserStatus};
 pub use peerhub_domain::matching::concern::ConcernCategory;
+use peerhub_domain::matching::concern::{self as concern_rules, ConcernRefusal};
 use peerhub_domain::meeting::bounded_text_multiline;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -28,7 +29,7 @@ use serde_json::json;
 use crate::Db;
 use crate::access;
 use crate::entities::{network_member, programme, safeguarding_concern, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::matching;
 use crate::page::{Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -56,12 +57,18 @@ pub struct NewConcern {
     pub summary: String,
 }
 
+impl From<ConcernRefusal> for Failure {
+    fn from(r: ConcernRefusal) -> Self {
+        Self::Refused(r.into())
+    }
+}
+
 /// The programme's safeguarding lead if they are (still) a manager of its
 /// network.
 async fn effective_lead<C: ConnectionTrait>(
     conn: &C,
     p: &programme::Model,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<String>, Failure> {
     let Some(lead) = &p.safeguarding_lead_id else {
         return Ok(None);
     };
@@ -74,7 +81,7 @@ async fn recipients<C: ConnectionTrait>(
     conn: &C,
     network_id: &str,
     lead: Option<&str>,
-) -> Result<Vec<user::Model>, StoreError> {
+) -> Result<Vec<user::Model>, Failure> {
     let ids: Vec<String> = match lead {
         Some(l) => vec![l.to_owned()],
         None => {
@@ -106,7 +113,7 @@ pub async fn raise(
     principal: &Principal,
     match_id: &str,
     input: NewConcern,
-) -> Result<safeguarding_concern::Model, StoreError> {
+) -> Result<safeguarding_concern::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let a = matching::participant_access(&txn, principal, match_id).await?;
@@ -115,7 +122,7 @@ pub async fn raise(
     let summary = v.check("summary", summary_of(&input.summary));
     v.into_result()?;
     let Some(summary) = summary else {
-        return Err(StoreError::Internal("validated concern incomplete".into()));
+        return Err(Failure::internal("validated concern incomplete"));
     };
     let p = a.programme;
     let lead = effective_lead(&txn, &p).await?;
@@ -209,7 +216,7 @@ async fn is_manager<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     network_id: &str,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Failure> {
     Ok(access::role_in(conn, user_id, network_id).await? == Some(NetworkRole::Manager))
 }
 
@@ -222,22 +229,18 @@ pub async fn list_for_programme<C: ConnectionTrait>(
     principal: &Principal,
     programme_id: &str,
     page: &PageRequest,
-) -> Result<Page<safeguarding_concern::Model>, StoreError> {
+) -> Result<Page<safeguarding_concern::Model>, Failure> {
     let pa = matching::programme_access(conn, principal, programme_id, Need::Member).await?;
     if !pa.manager {
-        return Err(StoreError::NotFound("programme"));
+        return Err(Failure::not_found("programme"));
     }
     let p = pa.programme;
-    let allowed = match effective_lead(conn, &p).await? {
-        Some(lead) => lead == principal.user_id,
+    let lead = effective_lead(conn, &p).await?;
+    let manages = match lead {
+        Some(_) => false,
         None => is_manager(conn, &principal.user_id, &p.network_id).await?,
     };
-    if !allowed {
-        return Err(StoreError::forbidden(
-            "not-safeguarding-lead",
-            "only the programme's safeguarding lead may read its safeguarding concerns",
-        ));
-    }
+    concern_rules::may_list(lead.as_deref(), &principal.user_id, manages)?;
     let mut q = safeguarding_concern::Entity::find()
         .filter(safeguarding_concern::Column::ProgrammeId.eq(&p.id));
     if let Some(after) = &page.after {
@@ -264,8 +267,8 @@ pub async fn find<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     id: &str,
-) -> Result<safeguarding_concern::Model, StoreError> {
-    let hidden = StoreError::NotFound("safeguarding concern");
+) -> Result<safeguarding_concern::Model, Failure> {
+    let hidden = Failure::not_found("safeguarding concern");
     if principal.is_token() {
         return Err(hidden);
     }

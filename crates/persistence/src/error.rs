@@ -1,89 +1,86 @@
-//! Store errors: what went wrong, in terms the HTTP layer can map.
-use peerhub_domain::Violations;
+//! Use-case failures ([`Failure`]) and storage failures ([`StoreError`]).
+use peerhub_domain::{Refusal, Violations};
 use sea_orm::{DbErr, RuntimeErr};
 
+/// What a use case ends in when it does not succeed: the domain refused,
+/// the server is at a bound, or storage failed. Stores return this; the
+/// HTTP layer maps it (crates/http/src/problem.rs).
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The thing does not exist, or the caller may not know it exists.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    /// Input breaks a rule; names the fields.
-    #[error("invalid input")]
-    Invalid(Violations),
-    /// The request conflicts with the current state.
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    /// The caller is known but may not do this.
-    #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
-    /// Credentials missing, wrong or no longer valid.
-    #[error("{message}")]
-    Unauthorized { code: &'static str, message: String },
-    /// Too many attempts; try again later.
-    #[error("too many attempts")]
-    Throttled { retry_after_secs: u64 },
+pub enum Failure {
+    /// The domain's rules said no.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
     /// The server is at a bound it will not exceed (password hashing);
-    /// retry shortly.
+    /// retry shortly (503).
     #[error("busy")]
     Busy { retry_after_secs: u64 },
-    /// `If-Match` did not match the current version.
-    #[error("version mismatch")]
-    Stale { current_version: i32 },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Storage failures, and only those.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
     /// The database could not be reached.
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
     /// Any other database failure (a bug or an unexpected state).
     #[error("database error")]
     Db(#[source] DbErr),
-    /// Anything else unexpected.
+    /// A stored value that does not decode, or a row that breaks an
+    /// invariant the schema cannot state.
     #[error("{0}")]
     Internal(String),
 }
 
-impl StoreError {
-    /// `If-Match` check: `Stale` unless `expected` is absent or equals
-    /// `current`.
-    pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), StoreError> {
-        match expected {
-            Some(v) if v != current => Err(StoreError::Stale {
-                current_version: current,
-            }),
-            _ => Ok(()),
-        }
+impl Failure {
+    /// The thing does not exist, or the caller may not know it exists.
+    pub fn not_found(what: &'static str) -> Self {
+        Self::Refused(Refusal::NotFound(what))
+    }
+
+    /// True when the domain answered "not found".
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Refused(Refusal::NotFound(_)))
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            message: message.into(),
-        }
+        Self::Refused(Refusal::conflict(code, message))
     }
 
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Forbidden {
-            code,
-            message: message.into(),
-        }
+        Self::Refused(Refusal::forbidden(code, message))
     }
 
     pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Unauthorized {
-            code,
-            message: message.into(),
-        }
+        Self::Refused(Refusal::unauthorized(code, message))
     }
 
     pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid(Violations::single(
-            field,
-            peerhub_domain::Invalid::new(code, message),
-        ))
+        Self::Refused(Refusal::invalid(field, code, message))
+    }
+
+    /// Several invalid fields.
+    pub fn violations(v: Violations) -> Self {
+        Self::Refused(Refusal::Invalid(v))
+    }
+
+    /// A storage invariant broke (logged as a 500).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Store(StoreError::Internal(message.into()))
     }
 }
 
-impl From<Violations> for StoreError {
+impl From<Violations> for Failure {
     fn from(v: Violations) -> Self {
-        Self::Invalid(v)
+        Self::violations(v)
+    }
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Self::Store(StoreError::from(e))
     }
 }
 

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 
 use crate::Db;
 use crate::entities::{email_verification, login_throttle, refresh_token};
-use crate::error::StoreError;
+use crate::error::Failure;
 
 /// Keep spent refresh tokens this long after expiry or revocation, so reuse
 /// of a recently rotated token is still recognised.
@@ -17,7 +17,7 @@ pub const REFRESH_TOKEN_GRACE_DAYS: i64 = 7;
 
 /// Runs every clean-up; returns how many rows were removed (or, for place
 /// offers, lapsed).
-pub async fn run(db: &Db) -> Result<u64, StoreError> {
+pub async fn run(db: &Db) -> Result<u64, Failure> {
     let now = Utc::now();
     let mut n = crate::idempotency::purge_expired(db).await?;
     n += crate::applications::lapse_expired_offers(db).await?;

@@ -10,13 +10,10 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::idempotency_key;
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::{Failure, is_unique_violation};
 use crate::trail::new_id;
-
-/// How long keys (and their saved responses) are kept.
-pub const KEY_TTL_HOURS: i64 = 24;
-/// A reservation older than this is considered abandoned (its request died).
-pub const STALE_RESERVATION_SECS: i64 = 60;
+use peerhub_domain::idempotency::KeyStatus;
+pub use peerhub_domain::idempotency::{KEY_TTL_HOURS, STALE_RESERVATION_SECS};
 
 pub enum Reservation {
     /// First use: go ahead, then call [`complete`] (or [`release`]).
@@ -37,7 +34,7 @@ pub async fn reserve(
     db: &Db,
     scope_hash: &str,
     request_hash: &str,
-) -> Result<Reservation, StoreError> {
+) -> Result<Reservation, Failure> {
     let now = Utc::now();
     // Drop an expired or abandoned entry for this scope first.
     idempotency_key::Entity::delete_many()
@@ -45,10 +42,12 @@ pub async fn reserve(
         .filter(
             idempotency_key::Column::ExpiresAt
                 .lte(now)
-                .or(idempotency_key::Column::Status.eq("in_progress").and(
-                    idempotency_key::Column::CreatedAt
-                        .lte(now - Duration::seconds(STALE_RESERVATION_SECS)),
-                )),
+                .or(idempotency_key::Column::Status
+                    .eq(KeyStatus::InProgress.as_str())
+                    .and(
+                        idempotency_key::Column::CreatedAt
+                            .lte(now - Duration::seconds(STALE_RESERVATION_SECS)),
+                    )),
         )
         .exec(db)
         .await?;
@@ -57,7 +56,7 @@ pub async fn reserve(
         id: Set(id.clone()),
         scope_hash: Set(scope_hash.to_owned()),
         request_hash: Set(request_hash.to_owned()),
-        status: Set("in_progress".into()),
+        status: Set(KeyStatus::InProgress.as_str().to_owned()),
         response_status: Set(None),
         response_headers: Set(None),
         response_body: Set(None),
@@ -79,20 +78,37 @@ pub async fn reserve(
             if row.request_hash != request_hash {
                 return Ok(Reservation::Mismatch);
             }
-            match (row.status.as_str(), row.response_status) {
-                ("done", Some(status)) => Ok(Reservation::Replay {
-                    status: u16::try_from(status).unwrap_or(200),
-                    headers: row
-                        .response_headers
-                        .as_deref()
-                        .and_then(|h| serde_json::from_str(h).ok())
-                        .unwrap_or_default(),
-                    body: row.response_body.unwrap_or_default(),
-                }),
-                _ => Ok(Reservation::InProgress),
-            }
+            replay_of(row)
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The saved response of a key seen before. A saved response that does not
+/// decode is an error (500, logged), never a replay with a guessed status,
+/// no headers or an empty body.
+fn replay_of(row: idempotency_key::Model) -> Result<Reservation, Failure> {
+    match crate::stored::decode::<KeyStatus>("idempotency_key.status", &row.status)? {
+        KeyStatus::InProgress => Ok(Reservation::InProgress),
+        KeyStatus::Done => {
+            let (Some(status), Some(headers), Some(body)) =
+                (row.response_status, row.response_headers, row.response_body)
+            else {
+                return Err(Failure::internal(
+                    "stored idempotency_key response is incomplete",
+                ));
+            };
+            let status = u16::try_from(status).map_err(|_| {
+                Failure::internal(format!(
+                    "stored idempotency_key.response_status {status} is not an HTTP status"
+                ))
+            })?;
+            Ok(Reservation::Replay {
+                status,
+                headers: crate::stored::decode_json("idempotency_key.response_headers", &headers)?,
+                body,
+            })
+        }
     }
 }
 
@@ -103,11 +119,11 @@ pub async fn complete(
     status: u16,
     headers: &[(String, String)],
     body: &str,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     idempotency_key::Entity::update_many()
         .col_expr(
             idempotency_key::Column::Status,
-            sea_orm::sea_query::Expr::value("done"),
+            sea_orm::sea_query::Expr::value(KeyStatus::Done.as_str()),
         )
         .col_expr(
             idempotency_key::Column::ResponseStatus,
@@ -116,7 +132,9 @@ pub async fn complete(
         .col_expr(
             idempotency_key::Column::ResponseHeaders,
             sea_orm::sea_query::Expr::value(
-                serde_json::to_string(headers).unwrap_or_else(|_| "[]".into()),
+                serde_json::to_string(headers).map_err(|e| {
+                    Failure::internal(format!("response headers do not encode: {e}"))
+                })?,
             ),
         )
         .col_expr(
@@ -130,7 +148,7 @@ pub async fn complete(
 }
 
 /// Frees a reservation whose request failed in a way worth retrying.
-pub async fn release(db: &Db, id: &str) -> Result<(), StoreError> {
+pub async fn release(db: &Db, id: &str) -> Result<(), Failure> {
     idempotency_key::Entity::delete_by_id(id.to_owned())
         .exec(db)
         .await?;
@@ -138,7 +156,7 @@ pub async fn release(db: &Db, id: &str) -> Result<(), StoreError> {
 }
 
 /// Deletes expired keys; returns how many.
-pub async fn purge_expired(db: &Db) -> Result<u64, StoreError> {
+pub async fn purge_expired(db: &Db) -> Result<u64, Failure> {
     let r = idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::ExpiresAt.lte(Utc::now()))
         .exec(db)

@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{
     Email, NetworkRole, UserStatus, check_new_password, parse_display_name,
 };
-use peerhub_domain::network::InvitationStatus;
+use peerhub_domain::auth::{self, AuthRefusal};
+use peerhub_domain::network::{InvitationStatus, NetworkRefusal};
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -13,11 +14,9 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Db;
-use crate::accounts::{
-    checked_password, find_by_email, json_to_list, list_to_json, new_membership, new_user,
-};
+use crate::accounts::{checked_password, find_by_email, list_to_json, new_membership, new_user};
 use crate::entities::{invitation, network, network_member, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::page::{self, Page, PageRequest};
 use crate::secrets::{hash_password, random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -31,18 +30,18 @@ pub const MAX_COMMUNITY_IDS: usize = 50;
 pub fn effective_status(
     i: &invitation::Model,
     now: DateTime<Utc>,
-) -> Result<InvitationStatus, StoreError> {
+) -> Result<InvitationStatus, Failure> {
     let stored: InvitationStatus = crate::stored::decode("invitation.status", &i.status)?;
     Ok(stored.effective(i.expires_at, now))
 }
 
 /// The invited role, decoded from its column.
-pub fn role_of(i: &invitation::Model) -> Result<NetworkRole, StoreError> {
+pub fn role_of(i: &invitation::Model) -> Result<NetworkRole, Failure> {
     crate::stored::decode("invitation.role", &i.role)
 }
 
-pub fn community_ids_of(i: &invitation::Model) -> Result<Vec<String>, StoreError> {
-    json_to_list(&i.community_ids)
+pub fn community_ids_of(i: &invitation::Model) -> Result<Vec<String>, Failure> {
+    i.community_ids.decode("invitations.community_ids", &i.id)
 }
 
 pub struct NewInvitation {
@@ -60,7 +59,7 @@ pub async fn create(
     net: &network::Model,
     input: NewInvitation,
     links: &crate::links::Links,
-) -> Result<(invitation::Model, String), StoreError> {
+) -> Result<(invitation::Model, String), Failure> {
     let mut v = Violations::new();
     let email = v.check("email", Email::parse(&input.email));
     let role = input.role;
@@ -83,7 +82,7 @@ pub async fn create(
     }
     v.into_result()?;
     let Some(email) = email else {
-        return Err(StoreError::Internal("validated values missing".into()));
+        return Err(Failure::internal("validated values missing"));
     };
     let now = Utc::now();
     let raw = random_token("");
@@ -147,7 +146,7 @@ pub async fn list(
     network_id: &str,
     status: Option<InvitationStatus>,
     page: &PageRequest,
-) -> Result<Page<invitation::Model>, StoreError> {
+) -> Result<Page<invitation::Model>, Failure> {
     let now = Utc::now();
     let pending = InvitationStatus::Pending.as_str();
     let mut q = invitation::Entity::find().filter(invitation::Column::NetworkId.eq(network_id));
@@ -171,23 +170,18 @@ pub async fn accept(
     raw: &str,
     display_name: &str,
     password: &str,
-) -> Result<(user::Model, network::Model), StoreError> {
+) -> Result<(user::Model, network::Model), Failure> {
     let now = Utc::now();
-    let gone = || StoreError::NotFound("invitation");
+    let gone = || Failure::not_found("invitation");
     let inv = invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(token_hash(raw.trim())))
         .one(db)
         .await?
         .ok_or_else(gone)?;
     let status = effective_status(&inv, now)?;
-    if status != InvitationStatus::Pending {
-        return Err(StoreError::conflict(
-            "invitation-not-pending",
-            format!("this invitation is {status}"),
-        ));
-    }
+    peerhub_domain::network::may_accept(status)?;
     let email = Email::parse(&inv.email)
-        .map_err(|e| StoreError::Internal(format!("stored invitation email invalid: {e}")))?;
+        .map_err(|e| Failure::internal(format!("stored invitation email invalid: {e}")))?;
     let existing = find_by_email(db, &email).await?;
     let mut v = Violations::new();
     let display_name = v.check("display_name", parse_display_name(display_name));
@@ -196,17 +190,9 @@ pub async fn accept(
             // The same per-email lockout as login: an invitation must not
             // become a way to guess someone's password.
             if !checked_password(db, ctx, email.as_str(), Some(u), password).await? {
-                return Err(StoreError::unauthorized(
-                    "invalid-credentials",
-                    "an account with this email exists; give its password to accept",
-                ));
+                return Err(AuthRefusal::InvitationPasswordWrong.into());
             }
-            if u.status == UserStatus::Disabled.as_str() {
-                return Err(StoreError::forbidden(
-                    "account-disabled",
-                    "this account is disabled",
-                ));
-            }
+            auth::may_accept_invitation(crate::stored::decode("user.status", &u.status)?)?;
             None
         }
         None => {
@@ -220,7 +206,7 @@ pub async fn accept(
                 check_new_password(password, Some(email.as_str()), &[net_name.as_str()]),
             );
             if !v.is_empty() {
-                return Err(StoreError::Invalid(v));
+                return Err(Failure::violations(v));
             }
             Some(hash_password(password.to_owned()).await?)
         }
@@ -251,10 +237,7 @@ pub async fn accept(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(StoreError::conflict(
-            "invitation-not-pending",
-            "this invitation has already been used",
-        ));
+        return Err(NetworkRefusal::InvitationUsed.into());
     }
     let u = match (existing, new_hash) {
         // The invitation reached this mailbox, which verifies the address.
@@ -293,9 +276,7 @@ pub async fn accept(
             .await?
         }
         (None, None) => {
-            return Err(StoreError::Internal(
-                "no account and no password hash".into(),
-            ));
+            return Err(Failure::internal("no account and no password hash"));
         }
     };
     invitation::Entity::update_many()
@@ -340,7 +321,7 @@ async fn join_network<C: ConnectionTrait>(
     user_id: &str,
     role: NetworkRole,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     let existing = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))

@@ -14,6 +14,7 @@ pub mod concerns;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod governance;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod invitations;
@@ -36,7 +37,7 @@ pub mod stored;
 pub mod trail;
 
 pub use db::{Db, connect, migrate};
-pub use error::StoreError;
+pub use error::{Failure, StoreError};
 pub use page::{Page, PageRequest};
 pub use trail::Ctx;
 

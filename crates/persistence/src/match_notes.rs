@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{match_note, peer_match, programme};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::matching;
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, new_id};
@@ -36,8 +36,8 @@ pub fn body_of(raw: &str) -> Result<String, Invalid> {
     Ok(s)
 }
 
-fn check_body(raw: &str) -> Result<String, StoreError> {
-    body_of(raw).map_err(|e| StoreError::Invalid(peerhub_domain::Violations::single("body", e)))
+fn check_body(raw: &str) -> Result<String, Failure> {
+    body_of(raw).map_err(|e| Failure::violations(peerhub_domain::Violations::single("body", e)))
 }
 
 /// Writes a note on a match (its participants only; any status, so a
@@ -48,7 +48,7 @@ pub async fn create(
     principal: &Principal,
     match_id: &str,
     body: &str,
-) -> Result<match_note::Model, StoreError> {
+) -> Result<match_note::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let a = matching::participant_access(&txn, principal, match_id).await?;
@@ -85,7 +85,7 @@ pub async fn list_own<C: ConnectionTrait>(
     principal: &Principal,
     match_id: &str,
     page: &PageRequest,
-) -> Result<Page<match_note::Model>, StoreError> {
+) -> Result<Page<match_note::Model>, Failure> {
     let a = matching::participant_access(conn, principal, match_id).await?;
     let q = match_note::Entity::find()
         .filter(match_note::Column::MatchId.eq(&a.m.id))
@@ -104,12 +104,12 @@ pub async fn find_own<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     note_id: &str,
-) -> Result<match_note::Model, StoreError> {
+) -> Result<match_note::Model, Failure> {
     match_note::Entity::find_by_id(note_id.to_owned())
         .one(conn)
         .await?
         .filter(|n| is_author(principal, n))
-        .ok_or(StoreError::NotFound("note"))
+        .ok_or(Failure::not_found("note"))
 }
 
 /// Locks the caller's own note for a change.
@@ -117,21 +117,21 @@ async fn lock_own<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     note_id: &str,
-) -> Result<match_note::Model, StoreError> {
+) -> Result<match_note::Model, Failure> {
     use sea_orm::QuerySelect;
     match_note::Entity::find_by_id(note_id.to_owned())
         .lock_exclusive()
         .one(conn)
         .await?
         .filter(|n| is_author(principal, n))
-        .ok_or(StoreError::NotFound("note"))
+        .ok_or(Failure::not_found("note"))
 }
 
 /// The network a match belongs to (for the audit entry).
 async fn network_of<C: ConnectionTrait>(
     conn: &C,
     match_id: &str,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<String>, Failure> {
     let Some(m) = peer_match::Entity::find_by_id(match_id.to_owned())
         .one(conn)
         .await?
@@ -160,21 +160,18 @@ pub async fn update(
     note_id: &str,
     body: &str,
     if_match: Option<i32>,
-) -> Result<match_note::Model, StoreError> {
+) -> Result<match_note::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let n = lock_own(&txn, principal, note_id).await?;
-    StoreError::check_version(if_match, n.version)?;
+    peerhub_domain::Refusal::check_version(if_match, n.version)?;
     let body = check_body(body)?;
     if body == n.body {
         return Ok(n);
     }
     let network_id = network_of(&txn, &n.match_id).await?;
-    let version = n.version;
     let mut am = n.into_active_model();
     am.body = Set(body);
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let n = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -195,11 +192,11 @@ pub async fn delete(
     principal: &Principal,
     note_id: &str,
     if_match: Option<i32>,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let n = lock_own(&txn, principal, note_id).await?;
-    StoreError::check_version(if_match, n.version)?;
+    peerhub_domain::Refusal::check_version(if_match, n.version)?;
     let network_id = network_of(&txn, &n.match_id).await?;
     let id = n.id.clone();
     n.delete(&txn).await?;

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::{Need, Principal};
-use peerhub_domain::matching::evaluation::{self as rules, FeedbackSummary, Ratings};
+use peerhub_domain::matching::evaluation::{
+    self as rules, EvaluationRefusal, FeedbackSummary, Ratings,
+};
 use peerhub_domain::matching::lifecycle::MatchStatus;
 use peerhub_domain::matching::request::MatchRequestStatus;
 use sea_orm::sea_query::Query;
@@ -15,11 +17,16 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{match_feedback, match_request, match_session, peer_match};
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::{Failure, is_unique_violation};
 use crate::matching::{self, MatchAccess};
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, new_id};
+
+/// A typed refusal of the domain as a store's failure.
+fn refused(r: impl Into<peerhub_domain::Refusal>) -> Failure {
+    Failure::from(r.into())
+}
 
 /// A session to log.
 #[derive(Debug, Clone)]
@@ -33,12 +40,12 @@ pub struct NewSession {
 async fn locked_status<C: ConnectionTrait>(
     conn: &C,
     match_id: &str,
-) -> Result<(peer_match::Model, MatchStatus), StoreError> {
+) -> Result<(peer_match::Model, MatchStatus), Failure> {
     let m = peer_match::Entity::find_by_id(match_id.to_owned())
         .lock_exclusive()
         .one(conn)
         .await?
-        .ok_or(StoreError::NotFound("match"))?;
+        .ok_or(Failure::not_found("match"))?;
     let s = matching::match_status(&m)?;
     Ok((m, s))
 }
@@ -53,20 +60,12 @@ pub async fn create(
     principal: &Principal,
     match_id: &str,
     input: NewSession,
-) -> Result<match_session::Model, StoreError> {
+) -> Result<match_session::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let a = matching::participant_access(&txn, principal, match_id).await?;
     let (m, status) = locked_status(&txn, &a.m.id).await?;
-    if status != MatchStatus::Active {
-        return Err(StoreError::conflict(
-            "match-not-active",
-            format!(
-                "this match is {}; sessions are logged on an active match only",
-                status.as_str()
-            ),
-        ));
-    }
+    rules::check_session_status(status).map_err(refused)?;
     rules::check_session(input.held_on, input.duration_minutes, m.activated_at, now)?;
     let s = match_session::ActiveModel {
         id: Set(new_id()),
@@ -99,7 +98,7 @@ pub async fn list<C: ConnectionTrait>(
     principal: &Principal,
     match_id: &str,
     page: &PageRequest,
-) -> Result<Page<match_session::Model>, StoreError> {
+) -> Result<Page<match_session::Model>, Failure> {
     let a: MatchAccess = matching::match_access(conn, principal, match_id).await?;
     let q = match_session::Entity::find().filter(match_session::Column::MatchId.eq(&a.m.id));
     Ok(page::fetch(conn, q, match_session::Column::Id, |s| s.id.clone(), page).await?)
@@ -114,34 +113,19 @@ pub async fn give_feedback(
     principal: &Principal,
     match_id: &str,
     ratings: Ratings,
-) -> Result<match_feedback::Model, StoreError> {
+) -> Result<match_feedback::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let a = matching::participant_access(&txn, principal, match_id).await?;
     let (m, status) = locked_status(&txn, &a.m.id).await?;
-    if status != MatchStatus::Ended {
-        return Err(StoreError::conflict(
-            "match-not-ended",
-            format!(
-                "this match is {}; feedback is given once the match has ended",
-                status.as_str()
-            ),
-        ));
-    }
-    let exists = || {
-        StoreError::conflict(
-            "feedback-exists",
-            "you have already given feedback on this match",
-        )
-    };
+    rules::check_feedback(status, false).map_err(refused)?;
+    let exists = || refused(EvaluationRefusal::FeedbackExists);
     let mine = match_feedback::Entity::find()
         .filter(match_feedback::Column::MatchId.eq(&m.id))
         .filter(match_feedback::Column::UserId.eq(&principal.user_id))
         .one(&txn)
         .await?;
-    if mine.is_some() {
-        return Err(exists());
-    }
+    rules::check_feedback(status, mine.is_some()).map_err(refused)?;
     rules::check_ratings(&ratings)?;
     let f = match_feedback::ActiveModel {
         id: Set(new_id()),
@@ -237,7 +221,7 @@ pub async fn evaluation<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     programme_id: &str,
-) -> Result<Evaluation, StoreError> {
+) -> Result<Evaluation, Failure> {
     let p = matching::programme_access(conn, principal, programme_id, Need::Manager)
         .await?
         .programme;

@@ -3,7 +3,9 @@ use chrono::Utc;
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
 use peerhub_domain::account::NetworkRole;
-use peerhub_domain::network::{parse_allowed_domains, parse_slug};
+use peerhub_domain::network::{
+    NetworkRefusal, RoleChange, change_role, parse_allowed_domains, parse_slug,
+};
 use peerhub_domain::validation::bounded_text;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -12,14 +14,15 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::Db;
-use crate::accounts::{json_to_list, list_to_json};
+use crate::accounts::list_to_json;
 use crate::entities::{network, network_member, user};
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::{Failure, is_unique_violation};
 use crate::page::{self, Page, PageRequest};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
-pub fn allowed_domains(n: &network::Model) -> Result<Vec<String>, StoreError> {
-    json_to_list(&n.allowed_email_domains)
+pub fn allowed_domains(n: &network::Model) -> Result<Vec<String>, Failure> {
+    n.allowed_email_domains
+        .decode("networks.allowed_email_domains", &n.id)
 }
 
 pub struct NewNetwork {
@@ -34,7 +37,7 @@ fn check_register(v: &mut Violations, r: Option<String>) -> Option<String> {
     r.and_then(|r| v.check("require_register_to_propose", bounded_text(&r, 1, 200)))
 }
 
-pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Model, StoreError> {
+pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Model, Failure> {
     let mut v = Violations::new();
     let name = v.check("name", bounded_text(&input.name, 1, 200));
     let slug = v.check("slug", parse_slug(&input.slug));
@@ -64,11 +67,12 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            StoreError::conflict("slug-taken", "another network already uses this slug")
+            Failure::from(NetworkRefusal::SlugTaken)
         } else {
             e.into()
         }
     })?;
+    crate::governance::bodies::seed_defaults(&txn, &n.id, now).await?;
     trail::write(
         &txn,
         ctx,
@@ -102,7 +106,7 @@ pub async fn list_visible(
     db: &Db,
     principal: &Principal,
     page: &PageRequest,
-) -> Result<Page<network::Model>, StoreError> {
+) -> Result<Page<network::Model>, Failure> {
     let mut q = network::Entity::find();
     if !principal.is_platform_admin {
         let ids = crate::access::network_ids_of(db, &principal.user_id).await?;
@@ -125,7 +129,7 @@ pub async fn update(
     network_id: &str,
     patch: NetworkPatch,
     if_match: Option<i32>,
-) -> Result<network::Model, StoreError> {
+) -> Result<network::Model, Failure> {
     let mut v = Violations::new();
     let mut changed = Vec::new();
     let name = patch
@@ -148,9 +152,8 @@ pub async fn update(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("network"))?;
-    StoreError::check_version(if_match, n.version)?;
-    let version = n.version;
+        .ok_or(Failure::not_found("network"))?;
+    peerhub_domain::Refusal::check_version(if_match, n.version)?;
     let mut am = n.clone().into_active_model();
     if let Some(x) = name {
         am.name = Set(x);
@@ -171,8 +174,6 @@ pub async fn update(
     if changed.is_empty() {
         return Ok(n);
     }
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let n = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -196,6 +197,12 @@ pub async fn update(
     Ok(n)
 }
 
+impl From<NetworkRefusal> for Failure {
+    fn from(r: NetworkRefusal) -> Self {
+        Self::Refused(r.into())
+    }
+}
+
 /// A person in a network, with their role.
 #[derive(Debug, Clone)]
 pub struct Member {
@@ -208,7 +215,7 @@ pub async fn members(
     network_id: &str,
     role: Option<NetworkRole>,
     page: &PageRequest,
-) -> Result<Page<Member>, StoreError> {
+) -> Result<Page<Member>, Failure> {
     let mut q =
         network_member::Entity::find().filter(network_member::Column::NetworkId.eq(network_id));
     if let Some(r) = role {
@@ -245,27 +252,24 @@ pub async fn set_member_role(
     user_id: &str,
     role: NetworkRole,
     if_match: Option<i32>,
-) -> Result<Member, StoreError> {
+) -> Result<Member, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let (_, m, u) = lock_member(&txn, network_id, user_id, if_match).await?;
-    if m.role == role.as_str() {
+    let current = crate::stored::decode::<NetworkRole>("network_member.role", &m.role)?;
+    let managers = if current == NetworkRole::Manager {
+        manager_count(&txn, network_id).await?
+    } else {
+        0
+    };
+    if change_role(current, role, managers)? == RoleChange::Unchanged {
         return Ok(Member {
             membership: m,
             user: u,
         });
     }
-    if m.role == NetworkRole::Manager.as_str() && manager_count(&txn, network_id).await? <= 1 {
-        return Err(StoreError::conflict(
-            "last-manager",
-            "a network must keep at least one manager",
-        ));
-    }
-    let version = m.version;
     let mut am = m.into_active_model();
     am.role = Set(role.as_str().to_owned());
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let m = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -297,7 +301,7 @@ pub async fn set_member_role(
 pub(crate) async fn manager_count<C: ConnectionTrait>(
     conn: &C,
     network_id: &str,
-) -> Result<u64, StoreError> {
+) -> Result<u64, Failure> {
     Ok(network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
@@ -313,7 +317,7 @@ pub async fn ensure_member(
     network_id: &str,
     user_id: &str,
     role: NetworkRole,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let exists = network_member::Entity::find()
@@ -340,7 +344,7 @@ pub async fn ensure_member(
     Ok(())
 }
 
-pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<network::Model>, StoreError> {
+pub async fn find_by_slug(db: &Db, slug: &str) -> Result<Option<network::Model>, Failure> {
     Ok(network::Entity::find()
         .filter(network::Column::Slug.eq(slug))
         .one(db)
@@ -355,22 +359,22 @@ pub(crate) async fn lock_member<C: sea_orm::ConnectionTrait>(
     network_id: &str,
     user_id: &str,
     if_match: Option<i32>,
-) -> Result<(network::Model, network_member::Model, user::Model), StoreError> {
+) -> Result<(network::Model, network_member::Model, user::Model), Failure> {
     let net = network::Entity::find_by_id(network_id.to_owned())
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or(StoreError::NotFound("network"))?;
+        .ok_or(Failure::not_found("network"))?;
     let m = network_member::Entity::find()
         .filter(network_member::Column::NetworkId.eq(network_id))
         .filter(network_member::Column::UserId.eq(user_id))
         .one(txn)
         .await?
-        .ok_or(StoreError::NotFound("network member"))?;
-    StoreError::check_version(if_match, m.version)?;
+        .ok_or(Failure::not_found("network member"))?;
+    peerhub_domain::Refusal::check_version(if_match, m.version)?;
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(txn)
         .await?
-        .ok_or(StoreError::NotFound("network member"))?;
+        .ok_or(Failure::not_found("network member"))?;
     Ok((net, m, u))
 }

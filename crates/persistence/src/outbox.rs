@@ -4,17 +4,18 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::Db;
 use crate::entities::outbox;
-use crate::error::StoreError;
+use crate::error::Failure;
+use peerhub_domain::outbox::{CLAIM_MINUTES, Delivery, OutboxStatus, after_failure};
 
-pub const MAX_ATTEMPTS: i32 = 8;
+pub use peerhub_domain::outbox::MAX_ATTEMPTS;
 
 /// Claims up to `limit` due email messages for this worker. Claiming is a
 /// conditional update, so several nodes can run notifiers safely.
-pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>, StoreError> {
+pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>, Failure> {
     let now = Utc::now();
     let candidates = outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq("email"))
-        .filter(outbox::Column::Status.eq("pending"))
+        .filter(outbox::Column::Kind.eq(Delivery::Email.as_str()))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .filter(outbox::Column::AvailableAt.lte(now))
         .order_by_asc(outbox::Column::Id)
         .limit(limit)
@@ -25,14 +26,14 @@ pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>,
         let r = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
-                sea_orm::sea_query::Expr::value("sending"),
+                sea_orm::sea_query::Expr::value(OutboxStatus::Sending.as_str()),
             )
             .col_expr(
                 outbox::Column::AvailableAt,
-                sea_orm::sea_query::Expr::value(now + Duration::minutes(5)),
+                sea_orm::sea_query::Expr::value(now + Duration::minutes(CLAIM_MINUTES)),
             )
             .filter(outbox::Column::Id.eq(m.id.clone()))
-            .filter(outbox::Column::Status.eq("pending"))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
             .exec(db)
             .await?;
         if r.rows_affected == 1 {
@@ -42,11 +43,11 @@ pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>,
     Ok(claimed)
 }
 
-pub async fn mark_sent(db: &Db, id: &str) -> Result<(), StoreError> {
+pub async fn mark_sent(db: &Db, id: &str) -> Result<(), Failure> {
     outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,
-            sea_orm::sea_query::Expr::value("sent"),
+            sea_orm::sea_query::Expr::value(OutboxStatus::Sent.as_str()),
         )
         .col_expr(
             outbox::Column::SentAt,
@@ -60,18 +61,14 @@ pub async fn mark_sent(db: &Db, id: &str) -> Result<(), StoreError> {
 
 /// Schedules a retry with exponential back-off, or gives up after
 /// [`MAX_ATTEMPTS`].
-pub async fn mark_failed(db: &Db, m: &outbox::Model, error: &str) -> Result<(), StoreError> {
+pub async fn mark_failed(db: &Db, m: &outbox::Model, error: &str) -> Result<(), Failure> {
     let attempts = m.attempts + 1;
-    let status = if attempts >= MAX_ATTEMPTS {
-        "failed"
-    } else {
-        "pending"
-    };
-    let delay = Duration::seconds(30 * 2i64.pow(attempts.clamp(0, 10) as u32));
+    let (status, delay) = after_failure(attempts);
+    let delay = Duration::seconds(delay);
     outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,
-            sea_orm::sea_query::Expr::value(status),
+            sea_orm::sea_query::Expr::value(status.as_str()),
         )
         .col_expr(
             outbox::Column::Attempts,
@@ -92,13 +89,13 @@ pub async fn mark_failed(db: &Db, m: &outbox::Model, error: &str) -> Result<(), 
 }
 
 /// Puts messages stuck in `sending` (their worker died) back to `pending`.
-pub async fn requeue_stuck(db: &Db) -> Result<u64, StoreError> {
+pub async fn requeue_stuck(db: &Db) -> Result<u64, Failure> {
     let r = outbox::Entity::update_many()
         .col_expr(
             outbox::Column::Status,
-            sea_orm::sea_query::Expr::value("pending"),
+            sea_orm::sea_query::Expr::value(OutboxStatus::Pending.as_str()),
         )
-        .filter(outbox::Column::Status.eq("sending"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending.as_str()))
         .filter(outbox::Column::AvailableAt.lte(Utc::now()))
         .exec(db)
         .await?;
@@ -107,12 +104,9 @@ pub async fn requeue_stuck(db: &Db) -> Result<u64, StoreError> {
 
 /// The newest email queued for `recipient` (for operators and the
 /// getting-started walkthrough, when no SMTP server is configured).
-pub async fn latest_email_to(
-    db: &Db,
-    recipient: &str,
-) -> Result<Option<outbox::Model>, StoreError> {
+pub async fn latest_email_to(db: &Db, recipient: &str) -> Result<Option<outbox::Model>, Failure> {
     Ok(outbox::Entity::find()
-        .filter(outbox::Column::Kind.eq("email"))
+        .filter(outbox::Column::Kind.eq(Delivery::Email.as_str()))
         .filter(outbox::Column::Recipient.eq(recipient.trim().to_lowercase()))
         .order_by_desc(outbox::Column::Id)
         .one(db)

@@ -4,13 +4,15 @@
 //! Reference and the proposer as its chair, or rejects it with a reason.
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
+use peerhub_domain::account::UserStatus;
 use peerhub_domain::community::{
     CadenceUnit, CommunityKind, CommunityRole, CommunityStatus, DeliveryMode, OrganisedAround,
     ProposalDecision, ProposalStatus, RawSettings, Settings,
 };
 use peerhub_domain::eligibility::EligibilityRules;
+use peerhub_domain::proposal::{self as rules, ProposalRefusal};
 use peerhub_domain::validation::bounded_text;
-use peerhub_domain::{FieldViolation, Invalid, Violations};
+use peerhub_domain::{FieldViolation, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
     QueryFilter, QuerySelect,
@@ -19,16 +21,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::Db;
-use crate::accounts::json_to_list;
 use crate::entities::{community_proposal, network, network_member, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::page::{self, Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 use crate::{access, communities, memberships};
 
-/// Longest rationale and decision reason, in characters.
-pub const MAX_RATIONALE: usize = 4000;
-pub const MAX_REASON: usize = 2000;
+pub use peerhub_domain::proposal::{MAX_RATIONALE, MAX_REASON};
 
 /// The cadence of the proposed community.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,14 +66,13 @@ pub struct Details {
 }
 
 /// The stored status of a proposal.
-pub fn status_of(p: &community_proposal::Model) -> Result<ProposalStatus, StoreError> {
+pub fn status_of(p: &community_proposal::Model) -> Result<ProposalStatus, Failure> {
     crate::stored::decode("community_proposal.status", &p.status)
 }
 
 /// The stored details of a proposal.
-pub fn details_of(p: &community_proposal::Model) -> Result<Details, StoreError> {
-    serde_json::from_str(&p.details)
-        .map_err(|e| StoreError::Internal(format!("proposal {} has unreadable details: {e}", p.id)))
+pub fn details_of(p: &community_proposal::Model) -> Result<Details, Failure> {
+    p.details.decode("community_proposals.details", &p.id)
 }
 
 fn settings_of(p: &community_proposal::Model, d: &Details) -> Settings {
@@ -142,47 +141,32 @@ fn validate(
 
 /// Checks the network's register rule: when it names a register, the
 /// proposer's profile must list it (ignoring case).
-fn check_register(net: &network::Model, proposer: &user::Model) -> Result<(), StoreError> {
-    let Some(required) = net
-        .require_register_to_propose
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    else {
-        return Ok(());
+fn check_register(net: &network::Model, proposer: &user::Model) -> Result<(), Failure> {
+    let required = net.require_register_to_propose.as_deref();
+    let registers: Vec<String> = if required.is_some_and(|r| !r.trim().is_empty()) {
+        proposer.registers.decode("users.registers", &proposer.id)?
+    } else {
+        Vec::new()
     };
-    let wanted = required.to_lowercase();
-    if json_to_list(&proposer.registers)?
-        .iter()
-        .any(|r| r.trim().to_lowercase() == wanted)
-    {
-        return Ok(());
-    }
-    Err(StoreError::forbidden(
-        "register-required",
-        format!(
-            "Proposing a community in {} needs membership of the register \"{required}\"; add it to the registers in your profile (PATCH /v1/me) and try again.",
-            net.name
-        ),
-    ))
+    Ok(rules::may_propose(&net.name, required, &registers)?)
 }
 
-/// Stores a proposal by `proposer` (who the caller has checked is in the
-/// network).
+/// Stores a proposal by the caller, checking their standing in the network
+/// (`need`) in the same transaction.
 pub async fn create(
     db: &Db,
     ctx: &Ctx,
-    proposer_id: &str,
+    principal: &Principal,
+    need: Need,
     np: NewProposal,
-) -> Result<community_proposal::Model, StoreError> {
-    let net = network::Entity::find_by_id(np.network_id.clone())
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound("network"))?;
+) -> Result<community_proposal::Model, Failure> {
+    let txn = crate::db::begin_write(db).await?;
+    let net = access::network(&txn, principal, &np.network_id, need, None).await?;
+    let proposer_id = principal.user_id.as_str();
     let proposer = user::Entity::find_by_id(proposer_id.to_owned())
-        .one(db)
+        .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("account"))?;
+        .ok_or(Failure::not_found("account"))?;
     check_register(&net, &proposer)?;
     let (s, rationale, terms) = validate(np)?;
     let details = Details {
@@ -199,10 +183,8 @@ pub async fn create(
         rationale,
         terms,
     };
-    let details = serde_json::to_string(&details)
-        .map_err(|e| StoreError::Internal(format!("serialising proposal details: {e}")))?;
+    let details = crate::stored::Json::encode(&details)?;
     let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
     let p = community_proposal::ActiveModel {
         id: Set(new_id()),
         network_id: Set(net.id.clone()),
@@ -245,10 +227,10 @@ pub async fn create(
 }
 
 /// True when the caller manages the network (or is a platform admin).
-async fn manages(db: &Db, principal: &Principal, network_id: &str) -> Result<bool, StoreError> {
+async fn manages(db: &Db, principal: &Principal, network_id: &str) -> Result<bool, Failure> {
     match access::network(db, principal, network_id, Need::Manager, None).await {
         Ok(_) => Ok(true),
-        Err(StoreError::Forbidden { .. }) => Ok(false),
+        Err(Failure::Refused(peerhub_domain::Refusal::Forbidden { .. })) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -259,23 +241,20 @@ pub async fn get(
     db: &Db,
     principal: &Principal,
     id: &str,
-) -> Result<community_proposal::Model, StoreError> {
+) -> Result<community_proposal::Model, Failure> {
     let p = community_proposal::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
-        .ok_or(StoreError::NotFound("community proposal"))?;
+        .ok_or(Failure::not_found("community proposal"))?;
     access::network(db, principal, &p.network_id, Need::Member, None)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::NotFound("community proposal"),
+            e if e.is_not_found() => Failure::not_found("community proposal"),
             e => e,
         })?;
-    if p.proposed_by != principal.user_id && !manages(db, principal, &p.network_id).await? {
-        return Err(StoreError::forbidden(
-            "forbidden",
-            "only the proposer and the network's managers may see this proposal",
-        ));
-    }
+    let is_proposer = p.proposed_by == principal.user_id;
+    let is_manager = !is_proposer && manages(db, principal, &p.network_id).await?;
+    rules::may_see(is_proposer, is_manager)?;
     Ok(p)
 }
 
@@ -292,7 +271,7 @@ pub async fn list(
     principal: &Principal,
     f: &ListFilter,
     page: &PageRequest,
-) -> Result<Page<community_proposal::Model>, StoreError> {
+) -> Result<Page<community_proposal::Model>, Failure> {
     // People only: proposals are not part of any token scope.
     access::own_account(principal, None)?;
     let mut q = community_proposal::Entity::find();
@@ -355,31 +334,20 @@ pub async fn decide(
     ctx: &Ctx,
     id: &str,
     input: DecisionInput,
-) -> Result<community_proposal::Model, StoreError> {
+) -> Result<community_proposal::Model, Failure> {
     let existing = community_proposal::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
-        .ok_or(StoreError::NotFound("community proposal"))?;
+        .ok_or(Failure::not_found("community proposal"))?;
     access::network(db, principal, &existing.network_id, Need::Manager, None)
         .await
         .map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::NotFound("community proposal"),
+            e if e.is_not_found() => Failure::not_found("community proposal"),
             e => e,
         })?;
 
-    let mut v = Violations::new();
     let decision = input.decision;
-    let reason = match input.reason {
-        Some(r) => v.check("reason", bounded_text(&r, 1, MAX_REASON)),
-        None => None,
-    };
-    if decision.needs_reason() && reason.is_none() && v.is_empty() {
-        v.add(
-            "reason",
-            Invalid::new("required", "is required when rejecting a proposal"),
-        );
-    }
-    v.into_result()?;
+    let reason = rules::decision_reason(decision, input.reason.as_deref())?;
 
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -387,37 +355,30 @@ pub async fn decide(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("community proposal"))?;
-    if status_of(&p)? != ProposalStatus::Pending {
-        return Err(StoreError::conflict(
-            "proposal-not-pending",
-            format!("this proposal was already decided ({})", p.status),
-        ));
-    }
+        .ok_or(Failure::not_found("community proposal"))?;
+    let current = status_of(&p)?;
     let net = network::Entity::find_by_id(p.network_id.clone())
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("network"))?;
+        .ok_or(Failure::not_found("network"))?;
     let proposer = user::Entity::find_by_id(p.proposed_by.clone())
         .one(&txn)
         .await?;
+    // The proposer's standing matters only when approving (they chair).
+    let standing = match (current, decision, &proposer) {
+        (ProposalStatus::Pending, ProposalDecision::Approve, Some(u)) => Some(rules::Proposer {
+            status: decode::<UserStatus>("user.status", &u.status)?,
+            in_network: access::role_in(&txn, &u.id, &net.id).await?.is_some(),
+        }),
+        _ => None,
+    };
+    let status = rules::decide(current, decision, standing)?;
 
     let mut am = p.clone().into_active_model();
-    let (status, community_id, email) = match decision {
+    let (community_id, email) = match decision {
         ProposalDecision::Approve => {
-            let proposer = match proposer {
-                Some(u)
-                    if u.status != peerhub_domain::account::UserStatus::Erased.as_str()
-                        && access::role_in(&txn, &u.id, &net.id).await?.is_some() =>
-                {
-                    u
-                }
-                _ => {
-                    return Err(StoreError::conflict(
-                        "proposer-not-member",
-                        "the proposer is no longer a member of this network, so cannot chair the community; reject the proposal instead",
-                    ));
-                }
+            let Some(proposer) = proposer else {
+                return Err(ProposalRefusal::ProposerNotMember.into());
             };
             let d = details_of(&p)?;
             let c = communities::insert(
@@ -457,50 +418,52 @@ pub async fn decide(
                 now,
             )
             .await?;
+            let notice = rules::notice::approved(&p.name, &net.name, reason.as_deref());
             let email = Message::email(
                 "proposal.decided",
                 "community_proposal",
                 &p.id,
                 &proposer.email,
                 json!({
-                    "subject": format!("Your proposed community \"{}\" was approved", p.name),
-                    "body": format!(
-                        "Your proposal for the community \"{}\" in {} was approved. The community is now active and you are its chair.{} Next, agree the Terms of Reference with the network's managers so that people can apply.",
-                        p.name,
-                        net.name,
-                        reason.as_deref().map(|r| format!(" Note from the manager: {r}")).unwrap_or_default()
-                    ),
+                    "subject": notice.subject,
+                    "body": notice.body,
                     "proposal_id": p.id,
                     "community_id": c.id,
-                    "decision": "approved",
+                    "decision": status.as_str(),
                 }),
             );
-            (ProposalStatus::Approved, Some(c.id), Some(email))
+            (Some(c.id), Some(email))
         }
         ProposalDecision::Reject => {
-            let email = proposer
-                .filter(|u| u.status != peerhub_domain::account::UserStatus::Erased.as_str())
-                .map(|u| {
-                    Message::email(
+            let email = match proposer {
+                Some(u)
+                    if rules::emailed_on_rejection(decode::<UserStatus>(
+                        "user.status",
+                        &u.status,
+                    )?) =>
+                {
+                    let notice = rules::notice::rejected(
+                        &p.name,
+                        &net.name,
+                        reason.as_deref().unwrap_or_default(),
+                    );
+                    Some(Message::email(
                         "proposal.decided",
                         "community_proposal",
                         &p.id,
                         &u.email,
                         json!({
-                            "subject": format!("Your proposed community \"{}\" was not approved", p.name),
-                            "body": format!(
-                                "Your proposal for the community \"{}\" in {} was not approved. Reason: {}",
-                                p.name,
-                                net.name,
-                                reason.as_deref().unwrap_or_default()
-                            ),
+                            "subject": notice.subject,
+                            "body": notice.body,
                             "proposal_id": p.id,
-                            "decision": "rejected",
+                            "decision": status.as_str(),
                             "reason": reason,
                         }),
-                    )
-                });
-            (ProposalStatus::Rejected, None, email)
+                    ))
+                }
+                _ => None,
+            };
+            (None, email)
         }
     };
     am.status = Set(status.as_str().to_owned());
@@ -508,8 +471,6 @@ pub async fn decide(
     am.decided_at = Set(Some(now));
     am.decision_reason = Set(reason);
     am.community_id = Set(community_id.clone());
-    am.version = Set(p.version + 1);
-    am.updated_at = Set(now);
     let p = am.update(&txn).await?;
     let mut messages = vec![
         Message::event(
@@ -546,4 +507,10 @@ pub async fn decide(
     .await?;
     txn.commit().await?;
     Ok(p)
+}
+
+impl From<ProposalRefusal> for Failure {
+    fn from(r: ProposalRefusal) -> Self {
+        peerhub_domain::Refusal::from(r).into()
+    }
 }

@@ -1,7 +1,8 @@
 //! Community rosters: who is in a community (for people and integrations),
 //! core-team roles, and each person's own memberships.
 use chrono::{DateTime, Utc};
-use peerhub_domain::community::{CommunityRole, CommunityStatus, MembershipStatus};
+use peerhub_domain::community::{CommunityRole, MembershipStatus};
+use peerhub_domain::membership::{self, RoleState};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef,
@@ -11,17 +12,16 @@ use serde_json::json;
 use crate::Db;
 use crate::communities::current_terms;
 use crate::entities::{community, community_member, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::memberships::active_of;
 use crate::page::{Page, PageRequest};
+use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message};
 
 /// Rows fetched per query when exporting a whole roster.
 pub const EXPORT_CHUNK: u64 = 500;
 
-/// Secretaries a community may have when it has no approved Terms of
-/// Reference (or the ToR does not say).
-pub const DEFAULT_MAX_SECRETARIES: i32 = 1;
+pub use peerhub_domain::membership::DEFAULT_MAX_SECRETARIES;
 
 /// Which memberships of a community to list.
 #[derive(Debug, Clone, Default)]
@@ -58,12 +58,12 @@ pub struct RosterEntry {
 
 impl RosterEntry {
     /// The stored role, decoded.
-    pub fn role(&self) -> Result<CommunityRole, StoreError> {
+    pub fn role(&self) -> Result<CommunityRole, Failure> {
         crate::stored::decode("community_member.role", &self.role)
     }
 
     /// The stored status, decoded.
-    pub fn status(&self) -> Result<MembershipStatus, StoreError> {
+    pub fn status(&self) -> Result<MembershipStatus, Failure> {
         crate::stored::decode("community_member.status", &self.status)
     }
 
@@ -110,7 +110,7 @@ pub async fn list<C: ConnectionTrait>(
     community_id: &str,
     f: &RosterFilter,
     page: &PageRequest,
-) -> Result<Page<RosterEntry>, StoreError> {
+) -> Result<Page<RosterEntry>, Failure> {
     let mut q = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id));
     if !f.include_departed {
@@ -162,10 +162,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Active secretaries of a community.
-async fn secretary_count<C: ConnectionTrait>(
-    conn: &C,
-    community_id: &str,
-) -> Result<u64, StoreError> {
+async fn secretary_count<C: ConnectionTrait>(conn: &C, community_id: &str) -> Result<u64, Failure> {
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
@@ -185,53 +182,36 @@ pub async fn set_role(
     user_id: &str,
     role: CommunityRole,
     if_match: Option<i32>,
-) -> Result<RosterEntry, StoreError> {
+) -> Result<RosterEntry, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     let c = community::Entity::find_by_id(community_id.to_owned())
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("community"))?;
+        .ok_or(Failure::not_found("community"))?;
     let m = active_of(&txn, community_id, user_id)
         .await?
-        .ok_or(StoreError::NotFound("community member"))?;
-    StoreError::check_version(if_match, m.version)?;
+        .ok_or(Failure::not_found("community member"))?;
+    peerhub_domain::Refusal::check_version(if_match, m.version)?;
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(&txn)
         .await?
-        .ok_or(StoreError::NotFound("community member"))?;
-    if m.role == role.as_str() {
-        return Ok(RosterEntry::from_models(m, u));
-    }
-    if crate::communities::status_of(&c)? == CommunityStatus::Archived {
-        return Err(StoreError::conflict(
-            "community-archived",
-            "an archived community's roles cannot be changed",
-        ));
-    }
-    if role == CommunityRole::Secretary {
-        let max = current_terms(&txn, community_id)
+        .ok_or(Failure::not_found("community member"))?;
+    let state = RoleState {
+        community: crate::communities::status_of(&c)?,
+        current: decode("community_member.role", &m.role)?,
+        secretaries: secretary_count(&txn, community_id).await?,
+        max_secretaries: current_terms(&txn, community_id)
             .await?
-            .map(|t| t.max_secretaries)
-            .unwrap_or(DEFAULT_MAX_SECRETARIES);
-        let have = secretary_count(&txn, community_id).await?;
-        if have >= u64::try_from(max.max(0)).unwrap_or(0) {
-            return Err(StoreError::conflict(
-                "secretary-limit",
-                format!(
-                    "this community already has {have} secretar{}; its Terms of Reference allow at most {max}. Change an existing secretary's role first.",
-                    if have == 1 { "y" } else { "ies" }
-                ),
-            ));
-        }
-    }
+            .map(|t| t.max_secretaries),
+    };
+    let Some(role) = membership::change_role(state, role)? else {
+        return Ok(RosterEntry::from_models(m, u));
+    };
     let previous = m.role.clone();
-    let version = m.version;
     let mut am = m.into_active_model();
     am.role = Set(role.as_str().to_owned());
-    am.version = Set(version + 1);
-    am.updated_at = Set(now);
     let m = am.update(&txn).await?;
     trail::write(
         &txn,
@@ -274,7 +254,7 @@ pub async fn of_user(
     db: &Db,
     user_id: &str,
     page: &PageRequest,
-) -> Result<Page<MyMembership>, StoreError> {
+) -> Result<Page<MyMembership>, Failure> {
     let rel: RelationDef = community_member::Entity::belongs_to(community::Entity)
         .from(community_member::Column::CommunityId)
         .to(community::Column::Id)

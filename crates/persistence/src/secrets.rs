@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::error::StoreError;
+use crate::error::Failure;
 
 /// A URL-safe random token with 256 bits of entropy, optionally prefixed
 /// (e.g. `phk_` for API tokens so secret scanners can spot them).
@@ -31,7 +31,7 @@ pub fn token_hash(token: &str) -> String {
 /// milliseconds, so without a bound a login burst grows memory without
 /// limit. At most `concurrency` hashes run at once and at most `queue` wait
 /// for a slot (each for at most [`HASH_WAIT`]); anything beyond that is
-/// refused at once with [`StoreError::Busy`] (503 with `Retry-After`).
+/// refused at once with [`Failure::Busy`] (503 with `Retry-After`).
 struct HashGate {
     slots: tokio::sync::Semaphore,
     waiting: AtomicUsize,
@@ -56,8 +56,8 @@ fn gate() -> &'static HashGate {
     })
 }
 
-fn busy() -> StoreError {
-    StoreError::Busy {
+fn busy() -> Failure {
+    Failure::Busy {
         retry_after_secs: 2,
     }
 }
@@ -75,7 +75,7 @@ impl HashGate {
     async fn run<T: Send + 'static>(
         &'static self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, StoreError> {
+    ) -> Result<T, Failure> {
         let permit = match self.slots.try_acquire() {
             Ok(p) => p,
             Err(_) => {
@@ -96,26 +96,26 @@ impl HashGate {
             work()
         })
         .await
-        .map_err(|e| StoreError::Internal(format!("hashing task failed: {e}")))?;
+        .map_err(|e| Failure::internal(format!("hashing task failed: {e}")))?;
         Ok(out)
     }
 }
 
 async fn bounded<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, StoreError> {
+) -> Result<T, Failure> {
     gate().run(work).await
 }
 
 /// Argon2id hash in PHC format. CPU-heavy: runs on the blocking pool,
 /// within the hashing bound.
-pub async fn hash_password(password: String) -> Result<String, StoreError> {
+pub async fn hash_password(password: String) -> Result<String, Failure> {
     bounded(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
+            .map_err(|e| Failure::internal(format!("password hashing failed: {e}")))
     })
     .await?
 }
@@ -123,7 +123,7 @@ pub async fn hash_password(password: String) -> Result<String, StoreError> {
 /// Verifies a password against a PHC hash; with `None` it verifies against
 /// a fixed dummy hash so unknown accounts take as long as known ones.
 /// `Err(Busy)` when the hashing bound is full.
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, StoreError> {
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Failure> {
     bounded(move || {
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
         match PasswordHash::new(&hash) {
@@ -182,7 +182,7 @@ mod tests {
         for t in tasks {
             match t.await.unwrap() {
                 Ok(()) => done += 1,
-                Err(StoreError::Busy { retry_after_secs }) => {
+                Err(Failure::Busy { retry_after_secs }) => {
                     assert!(retry_after_secs >= 1);
                     busy += 1
                 }

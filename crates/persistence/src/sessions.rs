@@ -10,19 +10,16 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{refresh_token, user};
-use crate::error::StoreError;
+use crate::error::Failure;
 use crate::secrets::{random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, new_id};
 
-fn invalid() -> StoreError {
-    StoreError::unauthorized(
-        "invalid-refresh-token",
-        "the refresh token is unknown, expired or revoked",
-    )
+fn invalid() -> Failure {
+    peerhub_domain::auth::AuthRefusal::InvalidRefreshToken.into()
 }
 
 /// Starts a new family for `user_id`; returns the raw refresh token.
-pub async fn start(db: &Db, user_id: &str, ttl: Duration) -> Result<String, StoreError> {
+pub async fn start(db: &Db, user_id: &str, ttl: Duration) -> Result<String, Failure> {
     let raw = random_token("phr_");
     let now = Utc::now();
     refresh_token::ActiveModel {
@@ -45,7 +42,7 @@ pub async fn start(db: &Db, user_id: &str, ttl: Duration) -> Result<String, Stor
 async fn revoke_family<C: sea_orm::ConnectionTrait>(
     conn: &C,
     family_id: &str,
-) -> Result<(), StoreError> {
+) -> Result<(), Failure> {
     refresh_token::Entity::update_many()
         .col_expr(
             refresh_token::Column::RevokedAt,
@@ -71,7 +68,7 @@ pub async fn rotate(
     raw: &str,
     ttl: Duration,
     grace: Duration,
-) -> Result<(user::Model, String), StoreError> {
+) -> Result<(user::Model, String), Failure> {
     let now = Utc::now();
     let raw = raw.trim();
     let txn = crate::db::begin_write(db).await?;
@@ -138,7 +135,7 @@ pub async fn rotate(
 async fn active_user<C: sea_orm::ConnectionTrait>(
     conn: &C,
     user_id: &str,
-) -> Result<user::Model, StoreError> {
+) -> Result<user::Model, Failure> {
     let u = user::Entity::find_by_id(user_id.to_owned())
         .one(conn)
         .await?
@@ -158,7 +155,7 @@ async fn grace_successor<C: sea_orm::ConnectionTrait>(
     rotated_at: chrono::DateTime<Utc>,
     now: chrono::DateTime<Utc>,
     grace: Duration,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<String>, Failure> {
     if t.grace_used_at.is_some() || now - rotated_at > grace {
         return Ok(None);
     }
@@ -214,7 +211,7 @@ fn open(raw: &str, sealed: &str) -> Option<String> {
 
 /// Revokes the token's whole family (log out this session everywhere it
 /// was refreshed). Unknown tokens are ignored, so logout is idempotent.
-pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), StoreError> {
+pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     if let Some(t) = refresh_token::Entity::find()
@@ -244,7 +241,7 @@ pub async fn logout(db: &Db, ctx: &Ctx, raw: &str) -> Result<(), StoreError> {
 pub async fn revoke_all<C: sea_orm::ConnectionTrait>(
     conn: &C,
     user_id: &str,
-) -> Result<u64, StoreError> {
+) -> Result<u64, Failure> {
     let r = refresh_token::Entity::update_many()
         .col_expr(
             refresh_token::Column::RevokedAt,

@@ -68,23 +68,7 @@ impl Audit {
     }
 }
 
-/// What an outbox row is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// An email notice, sent by the notifier.
-    Email,
-    /// A domain event for integrations (webhooks).
-    Event,
-}
-
-impl Delivery {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Email => "email",
-            Delivery::Event => "event",
-        }
-    }
-}
+pub use peerhub_domain::outbox::Delivery;
 
 /// One outbox message.
 #[derive(Debug, Clone)]
@@ -180,7 +164,9 @@ pub async fn write<C: ConnectionTrait>(
             aggregate_id: Set(m.aggregate_id),
             recipient: Set(m.recipient),
             payload: Set(m.payload.to_string()),
-            status: Set("pending".to_owned()),
+            status: Set(peerhub_domain::outbox::OutboxStatus::Pending
+                .as_str()
+                .to_owned()),
             attempts: Set(0),
             available_at: Set(now),
             sent_at: Set(None),

@@ -3,8 +3,6 @@
 
 pub mod config;
 pub mod demo;
-pub mod demo_matching;
-pub mod demo_meetings;
 pub mod notifier;
 pub mod telemetry;
 

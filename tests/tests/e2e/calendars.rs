@@ -333,9 +333,6 @@ async fn schedule(app: &TestApp, token: &str, community_id: &str, body: Value) -
     .expect(201)
 }
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_default().to_owned()
-}
 
 fn uid_of(v: &Value) -> String {
     v["ical_uid"].as_str().unwrap_or_default().to_owned()
@@ -901,5 +898,33 @@ dual! {
             assert_matches(&f.cal, e, &meeting(app, &w.chair.token, id).await);
             assert_eq!(f.typed_event(u).get_status(), Some(icalendar::EventStatus::Cancelled));
         }
+    }
+}
+
+dual! {
+    // The community feed as a calendar client reads it (unfolded, after
+    // `parse` has checked the wire format), with its UIDs, DTSTAMPs and
+    // other instants redacted; one snapshot for both backends (see
+    // golden.rs).
+    async fn community_feed_snapshot(app) {
+        let w = cop_world(app, "ics-snap", 1).await;
+        app.patch(&w.community_path(""), Some(&w.manager.token), json!({"name": "Leeds Peer Support"})).await.expect(200);
+        schedule(app, &w.chair.token, &w.community_id, teams("Spring meeting", "2031-05-01T10:00")).await;
+        let social = schedule(app, &w.chair.token, &w.community_id, json!({
+            "title": "Social", "starts_at_local": "2031-11-06T18:00", "timezone": "Europe/London",
+            "duration_minutes": 90, "mode": "in_person", "location": "The Crown, Leeds"
+        })).await;
+        app.post(&format!("/v1/meetings/{}/cancel", id_of(&social)), Some(&w.chair.token), json!({"reason": "Venue closed"}))
+            .await
+            .expect(200);
+        let f = fetch(app, &w.community_path("/calendar.ics"), Some(&w.members[0].token)).await;
+        assert_eq!(f.cal.events().len(), 2);
+        let text = f.unfolded.replace("\r\n", "\n");
+        insta::with_settings!({filters => vec![
+            (crate::golden::UUID, "[id]"),
+            (r"\b\d{8}T\d{6}Z\b", "[instant]"),
+        ]}, {
+            insta::assert_snapshot!("community_feed", text);
+        });
     }
 }

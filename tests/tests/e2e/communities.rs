@@ -37,17 +37,6 @@ async fn setup(app: &TestApp, slug: &str) -> (String, String, String, String) {
     (admin, manager, member, nid)
 }
 
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 dual! {
     async fn manager_creates_reads_updates_and_archives(app) {
         let (_admin, manager, member, nid) = setup(app, "cop-crud").await;

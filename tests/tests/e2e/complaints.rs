@@ -29,9 +29,6 @@ async fn raise(app: &TestApp, token: &str, body: Value) -> Value {
         .expect(201)
 }
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_default().to_owned()
-}
 
 async fn patch(app: &TestApp, id: &str, token: &str, body: Value, if_match: Option<&str>) -> Resp {
     let mut rb = app.req(Method::PATCH, &format!("/v1/complaints/{id}"), Some(token));

@@ -22,9 +22,6 @@ async fn write_note(app: &TestApp, w: &MatchWorld, token: &str, body: &str) -> V
         .expect(201)
 }
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap_or_default().to_owned()
-}
 
 async fn patch_note(
     app: &TestApp,
@@ -597,7 +594,7 @@ dual! {
         // violation named.
         let both = raise(app, &w, t, concern_body("", "")).await;
         assert_allowed_values(&both, "category", &categories);
-        assert_eq!(violations(&both.problem(422, "validation-failed")).len(), 1);
+        assert_eq!(field_codes(&both.problem(422, "validation-failed")).len(), 1);
         assert_violation(&raise(app, &w, t, json!({"summary": "x"})).await, "category", "required");
         assert_violation(&raise(app, &w, t, json!({"category": "other", "summary": "x", "note_id": "y"})).await, "note_id", "unknown_field");
         assert_eq!(app.count("SELECT COUNT(*) FROM safeguarding_concerns").await, 0, "nothing written");

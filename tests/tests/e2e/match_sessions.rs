@@ -331,7 +331,7 @@ dual! {
         let r = app.post(&path, peer, ratings(0, 6, 3, true)).await;
         assert_violation(&r, "overall", "out_of_range");
         assert_violation(&r, "felt_safe", "out_of_range");
-        assert_eq!(violations(&r.json()).len(), 2, "{}", r.text);
+        assert_eq!(field_codes(&r.json()).len(), 2, "{}", r.text);
         assert_violation(&app.post(&path, peer, ratings(3, 3, -1, true)).await, "helpfulness", "out_of_range");
         assert_violation(
             &app.post(&path, peer, json!({"overall": 4, "felt_safe": 4, "helpfulness": 4})).await,

@@ -830,7 +830,56 @@ dual! {
         app.get(&path, Some(&w.manager.token)).await.expect(500);
         let r = app.post(&format!("{path}/matching-runs"), Some(&w.manager.token), json!({"dry_run": true})).await;
         assert_eq!(r.status.as_u16(), 500, "{}", r.text);
-        exec(app, &format!("UPDATE programmes SET constraints = '{{}}', weights = 'not json' WHERE id = '{}'", w.programme_id)).await;
+        exec(app, &format!("UPDATE programmes SET constraints = '{{}}', weights = '\"not an object\"' WHERE id = '{}'", w.programme_id)).await;
         app.get(&path, Some(&w.manager.token)).await.expect(500);
     }
 }
+
+dual!(
+    async fn a_burst_of_real_runs_on_one_programme_matches_each_request_once(app) {
+        // The engine runs outside the programme's lock: each run re-checks
+        // its plan under the lock before writing it, so runs started
+        // together never propose one request twice.
+        let w = match_world(app, "burst").await;
+        let pid = mutual_programme(app, &w, json!({})).await;
+        let mut reqs = Vec::new();
+        for i in 0..10 {
+            let p = person(app, &w.network_id, &format!("r{i}.burst@nhs.net"), json!({"profession": "PWP"})).await;
+            reqs.push(request(app, &pid, &p, json!({})).await);
+        }
+        let run = format!("/v1/programmes/{pid}/matching-runs");
+        let burst = futures_util::future::join_all(
+            (0..5).map(|_| app.post(&run, Some(&w.manager.token), json!({"dry_run": false}))),
+        )
+        .await;
+        let mut pairs = 0;
+        let mut proposed = std::collections::HashSet::new();
+        for r in &burst {
+            let run = r.expect(201);
+            pairs += run["pairs"].as_i64().unwrap_or_else(|| panic!("no pair count: {run}"));
+            let id = run["id"].as_str().unwrap();
+            let full = app.get(&format!("/v1/matching-runs/{id}"), Some(&w.manager.token)).await.expect(200);
+            for pair in full["result"]["pairs"].as_array().unwrap() {
+                let m = pair["match_id"].as_str().unwrap_or_else(|| panic!("a real run's pair without a match: {full}"));
+                assert!(proposed.insert(m.to_owned()), "one match reported by two runs: {full}");
+            }
+        }
+        assert_eq!(pairs, 5, "ten people make five pairs, whichever run made them");
+        let all = app
+            .get(&format!("/v1/matches?programme_id={pid}&limit=200"), Some(&w.manager.token))
+            .await
+            .expect(200);
+        let items = all["items"].as_array().unwrap();
+        assert_eq!(items.len(), 5, "{all}");
+        let mut seen = std::collections::HashSet::new();
+        for m in items {
+            assert!(proposed.contains(m["id"].as_str().unwrap()), "a match no run reported: {all}");
+            for p in m["participants"].as_array().unwrap() {
+                assert!(seen.insert(p["request_id"].as_str().unwrap().to_owned()), "a request twice: {all}");
+            }
+        }
+        assert_eq!(seen.len(), 10);
+        let waiting = app.get(&format!("/v1/programmes/{pid}/requests?status=waiting"), Some(&w.manager.token)).await.expect(200);
+        assert_eq!(waiting["items"].as_array().unwrap().len(), 0, "{waiting}");
+    }
+);

@@ -440,7 +440,7 @@ dual! {
             "attendees": [w.outsider.id], "actions": [act("Circulate slides", &w.outsider, "2031-06-01")]
         })).await;
         let p = r.problem(422, "validation-failed");
-        let v = violations(&p);
+        let v = field_codes(&p);
         assert!(v.contains(&("attendees[0]".into(), "not_invited".into())), "{}", r.text);
         assert!(v.contains(&("actions[0].owner_id".into(), "not_a_member".into())), "{}", r.text);
 
@@ -1061,18 +1061,6 @@ dual! {
         mark(app, &first, &w.chair.token, "open").await;
         assert_eq!(carried(detail(next.clone(), m1.token.clone()).await), vec!["First due", "Second due"]);
     }
-}
-
-/// The message of the violation naming `field` in a 422 answer.
-#[track_caller]
-fn message_for(r: &Resp, field: &str) -> String {
-    let p = r.problem(422, "validation-failed");
-    p["errors"]
-        .as_array()
-        .and_then(|a| a.iter().find(|e| e["field"] == field))
-        .and_then(|e| e["message"].as_str())
-        .unwrap_or_else(|| panic!("no error for {field}: {p}"))
-        .to_owned()
 }
 
 dual! {

@@ -99,28 +99,6 @@ fn user_ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_invalid(r: &Resp, field: &str) -> Value {
-    let p = r.problem(422, "validation-failed");
-    assert!(
-        fields(&p).iter().any(|f| f == field),
-        "expected an error for `{field}`: {}",
-        r.text
-    );
-    p
-}
-
 async fn get_accept(app: &TestApp, path: &str, token: &str, accept: &str) -> Resp {
     app.send(
         app.req(Method::GET, path, Some(token))
@@ -535,9 +513,9 @@ dual! {
                 region: Set(None),
                 profession: Set(None),
                 level: Set(None),
-                registers: Set("[]".into()),
-                specialties: Set("[]".into()),
-                interests: Set("[]".into()),
+                registers: Set(peerhub_persistence::stored::Json::strings(&[])),
+                specialties: Set(peerhub_persistence::stored::Json::strings(&[])),
+                interests: Set(peerhub_persistence::stored::Json::strings(&[])),
                 sensitive: Set(None),
                 team: Set(None),
                 line_manager_id: Set(None),

@@ -27,9 +27,80 @@ impl ConcernCategory {
     }
 }
 
+/// Why a safeguarding request was refused. Owns the problem codes and
+/// messages (docs/api-guide.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConcernRefusal {
+    /// Only the programme's safeguarding lead (or, with none, any manager)
+    /// reads its concerns (403 `not-safeguarding-lead`).
+    NotSafeguardingLead,
+}
+
+impl ConcernRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotSafeguardingLead => "not-safeguarding-lead",
+        }
+    }
+
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::NotSafeguardingLead => {
+                "only the programme's safeguarding lead may read its safeguarding concerns"
+            }
+        }
+    }
+}
+
+impl From<ConcernRefusal> for crate::Refusal {
+    fn from(r: ConcernRefusal) -> Self {
+        crate::Refusal::forbidden(r.code(), r.message())
+    }
+}
+
+/// Whether a manager may read a programme's concerns: the effective lead
+/// (`lead`, a lead who still manages the network) only; with no effective
+/// lead, any manager (`caller_manages`).
+pub fn may_list(
+    lead: Option<&str>,
+    caller: &str,
+    caller_manages: bool,
+) -> Result<(), ConcernRefusal> {
+    let allowed = match lead {
+        Some(lead) => lead == caller,
+        None => caller_manages,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ConcernRefusal::NotSafeguardingLead)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_lead_reads_concerns_or_any_manager_without_one() {
+        assert_eq!(may_list(Some("lead"), "lead", true), Ok(()));
+        assert_eq!(
+            may_list(Some("lead"), "other", true),
+            Err(ConcernRefusal::NotSafeguardingLead)
+        );
+        assert_eq!(may_list(None, "manager", true), Ok(()));
+        assert_eq!(
+            may_list(None, "member", false),
+            Err(ConcernRefusal::NotSafeguardingLead)
+        );
+        assert_eq!(
+            crate::Refusal::from(ConcernRefusal::NotSafeguardingLead),
+            crate::Refusal::forbidden(
+                "not-safeguarding-lead",
+                "only the programme's safeguarding lead may read its safeguarding concerns"
+            )
+        );
+    }
 
     #[test]
     fn categories_have_codes_and_plain_labels() {

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::lifecycle::MatchStatus;
 use crate::validation::{Invalid, Violations};
 
 /// Rating figures (means, distributions, the would-recommend share) are
@@ -218,6 +219,69 @@ pub fn summarise_feedback(responses: &[Ratings]) -> FeedbackSummary {
     }
 }
 
+/// Why a session or feedback is refused (HTTP 409, with this code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvaluationRefusal {
+    /// Sessions are logged on an active match only.
+    NotActive(MatchStatus),
+    /// Feedback is given once the match has ended.
+    NotEnded(MatchStatus),
+    /// Feedback is given once per person and match.
+    FeedbackExists,
+}
+
+impl EvaluationRefusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NotActive(_) => "match-not-active",
+            Self::NotEnded(_) => "match-not-ended",
+            Self::FeedbackExists => "feedback-exists",
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Self::NotActive(s) => format!(
+                "this match is {}; sessions are logged on an active match only",
+                s.as_str()
+            ),
+            Self::NotEnded(s) => format!(
+                "this match is {}; feedback is given once the match has ended",
+                s.as_str()
+            ),
+            Self::FeedbackExists => "you have already given feedback on this match".into(),
+        }
+    }
+}
+
+impl From<EvaluationRefusal> for crate::Refusal {
+    fn from(r: EvaluationRefusal) -> Self {
+        crate::Refusal::conflict(r.code(), r.message())
+    }
+}
+
+/// A session may be logged on a match of effective status `status` only
+/// when it is active.
+pub fn check_session_status(status: MatchStatus) -> Result<(), EvaluationRefusal> {
+    if status == MatchStatus::Active {
+        Ok(())
+    } else {
+        Err(EvaluationRefusal::NotActive(status))
+    }
+}
+
+/// Feedback may be given on a match of effective status `status` once it
+/// has ended, and once per person (`given`: this person already gave it).
+pub fn check_feedback(status: MatchStatus, given: bool) -> Result<(), EvaluationRefusal> {
+    if status != MatchStatus::Ended {
+        Err(EvaluationRefusal::NotEnded(status))
+    } else if given {
+        Err(EvaluationRefusal::FeedbackExists)
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +426,41 @@ mod tests {
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["overall", "felt_safe"]);
         assert!(e.0.iter().all(|f| f.code == "out_of_range"));
+    }
+
+    #[test]
+    fn sessions_are_logged_on_active_matches_only() {
+        assert_eq!(check_session_status(MatchStatus::Active), Ok(()));
+        for st in MatchStatus::ALL
+            .iter()
+            .filter(|s| **s != MatchStatus::Active)
+        {
+            let r = check_session_status(*st).unwrap_err();
+            assert_eq!(r.code(), "match-not-active");
+            assert_eq!(
+                r.message(),
+                format!("this match is {st}; sessions are logged on an active match only")
+            );
+        }
+    }
+
+    #[test]
+    fn feedback_once_after_the_end() {
+        assert_eq!(check_feedback(MatchStatus::Ended, false), Ok(()));
+        assert_eq!(
+            check_feedback(MatchStatus::Ended, true),
+            Err(EvaluationRefusal::FeedbackExists)
+        );
+        assert_eq!(
+            check_feedback(MatchStatus::Active, false),
+            Err(EvaluationRefusal::NotEnded(MatchStatus::Active))
+        );
+        let crate::Refusal::Conflict { code, message } =
+            crate::Refusal::from(EvaluationRefusal::FeedbackExists)
+        else {
+            panic!("not a conflict");
+        };
+        assert_eq!(code, "feedback-exists");
+        assert_eq!(message, "you have already given feedback on this match");
     }
 }

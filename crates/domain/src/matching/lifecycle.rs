@@ -33,6 +33,8 @@ closed_set!(
 pub const DEFAULT_PROPOSAL_DAYS: i32 = 14;
 /// Allowed range of a programme's `proposal_days`.
 pub const PROPOSAL_DAYS: std::ops::RangeInclusive<i32> = 1..=90;
+/// Longest private reason for ending a match.
+pub const MAX_END_REASON: usize = 2000;
 
 impl MatchStatus {
     /// Still waiting for an answer.
@@ -43,6 +45,17 @@ impl MatchStatus {
     /// Holds the participants (and a supporter's place): pending or active.
     pub fn is_open(self) -> bool {
         self.is_pending() || self == MatchStatus::Active
+    }
+
+    /// The statuses that are [`is_open`](Self::is_open), in declaration
+    /// order (for queries on the stored column).
+    pub fn open() -> impl Iterator<Item = MatchStatus> {
+        Self::ALL.iter().copied().filter(|s| s.is_open())
+    }
+
+    /// The statuses that are [`is_pending`](Self::is_pending).
+    pub fn pending() -> impl Iterator<Item = MatchStatus> {
+        Self::ALL.iter().copied().filter(|s| s.is_pending())
     }
 
     /// The status as of `now`: a pending proposal past `expires_at` has
@@ -90,6 +103,8 @@ pub enum Refusal {
     NotPending(MatchStatus),
     /// End on a match that is not active (a proposal is declined instead).
     NotActive(MatchStatus),
+    /// Someone other than the two people in the match answers (HTTP 403).
+    NotParticipant,
 }
 
 impl Refusal {
@@ -98,6 +113,7 @@ impl Refusal {
             Refusal::AlreadyAccepted => "already-accepted",
             Refusal::NotPending(_) => "match-not-pending",
             Refusal::NotActive(_) => "match-not-active",
+            Refusal::NotParticipant => "not-participant",
         }
     }
 
@@ -112,6 +128,18 @@ impl Refusal {
                 "this match is {}; only an active match can be ended (decline a proposal instead)",
                 s.as_str()
             ),
+            Refusal::NotParticipant => {
+                "only the two people in a match can accept, decline or end it".into()
+            }
+        }
+    }
+}
+
+impl From<Refusal> for crate::Refusal {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::NotParticipant => crate::Refusal::forbidden(r.code(), r.message()),
+            _ => crate::Refusal::conflict(r.code(), r.message()),
         }
     }
 }
@@ -238,5 +266,32 @@ mod tests {
         );
         assert!(MatchStatus::Active.is_open());
         assert!(!MatchStatus::Ended.is_open());
+    }
+
+    #[test]
+    fn open_and_pending_statuses_follow_their_rules() {
+        let open: Vec<_> = MatchStatus::open().map(MatchStatus::as_str).collect();
+        assert_eq!(open, ["proposed", "accepted", "active"]);
+        let pending: Vec<_> = MatchStatus::pending().map(MatchStatus::as_str).collect();
+        assert_eq!(pending, ["proposed", "accepted"]);
+    }
+
+    #[test]
+    fn refusals_are_conflicts_but_strangers_are_forbidden() {
+        let crate::Refusal::Forbidden { code, .. } = crate::Refusal::from(Refusal::NotParticipant)
+        else {
+            panic!("not forbidden");
+        };
+        assert_eq!(code, "not-participant");
+        let crate::Refusal::Conflict { code, message } =
+            crate::Refusal::from(Refusal::NotPending(MatchStatus::Expired))
+        else {
+            panic!("not a conflict");
+        };
+        assert_eq!(code, "match-not-pending");
+        assert_eq!(
+            message,
+            "this match is expired; only a proposed match can be accepted or declined"
+        );
     }
 }

@@ -52,8 +52,7 @@ use crate::validation::{Invalid, Violations, bounded_list, bounded_text};
 closed_set!(
     /// The kind of a matching programme. `mutual`: peer exchange, any two
     /// members waiting pair up. `supporter`: trained, supervised
-    /// supporters with a capacity give 1:1 support to peers who ask for it
-    ///.
+    /// supporters with a capacity give 1:1 support to peers who ask for it.
     ProgrammeKind { Mutual => "mutual", Supporter => "supporter" }
 );
 
@@ -384,8 +383,10 @@ pub struct Participant {
     pub preferences: Preferences,
 }
 
-/// One feature's contribution to a score, in plain words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One feature's contribution to a score, in plain words. Stored with a
+/// match (and in a run's result) in this form, and read back as it is: the
+/// privacy rule ([`visible`]) applies to stored reasons too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
     /// The weight it comes from.
     pub feature: ScoreFeature,
@@ -395,6 +396,7 @@ pub struct Reason {
     pub text: String,
     /// Set when it reveals a sensitive preference: shown only to the
     /// requester (this user id) whose preference it was.
+    #[serde(default)]
     pub private_to: Option<String>,
 }
 
@@ -1961,6 +1963,34 @@ mod tests {
         assert_eq!(r[0].private_to.as_deref(), Some("u5"));
     }
 
+    #[test]
+    fn stored_reasons_read_back_and_keep_their_privacy() {
+        // The form stored with a match and in a run's result.
+        let stored = r#"[
+            {"feature": "profession", "points": 30, "text": "same profession (PWP): +30", "private_to": null},
+            {"feature": "preferences", "points": 5, "text": "your preference on ethnicity met: +5", "private_to": "u1"},
+            {"feature": "region", "points": 10, "text": "same region (London): +10"}
+        ]"#;
+        let r: Vec<Reason> = serde_json::from_str(stored).unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[2].private_to, None, "an absent owner is no owner");
+        assert_eq!(
+            serde_json::from_str::<Vec<Reason>>(&serde_json::to_string(&r).unwrap()).unwrap(),
+            r
+        );
+        let (points, shown) = visible(&r, None);
+        assert_eq!(points, 40);
+        assert!(shown.iter().all(|x| x.private_to.is_none()));
+        assert_eq!(visible(&r, Some("u2")).0, 40);
+        assert_eq!(visible(&r, Some("u1")), (45, r.clone()));
+        // An unknown feature does not read back.
+        assert!(
+            serde_json::from_str::<Vec<Reason>>(
+                r#"[{"feature": "luck", "points": 1, "text": "x"}]"#
+            )
+            .is_err()
+        );
+    }
     #[test]
     fn exclusions() {
         let c = Constraints {

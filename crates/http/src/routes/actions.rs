@@ -12,12 +12,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{ActionView, action_view, via_community};
+use super::meetings::via_community;
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::views::meetings::{ActionView, action_view};
 use crate::state::AppState;
 
 /// Registers this module's handlers.
@@ -77,12 +78,7 @@ pub async fn list_actions(
     f: web::Query<ActionQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    if auth.0.is_token() {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        ));
-    }
+    auth.require_scope(None)?;
     let id_of = |v: &Option<String>, field: &str| -> ApiResult<Option<String>> {
         v.as_deref().map(|x| uuid_field(x, field)).transpose()
     };
@@ -118,10 +114,9 @@ pub async fn list_actions(
 async fn action_access(
     state: &AppState,
     auth: &Auth,
-    raw_id: &str,
+    id: &str,
 ) -> ApiResult<(action::Model, access::CommunityAccess)> {
-    let id = uuid_param(raw_id, "action")?;
-    let a = minutes::find_action(&state.db, &id).await?;
+    let a = minutes::find_action(&state.db, id).await?;
     let acc = via_community(
         state,
         auth,
@@ -165,7 +160,7 @@ fn respond(
 pub async fn get_action(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
     let (a, _) = action_access(&state, &auth, &id).await?;
     let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
@@ -205,7 +200,7 @@ pub struct ActionPatch {
 pub async fn update_action(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<ActionPatch>,
 ) -> ApiResult<HttpResponse> {

@@ -2,15 +2,14 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use peerhub_domain::account::ApiTokenScope;
-use peerhub_persistence::access::own_account;
 use peerhub_persistence::api_tokens::{self, stored_scopes};
 use peerhub_persistence::entities::api_token;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::Auth;
-use crate::extract::{JsonBody, uuid_param};
+use crate::auth::Person;
+use crate::extract::{JsonBody, PathId};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
@@ -100,11 +99,11 @@ crate::page_schema!(ApiTokenPage, ApiTokenView);
 #[post("/v1/api-tokens")]
 pub async fn create(
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     req: HttpRequest,
     body: JsonBody<CreateApiToken>,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+    let auth = person.0;
     let b = body.0;
     let ctx = auth.ctx_with_client(&req);
     peerhub_persistence::accounts::reauthenticate(
@@ -148,10 +147,10 @@ pub async fn create(
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+    let auth = person.0;
     let page = api_tokens::list(&state.db, &auth.0.user_id, &q.to_request()?).await?;
     let page = try_page(page, ApiTokenView::try_from)?;
     Ok(page_response(&req, &state, page, |v| v))
@@ -176,11 +175,10 @@ pub async fn list(
 #[delete("/v1/api-tokens/{id}")]
 pub async fn revoke(
     state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
+    person: Person,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
-    let id = uuid_param(&id, "token")?;
+    let auth = person.0;
     api_tokens::revoke(&state.db, &auth.ctx(), &auth.0.user_id, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

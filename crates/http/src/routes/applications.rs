@@ -14,13 +14,14 @@ use peerhub_persistence::applications::{
     self, ApplicationNeed, DecisionInput, OfferResult, QueueEntry, checks_of, status_of, verdict_of,
 };
 use peerhub_persistence::entities::application;
+use peerhub_persistence::memberships;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, PathId, PathMember, closed_query, etag};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
@@ -261,10 +262,9 @@ pub struct RemovalQuery {
 pub async fn apply(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<Apply>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
     let a = applications::submit(
         &state.db,
@@ -300,11 +300,10 @@ pub async fn list_for_community(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     f: web::Query<ApplicationFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let status = closed_query::<ApplicationStatus>("status", f.status.as_deref())?;
     let page_req = q.to_request()?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None).await?;
@@ -336,10 +335,9 @@ pub async fn review_queue(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "network")?;
     let page_req = q.to_request()?;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     let page = applications::review_queue(&state.db, &id, &page_req).await?;
@@ -382,9 +380,8 @@ pub async fn review_queue(
 pub async fn get_application(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "application")?;
     let a = applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Read).await?;
     application_response(StatusCode::OK, a)
 }
@@ -415,10 +412,9 @@ pub async fn get_application(
 pub async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<ApplicationDecisionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Decide).await?;
     let b = body.0;
     let d = applications::decide(
@@ -463,9 +459,8 @@ pub async fn decide(
 pub async fn withdraw(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     let a = applications::withdraw(&state.db, &auth.ctx(), &id).await?;
     application_response(StatusCode::OK, a)
@@ -493,9 +488,8 @@ pub async fn withdraw(
 pub async fn accept_offer(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     match applications::accept_offer(&state.db, &auth.ctx(), &id).await? {
         OfferResult::Accepted(a) => application_response(StatusCode::OK, a),
@@ -533,9 +527,8 @@ pub async fn accept_offer(
 pub async fn decline_offer(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "application")?;
     applications::authorize(&state.db, &auth.0, &id, ApplicationNeed::Applicant).await?;
     let a = applications::decline_offer(&state.db, &auth.ctx(), &id).await?;
     application_response(StatusCode::OK, a)
@@ -571,19 +564,17 @@ pub async fn decline_offer(
 pub async fn end_membership(
     state: web::Data<AppState>,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    path: PathMember,
     q: web::Query<RemovalQuery>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let (id, user_id) = path.into_inner();
-    let id = uuid_param(&id, "community")?;
-    let user_id = uuid_param(&user_id, "user")?;
-    let (c, how) = applications::authorize_departure(&state.db, &auth.0, &id, &user_id).await?;
+    let PathMember { id, user_id } = path;
+    let (c, how) = memberships::authorize_departure(&state.db, &auth.0, &id, &user_id).await?;
     let reason = match how {
-        applications::Departure::Remove => q.into_inner().reason,
-        applications::Departure::Leave => None,
+        memberships::Departure::Remove => q.into_inner().reason,
+        memberships::Departure::Leave => None,
     };
-    applications::end_membership(
+    memberships::end_membership(
         &state.db,
         &auth.ctx(),
         &c.id,

@@ -10,10 +10,11 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{EX_MEETING_ID, meeting_access};
+use super::meetings::meeting_access;
 use crate::auth::Auth;
-use crate::extract::JsonBody;
+use crate::extract::{JsonBody, PathId};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::views::EX_MEETING_ID;
 use crate::state::AppState;
 
 /// Registers this module's handlers.
@@ -68,12 +69,19 @@ pub struct RsvpView {
 pub async fn rsvp(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<RsvpBody>,
 ) -> ApiResult<HttpResponse> {
-    let (m, _) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
     let response = body.0.response;
-    let r = meetings::rsvp(&state.db, &auth.ctx(), &m.id, &auth.0.user_id, response).await?;
+    let r = meetings::rsvp(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        CommunityNeed::Member,
+        response,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(RsvpView {
         meeting_id: r.meeting_id,
         user_id: r.user_id,
@@ -162,7 +170,7 @@ async fn attendance_view(state: &AppState, m: &meeting::Model) -> ApiResult<Atte
 pub async fn get_attendance(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
     let (m, _) = meeting_access(&state, &auth, &id, CommunityNeed::Core).await?;
     Ok(HttpResponse::Ok().json(attendance_view(&state, &m).await?))
@@ -214,19 +222,23 @@ impl Validate for AttendanceBody {
 pub async fn record_attendance(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<AttendanceBody>,
 ) -> ApiResult<HttpResponse> {
-    let (m, _) = meeting_access(&state, &auth, &id, CommunityNeed::Core).await?;
-    if body.0.0.len() > 1000 {
-        return Err(ApiError::field("body", "too_many", "at most 1000 records"));
-    }
     let entries = body
         .0
         .0
         .into_iter()
         .map(|e| (e.user_id.trim().to_ascii_lowercase(), e.status))
         .collect();
-    let m = meetings::record_attendance(&state.db, &auth.ctx(), &m.id, entries).await?;
+    let m = meetings::record_attendance_as(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        CommunityNeed::Core,
+        entries,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(attendance_view(&state, &m).await?))
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{Auth, client_ctx, issue_access_token};
+use crate::auth::{Person, client_ctx, issue_access_token};
 use crate::extract::JsonBody;
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -309,8 +309,8 @@ pub async fn logout(
     )
 )]
 #[post("/v1/auth/logout-all")]
-pub async fn logout_all(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    peerhub_persistence::access::own_account(&auth.0, None)?;
+pub async fn logout_all(state: web::Data<AppState>, person: Person) -> ApiResult<HttpResponse> {
+    let auth = person.0;
     accounts::logout_all(&state.db, &auth.ctx(), &auth.0.user_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

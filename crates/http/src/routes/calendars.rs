@@ -7,7 +7,7 @@ use chrono::Utc;
 use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::calendar::{self, EventStatus, Organizer};
 use peerhub_domain::meeting::MeetingStatus;
-use peerhub_persistence::StoreError;
+use peerhub_persistence::Failure;
 use peerhub_persistence::access;
 use peerhub_persistence::entities::meeting;
 use peerhub_persistence::meetings;
@@ -16,8 +16,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::meetings::meeting_access;
-use crate::auth::Auth;
-use crate::extract::uuid_param;
+use crate::auth::{Auth, Person};
+use crate::extract::PathId;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -31,7 +31,7 @@ pub fn register(cfg: &mut ServiceConfig) {
 }
 
 /// The text of a meeting's calendar entry: agenda, join link, location.
-fn description(m: &meeting::Model, community_name: &str) -> Result<String, StoreError> {
+fn description(m: &meeting::Model, community_name: &str) -> Result<String, Failure> {
     let mut out = format!("{community_name}\n");
     if let Some(r) = &m.cancel_reason {
         out.push_str(&format!("\nCancelled: {r}\n"));
@@ -62,7 +62,7 @@ pub fn render_calendar(
     ms: &[meeting::Model],
     community_names: &HashMap<String, String>,
     organizer_email: &str,
-) -> Result<String, StoreError> {
+) -> Result<String, Failure> {
     let descriptions: Vec<(String, &str)> = ms
         .iter()
         .map(|m| {
@@ -72,7 +72,7 @@ pub fn render_calendar(
                 .unwrap_or("");
             Ok((description(m, cname)?, cname))
         })
-        .collect::<Result<_, StoreError>>()?;
+        .collect::<Result<_, Failure>>()?;
     let uids: Vec<String> = ms.iter().map(|m| meetings::ical_uid(&m.id)).collect();
     let events: Vec<calendar::Event<'_>> = ms
         .iter()
@@ -140,7 +140,7 @@ fn ics_response(body: String, filename: &str) -> HttpResponse {
 pub async fn meeting_calendar(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
     let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
     let names = HashMap::from([(a.community.id.clone(), a.community.name.clone())]);
@@ -175,9 +175,9 @@ pub async fn meeting_calendar(
 pub async fn community_calendar(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
+    let id = id.0;
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Member, None).await?;
     let ms = meetings::of_community(&state.db, &c.id).await?;
     let names = HashMap::from([(c.id.clone(), c.name.clone())]);
@@ -218,8 +218,8 @@ pub struct FeedView {
     )
 )]
 #[post("/v1/me/calendar-feed")]
-pub async fn rotate_feed(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    access::own_account(&auth.0, None)?;
+pub async fn rotate_feed(state: web::Data<AppState>, person: Person) -> ApiResult<HttpResponse> {
+    let auth = person.0;
     let secret = meetings::rotate_feed(&state.db, &auth.ctx(), &auth.0.user_id).await?;
     let url = format!(
         "{}/v1/calendar-feeds/{secret}.ics",
@@ -254,8 +254,8 @@ pub async fn rotate_feed(state: web::Data<AppState>, auth: Auth) -> ApiResult<Ht
     )
 )]
 #[delete("/v1/me/calendar-feed")]
-pub async fn delete_feed(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    access::own_account(&auth.0, None)?;
+pub async fn delete_feed(state: web::Data<AppState>, person: Person) -> ApiResult<HttpResponse> {
+    let auth = person.0;
     if meetings::delete_feed(&state.db, &auth.ctx(), &auth.0.user_id).await? {
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -8,7 +8,7 @@ use peerhub_domain::community::{
 };
 use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::taxonomy::{CareerLevel, Profession};
-use peerhub_persistence::StoreError;
+use peerhub_persistence::Failure;
 use peerhub_persistence::access;
 use peerhub_persistence::communities::{
     self, ListFilter, TermsDraft, aims_of, rules_of, settings_of, status_of, terms_status_of,
@@ -20,8 +20,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::auth::{Auth, Person};
+use crate::extract::{IfMatch, JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::me::present;
@@ -256,16 +256,11 @@ pub struct CommunityFilter {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     f: web::Query<CommunityFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    if auth.0.is_token() {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        ));
-    }
+    let auth = person.0;
     let network_id = f
         .network_id
         .as_deref()
@@ -319,9 +314,8 @@ pub async fn list(
 pub async fn get_one(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
     respond(&state, actix_web::http::StatusCode::OK, c).await
 }
@@ -376,11 +370,10 @@ pub struct CommunityPatch {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<CommunityPatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
     let b = body.0;
     let (cadence_every, cadence_unit) = match b.cadence {
@@ -426,10 +419,9 @@ pub async fn update(
 pub async fn archive(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
     let c = communities::archive(&state.db, &auth.ctx(), &id, if_match.0).await?;
     respond(&state, actix_web::http::StatusCode::OK, c).await
@@ -481,9 +473,9 @@ impl From<EligibilityRulesDto> for EligibilityRules {
 /// Stored rules (validated when drafted, so their codes decode; one that
 /// does not is an error, never dropped).
 impl TryFrom<EligibilityRules> for EligibilityRulesDto {
-    type Error = StoreError;
+    type Error = Failure;
 
-    fn try_from(d: EligibilityRules) -> Result<Self, StoreError> {
+    fn try_from(d: EligibilityRules) -> Result<Self, Failure> {
         Ok(Self {
             professions: d
                 .professions
@@ -567,9 +559,9 @@ pub struct TermsView {
 }
 
 impl TryFrom<terms_version::Model> for TermsView {
-    type Error = StoreError;
+    type Error = Failure;
 
-    fn try_from(t: terms_version::Model) -> Result<Self, StoreError> {
+    fn try_from(t: terms_version::Model) -> Result<Self, Failure> {
         Ok(Self {
             eligibility: rules_of(&t)?.try_into()?,
             aims: aims_of(&t)?,
@@ -611,9 +603,8 @@ crate::page_schema!(TermsPage, TermsView);
 pub async fn current_terms(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
     let t = communities::current_terms(&state.db, &id)
         .await?
@@ -642,10 +633,9 @@ pub async fn terms_versions(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let page_req = q.to_request()?;
     access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
     let core = access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None)
@@ -682,10 +672,9 @@ pub async fn terms_versions(
 pub async fn draft_terms(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<TermsDraftRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None).await?;
     let t = communities::draft_terms(&state.db, &auth.ctx(), &c, body.0.into()).await?;
     Ok(HttpResponse::Created()
@@ -717,10 +706,11 @@ pub async fn draft_terms(
 pub async fn approve_terms(
     state: web::Data<AppState>,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let (id, version) = path.into_inner();
-    let id = uuid_param(&id, "community")?;
+    // Not an id: a bad `{version}` answers 400 without `errors[]`.
+    let version = req.match_info().get("version").unwrap_or_default();
     let version: i32 = version.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
         ApiError::bad_request(
             "invalid-parameter",

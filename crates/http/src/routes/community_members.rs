@@ -18,8 +18,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
+use crate::auth::{Auth, Person};
+use crate::extract::{IfMatch, JsonBody, PathId, PathMember, closed_query, etag};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
@@ -406,12 +406,11 @@ pub async fn list_members(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     f: web::Query<RosterQuery>,
     fmt: web::Query<FormatQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let c = access::community(
         &state.db,
         &auth.0,
@@ -463,10 +462,9 @@ pub async fn list_members(
 pub async fn export_members_csv(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     f: web::Query<RosterQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
     let c = access::community(
         &state.db,
         &auth.0,
@@ -518,13 +516,11 @@ pub struct RoleChange {
 pub async fn update_member(
     state: web::Data<AppState>,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    path: PathMember,
     if_match: IfMatch,
     body: JsonBody<RoleChange>,
 ) -> ApiResult<HttpResponse> {
-    let (id, user_id) = path.into_inner();
-    let id = uuid_param(&id, "community")?;
-    let user_id = uuid_param(&user_id, "user")?;
+    let PathMember { id, user_id } = path;
     access::community(&state.db, &auth.0, &id, CommunityNeed::Manager, None).await?;
     let e = rosters::set_role(
         &state.db,
@@ -594,10 +590,10 @@ crate::page_schema!(MyMembershipPage, MyMembershipView);
 pub async fn my_memberships(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    access::own_account(&auth.0, None)?;
+    let auth = person.0;
     let page_req = q.to_request()?;
     let page = rosters::of_user(&state.db, &auth.0.user_id, &page_req).await?;
     let page = try_page(page, MyMembershipView::try_from)?;

@@ -19,7 +19,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -376,12 +376,7 @@ pub async fn list(
     f: web::Query<ComplaintQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    if auth.0.is_token() {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        ));
-    }
+    auth.require_scope(None)?;
     let network_id = f
         .network_id
         .as_deref()
@@ -429,9 +424,9 @@ pub async fn list(
 pub async fn get_one(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "complaint")?;
+    let id = id.0;
     let (c, seen) = complaints::find(&state.db, &auth.0, &id).await?;
     respond(StatusCode::OK, c, seen)
 }
@@ -478,11 +473,11 @@ pub struct ComplaintPatchBody {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<ComplaintPatchBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "complaint")?;
+    let id = id.0;
     let b = body.0;
     let c = complaints::update(
         &state.db,

@@ -12,7 +12,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, PathId, etag};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -107,10 +107,10 @@ fn note_response(mut r: actix_web::HttpResponseBuilder, n: match_note::Model) ->
 pub async fn create_note(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<NoteBody>,
 ) -> ApiResult<HttpResponse> {
-    let match_id = uuid_param(&id, "match")?;
+    let match_id = id.0;
     let n = match_notes::create(&state.db, &auth.ctx(), &auth.0, &match_id, &body.0.body).await?;
     let mut r = HttpResponse::Created();
     r.insert_header(("Location", format!("/v1/notes/{}", n.id)));
@@ -142,10 +142,10 @@ pub async fn list_notes(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let match_id = uuid_param(&id, "match")?;
+    let match_id = id.0;
     let page = q.to_request()?;
     let page = match_notes::list_own(&state.db, &auth.0, &match_id, &page).await?;
     Ok(page_response(&req, &state, page, NoteView::from))
@@ -171,9 +171,9 @@ pub async fn list_notes(
 pub async fn get_note(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let note_id = uuid_param(&id, "note")?;
+    let note_id = id.0;
     let n = match_notes::find_own(&state.db, &auth.0, &note_id).await?;
     Ok(note_response(HttpResponse::Ok(), n))
 }
@@ -201,11 +201,11 @@ pub async fn get_note(
 pub async fn update_note(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<NoteBody>,
 ) -> ApiResult<HttpResponse> {
-    let note_id = uuid_param(&id, "note")?;
+    let note_id = id.0;
     let n = match_notes::update(
         &state.db,
         &auth.ctx(),
@@ -239,10 +239,10 @@ pub async fn update_note(
 pub async fn delete_note(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let note_id = uuid_param(&id, "note")?;
+    let note_id = id.0;
     match_notes::delete(&state.db, &auth.ctx(), &auth.0, &note_id, if_match.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -336,10 +336,10 @@ impl TryFrom<safeguarding_concern::Model> for ConcernView {
 pub async fn raise_concern(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<ConcernBody>,
 ) -> ApiResult<HttpResponse> {
-    let match_id = uuid_param(&id, "match")?;
+    let match_id = id.0;
     let b = body.0;
     let c = concerns::raise(
         &state.db,
@@ -384,10 +384,10 @@ pub async fn list_concerns(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let programme_id = uuid_param(&id, "programme")?;
+    let programme_id = id.0;
     let page = q.to_request()?;
     let page = concerns::list_for_programme(&state.db, &auth.0, &programme_id, &page).await?;
     let page = crate::pagination::try_page(page, ConcernView::try_from)?;
@@ -416,9 +416,9 @@ pub async fn list_concerns(
 pub async fn get_concern(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let concern_id = uuid_param(&id, "safeguarding concern")?;
+    let concern_id = id.0;
     let c = concerns::find(&state.db, &auth.0, &concern_id).await?;
     Ok(HttpResponse::Ok().json(ConcernView::try_from(c)?))
 }

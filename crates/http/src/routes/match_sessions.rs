@@ -13,7 +13,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{JsonBody, uuid_param};
+use crate::extract::{JsonBody, PathId};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -102,10 +102,10 @@ crate::page_schema!(SessionPage, SessionView);
 pub async fn create_session(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<SessionBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "match")?;
+    let id = id.0;
     let b = body.0;
     let s = match_sessions::create(
         &state.db,
@@ -144,10 +144,10 @@ pub async fn list_sessions(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "match")?;
+    let id = id.0;
     let page = q.to_request()?;
     let p = match_sessions::list(&state.db, &auth.0, &id, &page).await?;
     Ok(page_response(&req, &state, p, session_view))
@@ -235,10 +235,10 @@ fn feedback_view(f: match_feedback::Model) -> FeedbackView {
 pub async fn give_feedback(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<FeedbackBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "match")?;
+    let id = id.0;
     let b = body.0;
     let f = match_sessions::give_feedback(
         &state.db,
@@ -419,9 +419,9 @@ fn evaluation_view(e: Evaluation) -> EvaluationView {
 pub async fn evaluation(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "programme")?;
+    let id = id.0;
     let e = match_sessions::evaluation(&state.db, &auth.0, &id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -2,24 +2,22 @@
 //! active (both) → ended; declined or expired on the way.
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
 use peerhub_domain::access::Need;
-use peerhub_domain::matching::lifecycle::{MatchAnswer, MatchRole, MatchStatus};
-use peerhub_domain::matching::score::ProgrammeKind;
+use peerhub_domain::matching::lifecycle::{MatchAnswer, MatchStatus};
+use peerhub_persistence::Failure;
 use peerhub_persistence::entities::peer_match;
 use peerhub_persistence::matching::{self, match_access, programme_access};
-use peerhub_persistence::{StoreError, meetings};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::with_etag;
-use super::programmes::{EX_PROGRAMME_ID, EX_REQUEST_ID, ReasonView};
 use crate::auth::Auth;
-use crate::extract::{OptionalJsonBody, closed_query, uuid_field, uuid_param};
+use crate::extract::{OptionalJsonBody, PathId, closed_query, uuid_field};
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
+use crate::routes::views::matches::{MatchView, match_views};
+use crate::routes::views::with_etag;
 use crate::state::AppState;
 
 /// Registers this module's handlers (literal paths before templated ones).
@@ -31,160 +29,12 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(end);
 }
 
-pub(crate) const EX_MATCH_ID: &str = "0193a6f2-abcd-7b3a-9d4e-2f1a0b9c8d7e";
-
-/// One of the two people in a match.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ParticipantView {
-    pub user_id: String,
-    pub display_name: String,
-    /// `peer` or `supporter` (supporter programmes), `member` (mutual).
-    pub role: MatchRole,
-    /// Their request (a supporter has none).
-    pub request_id: Option<String>,
-    /// Supporter programmes: the supporter's registration.
-    pub supporter_id: Option<String>,
-    /// When they can meet, from their request.
-    pub availability: Option<String>,
-    /// When they accepted, if they have.
-    pub accepted_at: Option<DateTime<Utc>>,
-}
-
-/// A match as its viewer may see it.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": EX_MATCH_ID, "programme_id": EX_PROGRAMME_ID, "kind": "supporter", "run_id": null, "status": "active",
-    "score": 75, "reasons": [
-        {"feature": "profession", "points": 30, "text": "same profession (PWP): +30"},
-        {"feature": "specialties", "points": 20, "text": "2 specialties in common (long term conditions, supervision): +20"},
-        {"feature": "level", "points": 15, "text": "supporter at least as experienced (senior ≥ qualified): +15"},
-        {"feature": "region", "points": 10, "text": "same region (West Midlands): +10"}],
-    "participants": [
-        {"user_id": super::EX_USER_ID, "display_name": "Omar Haddad", "role": "peer", "request_id": EX_REQUEST_ID, "supporter_id": null, "availability": "Tuesday evenings", "accepted_at": "2026-11-22T09:00:00Z"},
-        {"user_id": "0193a6f2-cccc-7b3a-9d4e-2f1a0b9c8d7e", "display_name": "Lena Ward", "role": "supporter", "request_id": null, "supporter_id": "0193a6f2-9999-7b3a-9d4e-2f1a0b9c8d7e", "availability": null, "accepted_at": "2026-11-22T10:00:00Z"}],
-    "expires_at": "2026-12-05T09:00:00Z", "activated_at": "2026-11-22T10:00:00Z",
-    "declined_by": null, "declined_at": null, "ended_by": null, "ended_at": null, "end_reason": null,
-    "version": 3, "created_at": "2026-11-21T09:00:00Z", "updated_at": "2026-11-22T10:00:00Z"
-}))]
-pub struct MatchView {
-    pub id: String,
-    pub programme_id: String,
-    /// The kind of its programme: `mutual` or `supporter`.
-    pub kind: ProgrammeKind,
-    /// The run that proposed it; `null` for a manager's own pair.
-    pub run_id: Option<String>,
-    /// `proposed`, `accepted` (by one of them), `active`, `declined`,
-    /// `expired` or `ended` (a proposal past its deadline reads as
-    /// `expired`).
-    pub status: MatchStatus,
-    /// The sum of the reasons shown to you.
-    pub score: i64,
-    /// Why they were paired, feature by feature. A reason about your own
-    /// sensitive preference is shown to you only.
-    pub reasons: Vec<ReasonView>,
-    pub participants: Vec<ParticipantView>,
-    /// A proposal expires then unless both have accepted.
-    pub expires_at: DateTime<Utc>,
-    pub activated_at: Option<DateTime<Utc>>,
-    pub declined_by: Option<String>,
-    pub declined_at: Option<DateTime<Utc>>,
-    pub ended_by: Option<String>,
-    pub ended_at: Option<DateTime<Utc>>,
-    /// The private reason for ending, shown only to whoever ended it.
-    pub end_reason: Option<String>,
-    /// Also the `ETag`.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// Views of matches for `viewer` (names and requests loaded once).
-pub(crate) async fn match_views(
-    state: &AppState,
-    items: Vec<peer_match::Model>,
-    viewer: &str,
-) -> ApiResult<Vec<MatchView>> {
-    let mut users = Vec::new();
-    let mut request_ids = Vec::new();
-    for m in &items {
-        users.push(m.user_a_id.clone());
-        users.push(m.user_b_id.clone());
-        request_ids.push(m.request_a_id.clone());
-        if let Some(b) = &m.request_b_id {
-            request_ids.push(b.clone());
-        }
-    }
-    let names = meetings::display_names(&state.db, users).await?;
-    let requests = matching::requests_by_id(&state.db, request_ids).await?;
-    items
-        .into_iter()
-        .map(|m| {
-            let status = matching::match_status(&m)?;
-            let (score, reasons) =
-                matching::visible_reasons(&matching::match_reasons(&m)?, Some(viewer));
-            // A match with a supporter is of a supporter programme.
-            let kind = if m.supporter_id.is_some() {
-                ProgrammeKind::Supporter
-            } else {
-                ProgrammeKind::Mutual
-            };
-            let side =
-                |user: &str, request: Option<&String>, role: MatchRole, accepted| ParticipantView {
-                    user_id: user.to_owned(),
-                    display_name: names.get(user).cloned().unwrap_or_default(),
-                    role,
-                    request_id: request.cloned(),
-                    supporter_id: None,
-                    availability: request
-                        .and_then(|r| requests.get(r))
-                        .and_then(|r| r.availability.clone()),
-                    accepted_at: accepted,
-                };
-            let a = side(
-                &m.user_a_id,
-                Some(&m.request_a_id),
-                MatchRole::of(kind, true),
-                m.accepted_a_at,
-            );
-            let mut b = side(
-                &m.user_b_id,
-                m.request_b_id.as_ref(),
-                MatchRole::of(kind, false),
-                m.accepted_b_at,
-            );
-            b.supporter_id = m.supporter_id.clone();
-            Ok(MatchView {
-                kind,
-                status,
-                score,
-                reasons: reasons.into_iter().map(ReasonView::from).collect(),
-                participants: vec![a, b],
-                end_reason: m
-                    .end_reason
-                    .filter(|_| m.ended_by.as_deref() == Some(viewer)),
-                id: m.id,
-                programme_id: m.programme_id,
-                run_id: m.run_id,
-                expires_at: m.expires_at,
-                activated_at: m.activated_at,
-                declined_by: m.declined_by,
-                declined_at: m.declined_at,
-                ended_by: m.ended_by,
-                ended_at: m.ended_at,
-                version: m.version,
-                created_at: m.created_at,
-                updated_at: m.updated_at,
-            })
-        })
-        .collect()
-}
-
 async fn respond(state: &AppState, m: peer_match::Model, viewer: &str) -> ApiResult<HttpResponse> {
     let version = m.version;
     let view = match_views(state, vec![m], viewer)
         .await?
         .pop()
-        .ok_or(StoreError::NotFound("match"))?;
+        .ok_or(Failure::not_found("match"))?;
     Ok(with_etag(StatusCode::OK, version, None).json(view))
 }
 
@@ -232,12 +82,7 @@ pub async fn list(
     f: web::Query<MatchFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    if auth.0.is_token() {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have a scope that this operation accepts",
-        ));
-    }
+    auth.require_scope(None)?;
     let status = closed_query::<MatchStatus>("status", f.status.as_deref())?;
     let programme_id = f
         .programme_id
@@ -291,9 +136,9 @@ pub async fn list(
 pub async fn get_one(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let mid = uuid_param(&id, "match")?;
+    let mid = id.0;
     let a = match_access(&state.db, &auth.0, &mid).await?;
     respond(&state, a.m, &auth.0.user_id).await
 }
@@ -301,12 +146,11 @@ pub async fn get_one(
 async fn act(
     state: &AppState,
     auth: &Auth,
-    raw_id: &str,
+    id: &str,
     what: MatchAnswer,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let mid = uuid_param(raw_id, "match")?;
-    let a = match_access(&state.db, &auth.0, &mid).await?;
+    let a = match_access(&state.db, &auth.0, id).await?;
     let m = matching::answer(&state.db, &auth.ctx(), a, &auth.0.user_id, what, reason).await?;
     respond(state, m, &auth.0.user_id).await
 }
@@ -330,11 +174,7 @@ async fn act(
     )
 )]
 #[post("/v1/matches/{id}/accept")]
-pub async fn accept(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
+pub async fn accept(state: web::Data<AppState>, auth: Auth, id: PathId) -> ApiResult<HttpResponse> {
     act(&state, &auth, &id, MatchAnswer::Accept, None).await
 }
 
@@ -362,7 +202,7 @@ pub async fn accept(
 pub async fn decline(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
     act(&state, &auth, &id, MatchAnswer::Decline, None).await
 }
@@ -402,7 +242,7 @@ pub struct EndBody {
 pub async fn end(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: OptionalJsonBody<EndBody>,
 ) -> ApiResult<HttpResponse> {
     let reason = body.0.reason;

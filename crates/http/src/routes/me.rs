@@ -5,7 +5,6 @@ use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::meeting::{AttendanceStatus, RsvpResponse};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_domain::taxonomy::{CareerLevel, Profession};
-use peerhub_persistence::access::own_account;
 use peerhub_persistence::accounts::{self, json_to_list, sensitive_of};
 use peerhub_persistence::entities::user;
 use peerhub_persistence::stored;
@@ -13,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::Auth;
+use crate::auth::Person;
 use crate::extract::{IfMatch, JsonBody, etag};
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -137,10 +136,10 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
         .map(|l| stored::decode("user.level", l))
         .transpose()?;
     Ok(Me {
-        sensitive: sensitive_of(&u).map(Into::into),
-        registers: json_to_list(&u.registers)?,
-        specialties: json_to_list(&u.specialties)?,
-        interests: json_to_list(&u.interests)?,
+        sensitive: sensitive_of(&u)?.map(Into::into),
+        registers: u.registers.decode("users.registers", &u.id)?,
+        specialties: u.specialties.decode("users.specialties", &u.id)?,
+        interests: u.interests.decode("users.interests", &u.id)?,
         id: u.id,
         email: u.email,
         display_name: u.display_name,
@@ -173,8 +172,8 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
     responses((status = 200, description = "My profile", body = Me, headers(("ETag" = String, description = "Profile version"))))
 )]
 #[get("/v1/me")]
-pub async fn get_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+pub async fn get_me(state: web::Data<AppState>, person: Person) -> ApiResult<HttpResponse> {
+    let auth = person.0;
     let u = accounts::get(&state.db, &auth.0.user_id).await?;
     let v = me_view(&state, u).await?;
     Ok(HttpResponse::Ok()
@@ -244,11 +243,11 @@ pub struct MePatch {
 #[patch("/v1/me")]
 pub async fn update_me(
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     if_match: IfMatch,
     body: JsonBody<MePatch>,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+    let auth = person.0;
     let b = body.0;
     let patch = ProfilePatch {
         display_name: b.display_name,
@@ -287,7 +286,7 @@ pub struct AuditEventView {
 }
 
 impl TryFrom<peerhub_persistence::entities::audit_event::Model> for AuditEventView {
-    type Error = peerhub_persistence::StoreError;
+    type Error = peerhub_persistence::Failure;
 
     fn try_from(a: peerhub_persistence::entities::audit_event::Model) -> Result<Self, Self::Error> {
         Ok(Self {
@@ -357,8 +356,8 @@ pub struct MeetingResponseRecord {
     responses((status = 200, description = "My data", body = MyExport))
 )]
 #[get("/v1/me/export")]
-pub async fn export_me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+pub async fn export_me(state: web::Data<AppState>, person: Person) -> ApiResult<HttpResponse> {
+    let auth = person.0;
     let x = peerhub_persistence::privacy::export(&state.db, &auth.0.user_id).await?;
     let body = MyExport {
         exported_at: Utc::now(),
@@ -466,11 +465,11 @@ pub struct Reauthentication {
 #[delete("/v1/me")]
 pub async fn erase_me(
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     req: HttpRequest,
     body: JsonBody<Reauthentication>,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+    let auth = person.0;
     let ctx = auth.ctx_with_client(&req);
     accounts::reauthenticate(&state.db, &ctx, &auth.0.user_id, &body.0.current_password).await?;
     peerhub_persistence::privacy::erase(&state.db, &ctx, &auth.0.user_id).await?;
@@ -511,11 +510,11 @@ pub struct PasswordChange {
 #[post("/v1/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    auth: Auth,
+    person: Person,
     req: HttpRequest,
     body: JsonBody<PasswordChange>,
 ) -> ApiResult<HttpResponse> {
-    own_account(&auth.0, None)?;
+    let auth = person.0;
     let b = body.0;
     let u = accounts::change_password(
         &state.db,

@@ -12,17 +12,18 @@ use peerhub_domain::meeting::{
 };
 use peerhub_persistence::entities::{minutes as minutes_entity, minutes_revision};
 use peerhub_persistence::meetings;
-use peerhub_persistence::minutes::{self, Actor, MinutesInput};
+use peerhub_persistence::minutes::{self, MinutesInput};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{EX_MEETING_ID, meeting_access};
+use super::meetings::meeting_access;
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, etag};
+use crate::extract::{IfMatch, JsonBody, PathId, etag};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::{ApiError, ApiResult};
+use crate::routes::views::EX_MEETING_ID;
 use crate::state::AppState;
 
 /// Registers this module's handlers.
@@ -249,7 +250,7 @@ fn build_view(
 }
 
 async fn working_view(state: &AppState, w: minutes_entity::Model) -> ApiResult<MinutesView> {
-    let content = minutes::content_of(&w.content)?;
+    let content = minutes::working_content(&w)?;
     let status = minutes::status_of(&w)?;
     let approved = if status == MinutesStatus::Published {
         minutes::published(&state.db, &w.meeting_id).await?
@@ -293,7 +294,7 @@ fn revision_parts(
     r: minutes_revision::Model,
     w: &minutes_entity::Model,
 ) -> ApiResult<(MinutesContent, Meta)> {
-    let content = minutes::content_of(&r.content)?;
+    let content = minutes::revision_content(&r)?;
     Ok((
         content,
         Meta {
@@ -350,7 +351,7 @@ pub struct MinutesQuery {
 pub async fn get_minutes(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<MinutesQuery>,
 ) -> ApiResult<HttpResponse> {
     let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
@@ -403,22 +404,19 @@ pub async fn get_minutes(
 pub async fn put_minutes(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<MinutesBody>,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
     let b = body.0;
     // User and action ids compare in lower case (as attendance does).
     let norm = |s: String| s.trim().to_ascii_lowercase();
-    let w = minutes::save(
+    let w = minutes::save_as(
         &state.db,
         &auth.ctx(),
-        &m.id,
-        &Actor {
-            user_id: &auth.0.user_id,
-            role: a.role,
-        },
+        &auth.0,
+        &id,
+        CommunityNeed::Member,
         MinutesInput {
             held_at: b.held_at,
             mode: b.mode,
@@ -476,18 +474,15 @@ pub async fn put_minutes(
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
-    let w = minutes::submit(
+    let w = minutes::submit_as(
         &state.db,
         &auth.ctx(),
-        &m.id,
-        &Actor {
-            user_id: &auth.0.user_id,
-            role: a.role,
-        },
+        &auth.0,
+        &id,
+        CommunityNeed::Member,
         if_match.0,
     )
     .await?;
@@ -519,19 +514,15 @@ pub async fn submit(
 pub async fn approve(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
-    let (w, _) = minutes::approve(
+    let (w, _) = minutes::approve_as(
         &state.db,
         &auth.ctx(),
-        &a.community,
-        &m.id,
-        &Actor {
-            user_id: &auth.0.user_id,
-            role: a.role,
-        },
+        &auth.0,
+        &id,
+        CommunityNeed::Member,
         if_match.0,
     )
     .await?;
@@ -562,7 +553,7 @@ pub async fn list_revisions(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let (m, _) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;

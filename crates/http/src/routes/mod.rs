@@ -8,6 +8,7 @@ pub mod calendars;
 pub mod communities;
 pub mod community_members;
 pub mod complaints;
+pub mod governance;
 pub mod health;
 pub mod invitations;
 pub mod match_notes;
@@ -22,7 +23,8 @@ pub mod proposals;
 pub mod series;
 pub mod system;
 pub mod users;
+pub mod views;
 
-/// Example UUIDs used in the OpenAPI document.
-pub const EX_NETWORK_ID: &str = "0193a6f2-1111-7b3a-9d4e-2f1a0b9c8d7e";
-pub const EX_USER_ID: &str = "0193a6f2-2222-7b3a-9d4e-2f1a0b9c8d7e";
+/// Example UUIDs used in the OpenAPI document (many modules name them as
+/// `super::EX_…`).
+pub use views::{EX_NETWORK_ID, EX_USER_ID};

@@ -13,10 +13,10 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, closed_query, etag, uuid_param};
+use crate::extract::{IfMatch, JsonBody, PathId, PathMember, closed_query, etag};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::routes::me::present;
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub struct NetworkView {
 }
 
 impl TryFrom<network::Model> for NetworkView {
-    type Error = peerhub_persistence::StoreError;
+    type Error = peerhub_persistence::Failure;
 
     fn try_from(n: network::Model) -> Result<Self, Self::Error> {
         Ok(Self {
@@ -148,14 +148,7 @@ pub async fn list(
     auth: Auth,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    if let Some(scopes) = &auth.0.token_scopes
-        && !scopes.contains(&ApiTokenScope::NetworksRead)
-    {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token lacks networks:read",
-        ));
-    }
+    auth.require_scope(Some(ApiTokenScope::NetworksRead))?;
     let page = networks::list_visible(&state.db, &auth.0, &q.to_request()?).await?;
     let page = try_page(page, |n| Ok(NetworkView::try_from(n)?))?;
     Ok(page_response(&req, &state, page, |v| v))
@@ -178,12 +171,7 @@ pub async fn list(
     )
 )]
 #[get("/v1/networks/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "network")?;
+pub async fn get(state: web::Data<AppState>, auth: Auth, id: PathId) -> ApiResult<HttpResponse> {
     let n = access::network(
         &state.db,
         &auth.0,
@@ -234,11 +222,10 @@ pub struct NetworkPatch {
 pub async fn update(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: JsonBody<NetworkPatch>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "network")?;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     let b = body.0;
     let n = networks::update(
@@ -348,11 +335,10 @@ pub async fn members(
     req: HttpRequest,
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     f: web::Query<MemberFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "network")?;
     let role = closed_query::<NetworkRole>("role", f.role.as_deref())?;
     let page_req = q.to_request()?;
     access::network(
@@ -401,13 +387,11 @@ pub struct MemberPatch {
 pub async fn update_member(
     state: web::Data<AppState>,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    path: PathMember,
     if_match: IfMatch,
     body: JsonBody<MemberPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, user_id) = path.into_inner();
-    let id = uuid_param(&id, "network")?;
-    let user_id = uuid_param(&user_id, "user")?;
+    let PathMember { id, user_id } = path;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     let m = networks::set_member_role(
         &state.db,
@@ -469,13 +453,11 @@ pub struct NetworkRemovalQuery {
 pub async fn remove_member(
     state: web::Data<AppState>,
     auth: Auth,
-    path: web::Path<(String, String)>,
+    path: PathMember,
     q: web::Query<NetworkRemovalQuery>,
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
-    let (id, user_id) = path.into_inner();
-    let id = uuid_param(&id, "network")?;
-    let user_id = uuid_param(&user_id, "user")?;
+    let PathMember { id, user_id } = path;
     access::network(&state.db, &auth.0, &id, Need::Manager, None).await?;
     account_control::remove_from_network(
         &state.db,

@@ -7,7 +7,6 @@ use peerhub_domain::access::Need;
 use peerhub_domain::community::{
     CommunityKind, DeliveryMode, OrganisedAround, ProposalDecision, ProposalStatus, RawSettings,
 };
-use peerhub_persistence::access;
 use peerhub_persistence::communities::TermsDraft;
 use peerhub_persistence::entities::community_proposal;
 use peerhub_persistence::proposals;
@@ -17,7 +16,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{JsonBody, closed_query, etag, uuid_field, uuid_param};
+use crate::extract::{JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::ApiResult;
@@ -231,11 +230,11 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let b = body.0;
     let network_id = uuid_field(&b.network_id, "network_id")?;
-    access::network(&state.db, &auth.0, &network_id, Need::Member, None).await?;
     let p = proposals::create(
         &state.db,
         &auth.ctx(),
-        &auth.0.user_id,
+        &auth.0,
+        Need::Member,
         proposals::NewProposal {
             network_id,
             settings: RawSettings {
@@ -332,12 +331,8 @@ pub async fn list(
     )
 )]
 #[get("/v1/community-proposals/{id}")]
-pub async fn get(
-    state: web::Data<AppState>,
-    auth: Auth,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "proposal")?;
+pub async fn get(state: web::Data<AppState>, auth: Auth, id: PathId) -> ApiResult<HttpResponse> {
+    let id = id.0;
     let p = proposals::get(&state.db, &auth.0, &id).await?;
     proposal_response(StatusCode::OK, p)
 }
@@ -380,10 +375,10 @@ pub struct ProposalDecisionRequest {
 pub async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<ProposalDecisionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "proposal")?;
+    let id = id.0;
     let b = body.0;
     let p = proposals::decide(
         &state.db,

@@ -5,7 +5,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::community::CadenceUnit;
 use peerhub_domain::meeting::{MeetingDeliveryMode, SeriesStatus};
-use peerhub_persistence::access::{self, CommunityAccess};
 use peerhub_persistence::entities::{meeting, meeting_series};
 use peerhub_persistence::meetings::{self, NewSeries};
 use peerhub_persistence::stored::decode;
@@ -14,12 +13,12 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::Validate;
 
-use super::meetings::{
-    AgendaItemBody, CancelBody, EX_COMMUNITY_ID, EX_MEETING_ID, MeetingView, to_view, via_community,
-};
+use super::meetings::CancelBody;
 use crate::auth::Auth;
-use crate::extract::{JsonBody, uuid_param};
+use crate::extract::{JsonBody, PathId};
 use crate::problem::ApiResult;
+use crate::routes::views::meetings::{AgendaItemBody, MeetingView, to_view};
+use crate::routes::views::{EX_COMMUNITY_ID, EX_MEETING_ID};
 use crate::state::AppState;
 
 /// Registers this module's handlers.
@@ -157,16 +156,17 @@ fn series_view(s: meeting_series::Model, ms: Vec<meeting::Model>) -> ApiResult<S
 pub async fn create_series(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<CreateSeries>,
 ) -> ApiResult<HttpResponse> {
-    let id = uuid_param(&id, "community")?;
-    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Core, None).await?;
+    let id = id.0;
     let b = body.0;
-    let (s, ms) = meetings::create_series(
+    let (s, ms) = meetings::create_series_as(
         &state.db,
         &auth.ctx(),
-        &c,
+        &auth.0,
+        &id,
+        CommunityNeed::Core,
         NewSeries {
             first_starts_at_local: b.first_starts_at_local,
             timezone: b.timezone,
@@ -185,18 +185,6 @@ pub async fn create_series(
     Ok(HttpResponse::Created()
         .insert_header(("Location", location))
         .json(series_view(s, ms)?))
-}
-
-async fn series_access(
-    state: &AppState,
-    auth: &Auth,
-    raw_id: &str,
-    need: CommunityNeed,
-) -> ApiResult<(meeting_series::Model, CommunityAccess)> {
-    let id = uuid_param(raw_id, "meeting series")?;
-    let s = meetings::find_series(&state.db, &id).await?;
-    let a = via_community(state, auth, &s.community_id, need, "meeting series").await?;
-    Ok((s, a))
 }
 
 /// Read a series with its meetings
@@ -221,9 +209,9 @@ async fn series_access(
 pub async fn get_series(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let (s, _) = series_access(&state, &auth, &id, CommunityNeed::Member).await?;
+    let (s, _) = meetings::series_access(&state.db, &auth.0, &id, CommunityNeed::Member).await?;
     let ms = meetings::series_meetings(&state.db, &s.id).await?;
     Ok(HttpResponse::Ok().json(series_view(s, ms)?))
 }
@@ -253,13 +241,18 @@ pub async fn get_series(
 pub async fn cancel_series(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     body: JsonBody<CancelBody>,
 ) -> ApiResult<HttpResponse> {
-    let (s, a) = series_access(&state, &auth, &id, CommunityNeed::Core).await?;
-    let (s, _) =
-        meetings::cancel_series(&state.db, &auth.ctx(), &a.community, &s.id, &body.0.reason)
-            .await?;
+    let (s, _) = meetings::cancel_series(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        CommunityNeed::Core,
+        &body.0.reason,
+    )
+    .await?;
     let ms = meetings::series_meetings(&state.db, &s.id).await?;
     Ok(HttpResponse::Ok().json(series_view(s, ms)?))
 }

@@ -33,15 +33,8 @@ pub fn render_metrics(state: &AppState) -> String {
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    auth.require_scope(Some(ApiTokenScope::MetricsRead))?;
     let p = &auth.0;
-    if let Some(scopes) = &p.token_scopes
-        && !scopes.contains(&ApiTokenScope::MetricsRead)
-    {
-        return Err(ApiError::forbidden(
-            "insufficient-scope",
-            "this API token does not have metrics:read",
-        ));
-    }
     // A token never exceeds its owner: metrics are for platform admins.
     if !p.is_platform_admin {
         return Err(ApiError::forbidden(

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Auth;
-use crate::extract::{IfMatch, OptionalJsonBody, etag, uuid_field, uuid_param};
+use crate::extract::{IfMatch, OptionalJsonBody, PathId, etag, uuid_field};
 use crate::pagination::page_response;
 use crate::problem::{ApiError, ApiResult};
 use crate::routes::networks::{NetworkMemberPage, NetworkMemberView};
@@ -125,12 +125,11 @@ async fn control(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     access::platform_admin(&auth.0)?;
-    let id = uuid_param(id, "user")?;
     let change = account_control::set_status(
         &state.db,
         &auth.ctx(),
         &auth.0.user_id,
-        &id,
+        id,
         action,
         reason,
         if_match.0,
@@ -172,7 +171,7 @@ async fn control(
 pub async fn disable(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: OptionalJsonBody<AccountControlBody>,
 ) -> ApiResult<HttpResponse> {
@@ -215,7 +214,7 @@ pub async fn disable(
 pub async fn enable(
     state: web::Data<AppState>,
     auth: Auth,
-    id: web::Path<String>,
+    id: PathId,
     if_match: IfMatch,
     body: OptionalJsonBody<AccountControlBody>,
 ) -> ApiResult<HttpResponse> {

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
 pub struct Model {
@@ -7,7 +9,8 @@ pub struct Model {
     pub id: String,
     pub user_id: String,
     pub name: String,
-    pub scopes: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub scopes: Json<Vec<String>>,
     pub token_hash: String,
     pub token_prefix: String,
     pub expires_at: Option<DateTimeUtc>,

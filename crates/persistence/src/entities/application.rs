@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::eligibility::Check;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "applications")]
 pub struct Model {
@@ -11,7 +14,8 @@ pub struct Model {
     pub statement: Option<String>,
     pub status: String,
     pub verdict: String,
-    pub checks: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub checks: Json<Vec<Check>>,
     pub terms_number: i32,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
@@ -26,4 +30,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::proposals::Details;
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "community_proposals")]
 pub struct Model {
@@ -10,7 +13,8 @@ pub struct Model {
     pub name: String,
     pub focus: String,
     pub audience: String,
-    pub details: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub details: Json<Details>,
     pub status: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
@@ -24,4 +28,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "invitations")]
 pub struct Model {
@@ -8,7 +10,8 @@ pub struct Model {
     pub network_id: String,
     pub email: String,
     pub role: String,
-    pub community_ids: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub community_ids: Json<Vec<String>>,
     pub token_hash: String,
     pub status: String,
     pub expires_at: DateTimeUtc,
@@ -23,4 +26,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::matching::score::Preferences;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "match_requests")]
 pub struct Model {
@@ -7,7 +10,8 @@ pub struct Model {
     pub id: String,
     pub programme_id: String,
     pub user_id: String,
-    pub preferences: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub preferences: Json<Preferences>,
     pub availability: Option<String>,
     pub status: String,
     pub open_user_id: Option<String>,

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::matching::RunResult;
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "matching_runs")]
 pub struct Model {
@@ -13,7 +16,8 @@ pub struct Model {
     pub unmatched: i32,
     pub total_score: i64,
     pub duration_micros: i64,
-    pub result: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub result: Json<RunResult>,
     pub created_by: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::meeting::AgendaItem;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "meetings")]
 pub struct Model {
@@ -17,7 +20,8 @@ pub struct Model {
     pub mode: String,
     pub location: Option<String>,
     pub join_url: Option<String>,
-    pub agenda: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub agenda: Json<Vec<AgendaItem>>,
     pub status: String,
     pub cancel_reason: Option<String>,
     pub cancelled_at: Option<DateTimeUtc>,
@@ -31,4 +35,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::minutes::MinutesContent;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "minutes")]
 pub struct Model {
@@ -10,7 +13,8 @@ pub struct Model {
     pub network_id: String,
     pub status: String,
     pub revision: i32,
-    pub content: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub content: Json<MinutesContent>,
     pub drafted_by: Option<String>,
     pub submitted_by: Option<String>,
     pub submitted_at: Option<DateTimeUtc>,
@@ -23,4 +27,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

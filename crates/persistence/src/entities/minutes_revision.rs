@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::minutes::MinutesContent;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "minutes_revisions")]
 pub struct Model {
@@ -7,7 +10,8 @@ pub struct Model {
     pub id: String,
     pub meeting_id: String,
     pub revision: i32,
-    pub content: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub content: Json<MinutesContent>,
     pub submitted_by: Option<String>,
     pub approved_by: Option<String>,
     pub approved_at: DateTimeUtc,

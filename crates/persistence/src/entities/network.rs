@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "networks")]
 pub struct Model {
@@ -9,7 +11,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub slug: String,
     pub description: Option<String>,
-    pub allowed_email_domains: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub allowed_email_domains: Json<Vec<String>>,
     pub require_register_to_propose: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
@@ -19,4 +22,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::matching::StoredReason;
+use crate::stored::Json;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "matches")]
 pub struct Model {
@@ -13,7 +16,8 @@ pub struct Model {
     pub user_a_id: String,
     pub user_b_id: String,
     pub score: i64,
-    pub reasons: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub reasons: Json<Vec<StoredReason>>,
     pub status: String,
     pub accepted_a_at: Option<DateTimeUtc>,
     pub accepted_b_at: Option<DateTimeUtc>,
@@ -33,4 +37,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::matching::score::{Constraints, Weights};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "programmes")]
 pub struct Model {
@@ -9,8 +12,10 @@ pub struct Model {
     pub name: String,
     pub description: Option<String>,
     pub kind: String,
-    pub weights: String,
-    pub constraints: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub weights: Json<Weights>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub constraints: Json<Constraints>,
     pub proposal_days: i32,
     pub safeguarding_lead_id: Option<String>,
     pub version: i32,
@@ -22,4 +27,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

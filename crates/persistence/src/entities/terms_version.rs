@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::eligibility::EligibilityRules;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "terms_versions")]
 pub struct Model {
@@ -9,8 +12,10 @@ pub struct Model {
     pub number: i32,
     pub status: String,
     pub purpose: String,
-    pub aims: String,
-    pub eligibility: String,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub aims: Json<Vec<String>>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub eligibility: Json<EligibilityRules>,
     pub meeting_arrangements: String,
     pub chairing_arrangements: String,
     pub notes_arrangements: String,

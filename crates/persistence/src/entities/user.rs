@@ -1,5 +1,8 @@
 use sea_orm::entity::prelude::*;
 
+use crate::stored::Json;
+use peerhub_domain::profile::SensitiveAttributes;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
@@ -16,10 +19,14 @@ pub struct Model {
     pub region: Option<String>,
     pub profession: Option<String>,
     pub level: Option<String>,
-    pub registers: String,
-    pub specialties: String,
-    pub interests: String,
-    pub sensitive: Option<String>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub registers: Json<Vec<String>>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub specialties: Json<Vec<String>>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub interests: Json<Vec<String>>,
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub sensitive: Option<Json<SensitiveAttributes>>,
     pub team: Option<String>,
     pub line_manager_id: Option<String>,
     pub version: i32,
@@ -33,4 +40,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+crate::entities::versioned!();

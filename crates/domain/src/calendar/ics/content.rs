@@ -1,0 +1,199 @@
+//! iCalendar values and content lines: TEXT, parameter and URI values, and
+//! lines folded at 75 octets (RFC 5545 §3.1, §3.2, §3.3).
+
+/// iCalendar DATE-TIME, local form (RFC 5545 §3.3.5, form #3 with `TZID`).
+pub(super) const ICAL_LOCAL: &str = "%Y%m%dT%H%M%S";
+/// iCalendar DATE-TIME, UTC form (§3.3.5, form #2).
+pub(super) const ICAL_UTC: &str = "%Y%m%dT%H%M%SZ";
+/// Longest content line, in octets, excluding the line break (§3.1).
+pub(super) const MAX_LINE_OCTETS: usize = 75;
+
+/// Escapes a TEXT value (RFC 5545 §3.3.11): `\`, `;` and `,` get a
+/// backslash, a line break (LF or CRLF) becomes `\n`, a lone CR and every
+/// other control character are dropped.
+pub(super) fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            // CR of a CRLF (whose LF gives the `\n`) or a lone CR.
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A parameter value (§3.2): control characters dropped, `"` (not allowed
+/// at all) replaced by `'`, and the whole quoted if it contains `:`, `;` or `,`.
+pub(super) fn param_value(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect();
+    if cleaned.contains([':', ';', ',']) {
+        format!("\"{cleaned}\"")
+    } else {
+        cleaned
+    }
+}
+
+/// A URI value (URL, `mailto:`): not TEXT-escaped, but line breaks and other
+/// control characters, which cannot appear in a content line, are dropped.
+pub(super) fn uri_value(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Content lines being written: each folded and ended with CRLF.
+#[derive(Default)]
+pub(super) struct Lines(pub(super) String);
+
+impl Lines {
+    pub(super) fn line(&mut self, content: &str) {
+        fold_into(&mut self.0, content);
+    }
+
+    /// `name` (with any parameters) `:` `value`; the value already encoded.
+    pub(super) fn prop(&mut self, name: &str, value: &str) {
+        self.line(&format!("{name}:{value}"));
+    }
+}
+
+/// Appends `line` folded (§3.1): no physical line longer than 75 octets, the
+/// continuation lines starting with one space (which counts), never splitting
+/// a UTF-8 character; every physical line ends with CRLF.
+fn fold_into(out: &mut String, line: &str) {
+    let mut used = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if used + len > MAX_LINE_OCTETS {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(c);
+        used += len;
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Inverse of `escape_text`, independent of it.
+    fn unescape(s: &str) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n' | 'N') => out.push('\n'),
+                    Some(other) => out.push(other),
+                    None => out.push('\\'),
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    pub(in crate::calendar::ics) fn unfold(s: &str) -> String {
+        s.replace("\r\n ", "")
+    }
+
+    #[test]
+    fn text_escaping() {
+        assert_eq!(
+            escape_text("a\\b;c,d\ne\r\nf\rg\u{7}h\ti"),
+            "a\\\\b\\;c\\,d\\ne\\nfghi"
+        );
+        assert_eq!(escape_text("☕ Café: 10:00 🎉"), "☕ Café: 10:00 🎉");
+        assert_eq!(escape_text("\\n"), "\\\\n");
+        assert_eq!(unescape(&escape_text("x\\n,;\\")), "x\\n,;\\");
+    }
+
+    #[test]
+    fn param_quoting() {
+        assert_eq!(param_value("Jo Smith"), "Jo Smith");
+        assert_eq!(param_value("Smith, Jo"), "\"Smith, Jo\"");
+        assert_eq!(param_value("a;b"), "\"a;b\"");
+        assert_eq!(param_value("Dr: Who"), "\"Dr: Who\"");
+        assert_eq!(param_value("Jo \"JJ\" Smith"), "Jo 'JJ' Smith");
+        assert_eq!(param_value("Jo \"JJ\", Smith"), "\"Jo 'JJ', Smith\"");
+        assert_eq!(param_value("Jo\r\n\tSmith"), "JoSmith");
+        assert_eq!(
+            uri_value("https://x.org/a\r\nb?c=d,e;f"),
+            "https://x.org/ab?c=d,e;f"
+        );
+    }
+
+    #[test]
+    fn folding_at_75_octets() {
+        let mut out = String::new();
+        fold_into(&mut out, &"a".repeat(75));
+        assert_eq!(out, format!("{}\r\n", "a".repeat(75)));
+
+        let mut out = String::new();
+        fold_into(&mut out, &"a".repeat(76));
+        assert_eq!(out, format!("{}\r\n a\r\n", "a".repeat(75)));
+
+        let mut out = String::new();
+        fold_into(&mut out, &"a".repeat(75 + 74 + 1));
+        assert_eq!(
+            out,
+            format!("{}\r\n {}\r\n a\r\n", "a".repeat(75), "a".repeat(74))
+        );
+
+        // A 4-octet character that would straddle octet 75 moves to the next line.
+        let mut out = String::new();
+        fold_into(&mut out, &format!("{}🎉b", "a".repeat(73)));
+        assert_eq!(out, format!("{}\r\n 🎉b\r\n", "a".repeat(73)));
+
+        let mut out = String::new();
+        fold_into(&mut out, "");
+        assert_eq!(out, "\r\n");
+    }
+
+    /// Characters that are interesting to escaping and folding, mixed with
+    /// arbitrary ones.
+    pub(in crate::calendar::ics) fn tricky_string() -> impl Strategy<Value = String> {
+        let c = prop_oneof![
+            4 => any::<char>(),
+            1 => prop::sample::select(vec!['\\', ';', ',', '\n', '\r', ':', '"', 'é', '漢', '🎉', ' ']),
+        ];
+        prop::collection::vec(c, 0..400).prop_map(String::from_iter)
+    }
+
+    proptest! {
+        #[test]
+        fn folded_lines_fit_and_unfold_exactly(s in tricky_string()) {
+            let content = format!("DESCRIPTION:{}", escape_text(&s));
+            let mut out = String::new();
+            fold_into(&mut out, &content);
+            prop_assert!(out.ends_with("\r\n"));
+            let body = &out[..out.len() - 2];
+            for line in body.split("\r\n") {
+                prop_assert!(line.len() <= MAX_LINE_OCTETS, "{} octets: {:?}", line.len(), line);
+            }
+            for (i, line) in body.split("\r\n").enumerate() {
+                prop_assert_eq!(i > 0, line.starts_with(' '));
+            }
+            prop_assert_eq!(unfold(body), content);
+            // No raw line breaks or other control characters survive escaping.
+            let escaped = escape_text(&s);
+            prop_assert!(!escaped.chars().any(char::is_control));
+            let expected: String = s
+                .chars()
+                .filter(|c| *c == '\n' || !c.is_control())
+                .collect();
+            prop_assert_eq!(unescape(&escaped), expected);
+        }
+
+    }
+}

@@ -1,0 +1,138 @@
+//! Which meetings a person sees, and listing them.
+
+use chrono::{DateTime, Utc};
+use peerhub_domain::access::Principal;
+use peerhub_domain::account::NetworkRole;
+use peerhub_domain::community::MembershipStatus;
+use peerhub_domain::meeting::MeetingStatus;
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::entities::{community_member, meeting, network_member};
+use crate::error::Failure;
+use crate::page::{Page, PageRequest};
+
+/// Filters for listing meetings.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub community_id: Option<String>,
+    pub series_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub status: Option<MeetingStatus>,
+}
+
+/// The communities whose meetings a person sees: those they are a current
+/// member of, and every community in networks they manage. `None` means
+/// all (a platform admin).
+pub async fn visible_scope<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+) -> Result<Option<(Vec<String>, Vec<String>)>, Failure> {
+    if principal.is_platform_admin {
+        return Ok(None);
+    }
+    let communities: Vec<String> = community_member::Entity::find()
+        .select_only()
+        .column(community_member::Column::CommunityId)
+        .filter(community_member::Column::UserId.eq(&principal.user_id))
+        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let managed: Vec<String> = network_member::Entity::find()
+        .select_only()
+        .column(network_member::Column::NetworkId)
+        .filter(network_member::Column::UserId.eq(&principal.user_id))
+        .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(Some((communities, managed)))
+}
+
+/// The cursor of a meeting in start order: `"<RFC 3339>|<id>"`.
+pub fn cursor_of(m: &meeting::Model) -> String {
+    format!("{}|{}", m.starts_at.to_rfc3339(), m.id)
+}
+
+/// Meetings the caller may see, by start time (then id).
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<meeting::Model>, Failure> {
+    let mut q = meeting::Entity::find();
+    if let Some((communities, managed)) = visible_scope(conn, principal).await? {
+        q = q.filter(
+            Condition::any()
+                .add(meeting::Column::CommunityId.is_in(communities))
+                .add(meeting::Column::NetworkId.is_in(managed)),
+        );
+    }
+    if let Some(c) = &f.community_id {
+        q = q.filter(meeting::Column::CommunityId.eq(c));
+    }
+    if let Some(s) = &f.series_id {
+        q = q.filter(meeting::Column::SeriesId.eq(s));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(meeting::Column::StartsAt.gte(t));
+    }
+    if let Some(t) = f.to {
+        q = q.filter(meeting::Column::StartsAt.lt(t));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(meeting::Column::Status.eq(s.as_str()));
+    }
+    if let Some(after) = &page.after {
+        let (at, id) = after
+            .split_once('|')
+            .and_then(|(at, id)| {
+                DateTime::parse_from_rfc3339(at)
+                    .ok()
+                    .map(|at| (at.with_timezone(&Utc), id.to_owned()))
+            })
+            .ok_or_else(|| {
+                Failure::invalid(
+                    "cursor",
+                    "invalid_cursor",
+                    "is not a cursor this API returned",
+                )
+            })?;
+        q = q.filter(
+            Condition::any().add(meeting::Column::StartsAt.gt(at)).add(
+                Condition::all()
+                    .add(meeting::Column::StartsAt.eq(at))
+                    .add(meeting::Column::Id.gt(id)),
+            ),
+        );
+    }
+    let mut items = q
+        .order_by_asc(meeting::Column::StartsAt)
+        .order_by_asc(meeting::Column::Id)
+        .limit(page.limit + 1)
+        .all(conn)
+        .await?;
+    let next_after = if items.len() as u64 > page.limit {
+        items.truncate(page.limit as usize);
+        items.last().map(cursor_of)
+    } else {
+        None
+    };
+    Ok(Page { items, next_after })
+}
+
+/// Every meeting of a community, by start (for its calendar).
+pub async fn of_community<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+) -> Result<Vec<meeting::Model>, Failure> {
+    Ok(meeting::Entity::find()
+        .filter(meeting::Column::CommunityId.eq(community_id))
+        .order_by_asc(meeting::Column::StartsAt)
+        .order_by_asc(meeting::Column::Id)
+        .all(conn)
+        .await?)
+}
