@@ -62,7 +62,11 @@ async fn people(app: &TestApp, network_id: &str, n: usize, tag: &str, g: &mut Lc
     for i in 0..n {
         let id = uuid::Uuid::now_v7().to_string();
         let topics = |g: &mut Lcg| {
-            Json::from_raw(json!([TOPICS[g.next(8)], TOPICS[g.next(8)], TOPICS[g.next(8)]]))
+            Json::from_raw(json!([
+                TOPICS[g.next(8)],
+                TOPICS[g.next(8)],
+                TOPICS[g.next(8)]
+            ]))
         };
         users.push(user::ActiveModel {
             id: Set(id.clone()),
@@ -121,7 +125,9 @@ async fn requests(app: &TestApp, programme_id: &str, users: &[String], g: &mut L
             id: Set(uuid::Uuid::now_v7().to_string()),
             programme_id: Set(programme_id.to_owned()),
             user_id: Set(u.clone()),
-            preferences: Set(Json::from_raw(json!({"areas": [TOPICS[g.next(8)]], "mode": "online"}))),
+            preferences: Set(Json::from_raw(
+                json!({"areas": [TOPICS[g.next(8)]], "mode": "online"}),
+            )),
             availability: Set(None),
             status: Set("waiting".into()),
             open_user_id: Set(Some(u.clone())),
@@ -204,7 +210,11 @@ async fn run(backend: Backend) {
     let idle_patch = {
         let t = Instant::now();
         let r = app
-            .patch(&programme_path, Some(&token), json!({"description": "idle"}))
+            .patch(
+                &programme_path,
+                Some(&token),
+                json!({"description": "idle"}),
+            )
             .await;
         assert_eq!(r.status.as_u16(), 200, "{}", r.text);
         t.elapsed()
@@ -213,7 +223,11 @@ async fn run(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let t = Instant::now();
         let r = app
-            .patch(&programme_path, Some(&token), json!({"description": "during the run"}))
+            .patch(
+                &programme_path,
+                Some(&token),
+                json!({"description": "during the run"}),
+            )
             .await;
         assert_eq!(r.status.as_u16(), 200, "{}", r.text);
         t.elapsed()

@@ -7,12 +7,13 @@
 pub mod access;
 pub mod account;
 pub mod account_control;
-pub mod auth;
 pub mod application;
+pub mod auth;
 pub mod calendar;
 pub mod closed;
 pub mod community;
 pub mod csv;
+pub mod departure;
 pub mod eligibility;
 pub mod governance;
 pub mod idempotency;

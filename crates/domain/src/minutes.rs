@@ -220,6 +220,9 @@ pub enum MinutesRefusal {
     NotDraft(MinutesStatus),
     /// Only submitted minutes are approved (409); names the current status.
     NotSubmitted(MinutesStatus),
+    /// Only an action's owner, the core team or a manager changes it (403
+    /// `forbidden`).
+    NotActionOwner,
 }
 
 impl MinutesRefusal {
@@ -231,6 +234,7 @@ impl MinutesRefusal {
             Self::OwnSubmission => "own-submission",
             Self::NotDraft(_) => "minutes-not-draft",
             Self::NotSubmitted(_) => "minutes-not-submitted",
+            Self::NotActionOwner => "forbidden",
         }
     }
 
@@ -249,6 +253,9 @@ impl MinutesRefusal {
                 "only submitted minutes can be approved; these minutes are {}",
                 s.as_str()
             ),
+            Self::NotActionOwner => {
+                "only the action's owner, the core team or a manager may change it".into()
+            }
         }
     }
 }
@@ -258,7 +265,8 @@ impl From<MinutesRefusal> for crate::Refusal {
         match r {
             MinutesRefusal::NotMinuteTaker
             | MinutesRefusal::NotChair
-            | MinutesRefusal::OwnSubmission => crate::Refusal::forbidden(r.code(), r.message()),
+            | MinutesRefusal::OwnSubmission
+            | MinutesRefusal::NotActionOwner => crate::Refusal::forbidden(r.code(), r.message()),
             MinutesRefusal::NotDraft(_) | MinutesRefusal::NotSubmitted(_) => {
                 crate::Refusal::conflict(r.code(), r.message())
             }
@@ -332,6 +340,20 @@ pub fn default_chair<'a>(
 
 /// Marking an action done or open again: the status it moves to, or
 /// `None` when it already has it.
+/// Who may change an action's status: its owner, the community's core
+/// team, or a manager.
+pub fn may_change_action(
+    is_owner: bool,
+    is_manager: bool,
+    role: Option<CommunityRole>,
+) -> Result<(), MinutesRefusal> {
+    if is_owner || is_manager || role.is_some_and(|r| r.is_core()) {
+        Ok(())
+    } else {
+        Err(MinutesRefusal::NotActionOwner)
+    }
+}
+
 pub fn action_transition(current: ActionStatus, wanted: ActionStatus) -> Option<ActionStatus> {
     (current != wanted).then_some(wanted)
 }
@@ -339,6 +361,25 @@ pub fn action_transition(current: ActionStatus, wanted: ActionStatus) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_action_is_changed_by_its_owner_the_core_team_or_a_manager() {
+        assert_eq!(may_change_action(true, false, None), Ok(()));
+        assert_eq!(may_change_action(false, true, None), Ok(()));
+        for r in [CommunityRole::Chair, CommunityRole::CoChair, CommunityRole::Secretary] {
+            assert_eq!(may_change_action(false, false, Some(r)), Ok(()));
+        }
+        assert_eq!(
+            may_change_action(false, false, Some(CommunityRole::Member)),
+            Err(MinutesRefusal::NotActionOwner)
+        );
+        assert_eq!(
+            may_change_action(false, false, None),
+            Err(MinutesRefusal::NotActionOwner)
+        );
+        let r: crate::Refusal = MinutesRefusal::NotActionOwner.into();
+        assert!(matches!(r, crate::Refusal::Forbidden { code: "forbidden", .. }));
+    }
 
     #[test]
     fn the_minute_taker_drafts() {

@@ -45,7 +45,7 @@ use crate::problem::{FieldError, Problem};
         (name = "notes", description = "Private notes: readable by their author only"),
         (name = "safeguarding", description = "Safeguarding concerns raised to a programme's safeguarding lead"),
         (name = "complaints", description = "Complaints about the matching process, a match or a member"),
-        (name = "governance", description = "Governance reporting: governance bodies, post-meeting feedback (advise, assure, alert) and escalations"),
+        (name = "governance", description = "Governance reporting: the governance bodies a network reports to"),
     ),
     components(schemas(Problem, FieldError))
 )]

@@ -38,13 +38,26 @@ pub async fn network<C: ConnectionTrait>(
     need: Need,
     accepts: Option<ApiTokenScope>,
 ) -> Result<network::Model, Failure> {
+    Ok(network_access(conn, principal, network_id, need, accepts)
+        .await?
+        .0)
+}
+
+/// Like [`network`], also returning the caller's role in the network.
+pub async fn network_access<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    network_id: &str,
+    need: Need,
+    accepts: Option<ApiTokenScope>,
+) -> Result<(network::Model, Option<NetworkRole>), Failure> {
     let net = network::Entity::find_by_id(network_id.to_owned())
         .one(conn)
         .await?
         .ok_or(Failure::not_found("network"))?;
     let role = role_in(conn, &principal.user_id, network_id).await?;
     apply(decide(principal, role, need, accepts), "network")?;
-    Ok(net)
+    Ok((net, role))
 }
 
 /// Checks the caller may act on their own account.

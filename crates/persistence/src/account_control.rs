@@ -15,12 +15,13 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
+use peerhub_domain::account::notice;
 use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::account_control::{
     self as rules, AccountAction, Removal, RemovalRefusal, Transition,
 };
 use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
-use peerhub_domain::matching::lifecycle::MatchStatus;
+use peerhub_domain::departure::{self, Departure};
 use peerhub_domain::validation::bounded_text;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -39,14 +40,13 @@ use crate::matching::{Closing, open_statuses, status_of};
 use crate::memberships::{Ending, end_membership_in, fill_places};
 use crate::trail::{self, Audit, Ctx, Message};
 use peerhub_domain::matching::request::MatchRequestStatus;
-use peerhub_domain::matching::supporter::SupporterStatus;
 
 /// Longest reason an admin or a manager may give (sent to the person).
 pub const MAX_REASON_CHARS: usize = 1000;
 
 /// How a match closes when one side is removed from the network (in
 /// events, as `how`).
-const HOW: &str = "removed_from_network";
+const HOW: Departure = Departure::RemovedFromNetwork;
 
 /// An optional reason: trimmed, empty means none, at most
 /// [`MAX_REASON_CHARS`].
@@ -58,15 +58,6 @@ fn reason_of(raw: Option<String>) -> Result<Option<String>, Failure> {
     let r = v.check("reason", bounded_text(&s, 1, MAX_REASON_CHARS));
     v.into_result()?;
     Ok(r)
-}
-
-/// " Reason given: …." for a notice, or nothing.
-fn reason_line(reason: &Option<String>) -> String {
-    match reason {
-        Some(r) if r.ends_with(['.', '!', '?']) => format!(" Reason given: {r}"),
-        Some(r) => format!(" Reason given: {r}."),
-        None => String::new(),
-    }
 }
 
 // ------------------------------------------------------- disable / enable
@@ -117,7 +108,7 @@ pub async fn set_status(
     am.status = Set(to.as_str().to_owned());
     let u = am.update(&txn).await?;
     let mut changed = vec!["status"];
-    let (audit, topic, subject, body) = match action {
+    let (audit, topic, n) = match action {
         AccountAction::Disable => {
             if crate::sessions::revoke_all(&txn, user_id).await? > 0 {
                 changed.push("refresh_tokens");
@@ -125,27 +116,13 @@ pub async fn set_status(
             (
                 "user.disabled",
                 "account.disabled",
-                "Your PeerHub account has been disabled",
-                format!(
-                    "A platform admin has disabled your PeerHub account. You can no longer log in, \
-                     you have been signed out everywhere, and your API tokens do not work while the \
-                     account is disabled.{} If you think this is a mistake, contact the managers of \
-                     your network.",
-                    reason_line(&reason)
-                ),
+                notice::disabled(reason.as_deref()),
             )
         }
         AccountAction::Enable => (
             "user.enabled",
             "account.enabled",
-            "Your PeerHub account has been enabled again",
-            format!(
-                "A platform admin has enabled your PeerHub account again. Log in with your email \
-                 address and password (POST /v1/auth/login); the sessions you had were ended when \
-                 the account was disabled. Your API tokens work again until they expire: review \
-                 them with GET /v1/api-tokens.{}",
-                reason_line(&reason)
-            ),
+            notice::enabled(reason.as_deref()),
         ),
     };
     trail::write(
@@ -159,8 +136,8 @@ pub async fn set_status(
             &u.id,
             &u.email,
             json!({
-                "subject": subject,
-                "body": body,
+                "subject": n.subject,
+                "body": n.body,
                 "user_id": u.id,
                 "status": u.status,
                 "reasons": reason.iter().collect::<Vec<_>>(),
@@ -270,29 +247,15 @@ fn removal_notice(
     removed: &Removed,
     reason: &Option<String>,
 ) -> Message {
-    let mut body = format!(
-        "A manager has removed you from {}.{}",
-        net.name,
-        reason_line(reason)
-    );
-    if !removed.communities.is_empty() {
-        body.push_str(&format!(
-            " Your membership of {} has ended.",
-            removed.communities.join(", ")
-        ));
-    }
-    if removed.applications > 0 {
-        body.push_str(&format!(
-            " Your open applications to its communities ({}) were withdrawn.",
-            removed.applications
-        ));
-    }
-    if removed.matches > 0 || removed.requests > 0 {
-        body.push_str(" Your open matches and match requests in its programmes were closed.");
-    }
-    body.push_str(
-        " Your PeerHub account itself is not affected, nor are any other networks you \
-         belong to. If you think this is a mistake, contact the network's managers.",
+    let n = departure::removed(
+        &net.name,
+        reason.as_deref(),
+        &departure::Ended {
+            communities: &removed.communities,
+            applications: removed.applications,
+            matches: removed.matches,
+            requests: removed.requests,
+        },
     );
     Message::email(
         "network.member_removed",
@@ -300,8 +263,8 @@ fn removal_notice(
         &net.id,
         &u.email,
         json!({
-            "subject": format!("You have been removed from {}", net.name),
-            "body": body,
+            "subject": n.subject,
+            "body": n.body,
             "network_id": net.id,
             "communities": removed.communities,
             "reasons": reason.iter().collect::<Vec<_>>(),
@@ -392,7 +355,7 @@ async fn end_community_ties(
                             "user_id": a.user_id,
                             "status": a.status,
                             "verdict": a.verdict,
-                            "how": HOW,
+                            "how": HOW.how(),
                         }),
                     )
                     .network(&a.network_id),
@@ -403,7 +366,7 @@ async fn end_community_ties(
         }
         // Ending a membership offers the freed place to the wait-list; an
         // offer withdrawn above frees one even when there is no membership.
-        let ending = Ending::Wider { how: HOW };
+        let ending = Ending::Wider { how: HOW.how() };
         if end_membership_in(txn, ctx, &c, user_id, ending, None, now)
             .await?
             .is_some()
@@ -459,11 +422,9 @@ async fn end_matching_ties(
         let Some(p) = programmes.get(&m.programme_id) else {
             continue;
         };
-        let (to, by) = match status_of(&m) {
-            MatchStatus::Active => (MatchStatus::Ended, u.id.as_str()),
-            s if s.is_pending() => (MatchStatus::Declined, u.id.as_str()),
-            _ => (MatchStatus::Expired, ""),
-        };
+        let closure = departure::close_match(status_of(&m), HOW);
+        let to = closure.to;
+        let by = if closure.by_leaver { u.id.as_str() } else { "" };
         let other_id = if m.user_a_id == u.id {
             m.user_b_id.clone()
         } else {
@@ -473,38 +434,21 @@ async fn end_matching_ties(
             to,
             by,
             end_reason: None,
-            how: Some(HOW),
+            how: Some(HOW.how()),
         };
         let m = crate::matching::close(txn, ctx, p, m, closing, now).await?;
         removed.matches += 1;
-        if to == MatchStatus::Expired {
+        if !closure.tell_other {
             continue;
         }
         let Some(other) = user::Entity::find_by_id(other_id).one(txn).await? else {
             continue;
         };
-        if other.status == UserStatus::Erased.as_str() {
+        let other_status: UserStatus = crate::stored::decode("user.status", &other.status)?;
+        if !departure::tells_other(closure, other_status) {
             continue;
         }
-        let (subject, body) = if to == MatchStatus::Ended {
-            (
-                format!("Your match in {} has ended", p.name),
-                format!(
-                    "Your match with {} in {} has ended because they are no longer a member of {}. \
-                     You can ask to be matched again with POST /v1/programmes/{}/requests.",
-                    u.display_name, p.name, net.name, p.id
-                ),
-            )
-        } else {
-            (
-                format!("A proposed match in {} has been withdrawn", p.name),
-                format!(
-                    "The match proposed to you with {} in {} has been withdrawn because they are no \
-                     longer a member of {}. Your request is waiting for the next match.",
-                    u.display_name, p.name, net.name
-                ),
-            )
-        };
+        let n = departure::match_closed(to, &u.display_name, &p.name, &p.id, &net.name);
         notices.push(
             Message::email(
                 "match.closed",
@@ -512,8 +456,8 @@ async fn end_matching_ties(
                 &m.id,
                 &other.email,
                 json!({
-                    "subject": subject,
-                    "body": body,
+                    "subject": n.subject,
+                    "body": n.body,
                     "match_id": m.id,
                     "programme_id": p.id,
                     "status": m.status,
@@ -539,7 +483,7 @@ async fn end_matching_ties(
         .await?;
     for r in requests {
         let mut am = r.into_active_model();
-        am.status = Set(MatchRequestStatus::Withdrawn.as_str().to_owned());
+        am.status = Set(departure::REQUESTS_BECOME.as_str().to_owned());
         am.open_user_id = Set(None);
         am.withdrawn_at = Set(Some(now));
         am.updated_at = Set(now);
@@ -559,7 +503,7 @@ async fn end_matching_ties(
     let supporters = programme_supporter::Entity::find()
         .filter(programme_supporter::Column::ProgrammeId.is_in(programme_ids))
         .filter(programme_supporter::Column::UserId.eq(&u.id))
-        .filter(programme_supporter::Column::Status.ne(SupporterStatus::Paused.as_str()))
+        .filter(programme_supporter::Column::Status.ne(departure::SUPPORTER_PLACES_BECOME.as_str()))
         .order_by_asc(programme_supporter::Column::Id)
         .all(txn)
         .await?;
@@ -567,7 +511,7 @@ async fn end_matching_ties(
         programme_supporter::Entity::update_many()
             .col_expr(
                 programme_supporter::Column::Status,
-                Expr::value(SupporterStatus::Paused.as_str()),
+                Expr::value(departure::SUPPORTER_PLACES_BECOME.as_str()),
             )
             .col_expr(programme_supporter::Column::UpdatedAt, Expr::value(now))
             .col_expr(

@@ -72,7 +72,10 @@ pub async fn create(
         user_id: Set(user_id.to_owned()),
         name: Set(name),
         scopes: Set(crate::stored::Json::strings(
-            &parsed.iter().map(|s| s.as_str().to_owned()).collect::<Vec<_>>(),
+            &parsed
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect::<Vec<_>>(),
         )),
         token_hash: Set(token_hash(&raw)),
         token_prefix: Set(raw.chars().take(10).collect()),

@@ -145,11 +145,15 @@ pub async fn raise(
     }
     .insert(&txn)
     .await?;
-    let why = if lead.is_some() {
-        "You are this programme's safeguarding lead."
-    } else {
-        "This programme has no safeguarding lead who is a manager of the network, so every manager receives this notice. Please agree who follows it up, and name a safeguarding lead for the programme."
-    };
+    let n = concern_rules::raised_notice(
+        &raiser,
+        &p.name,
+        category,
+        &c.summary,
+        lead.is_some(),
+        &c.id,
+        &c.match_id,
+    );
     let mut messages: Vec<Message> = to
         .iter()
         .map(|u| {
@@ -159,16 +163,8 @@ pub async fn raise(
                 &c.id,
                 &u.email,
                 json!({
-                    "subject": format!("Safeguarding concern raised in {}", p.name),
-                    "body": format!(
-                        "{raiser} raised a safeguarding concern in the programme \"{}\".\n\nCategory: {}\n\nWhat they wrote for you:\n{}\n\n{why}\nConcern {} on match {}: read it with GET /v1/safeguarding-concerns/{}.",
-                        p.name,
-                        category.label(),
-                        c.summary,
-                        c.id,
-                        c.match_id,
-                        c.id,
-                    ),
+                    "subject": n.subject,
+                    "body": n.body,
                     "concern_id": c.id,
                     "programme_id": p.id,
                     "match_id": c.match_id,
@@ -278,25 +274,33 @@ pub async fn find<C: ConnectionTrait>(
     else {
         return Err(hidden);
     };
-    if c.raised_by == principal.user_id {
-        return Ok(c);
-    }
-    if !is_manager(conn, &principal.user_id, &c.network_id).await? {
-        return Err(hidden);
-    }
-    if c.lead_id.as_deref() == Some(principal.user_id.as_str()) {
-        return Ok(c);
-    }
-    let Some(p) = programme::Entity::find_by_id(c.programme_id.clone())
-        .one(conn)
-        .await?
-    else {
-        return Err(hidden);
+    // The facts the rule needs, loaded only when it will look at them.
+    let raiser = c.raised_by == principal.user_id;
+    let caller_manages = !raiser && is_manager(conn, &principal.user_id, &c.network_id).await?;
+    let delivered = c.lead_id.as_deref() == Some(principal.user_id.as_str());
+    let current_lead = if caller_manages && !delivered {
+        match programme::Entity::find_by_id(c.programme_id.clone())
+            .one(conn)
+            .await?
+        {
+            Some(p) => Some(effective_lead(conn, &p).await?),
+            None => None,
+        }
+    } else {
+        None
     };
-    match effective_lead(conn, &p).await? {
-        Some(lead) if lead == principal.user_id => Ok(c),
-        None => Ok(c),
-        Some(_) => Err(hidden),
+    let reader = concern_rules::Reader {
+        caller: &principal.user_id,
+        by_token: principal.is_token(),
+        raised_by: &c.raised_by,
+        delivered_to: c.lead_id.as_deref(),
+        caller_manages,
+        current_lead: current_lead.as_ref().map(Option::as_deref),
+    };
+    if concern_rules::may_read(reader) {
+        Ok(c)
+    } else {
+        Err(hidden)
     }
 }
 

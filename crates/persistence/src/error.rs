@@ -45,18 +45,6 @@ impl Failure {
         matches!(self, Self::Refused(Refusal::NotFound(_)))
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Refused(Refusal::conflict(code, message))
-    }
-
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Refused(Refusal::forbidden(code, message))
-    }
-
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self::Refused(Refusal::unauthorized(code, message))
-    }
-
     pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> Self {
         Self::Refused(Refusal::invalid(field, code, message))
     }

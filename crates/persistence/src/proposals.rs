@@ -6,10 +6,8 @@ use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::UserStatus;
 use peerhub_domain::community::{
-    CadenceUnit, CommunityKind, CommunityRole, CommunityStatus, DeliveryMode, OrganisedAround,
-    ProposalDecision, ProposalStatus, RawSettings, Settings,
+    CommunityRole, CommunityStatus, ProposalDecision, ProposalStatus, RawSettings, Settings,
 };
-use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::proposal::{self as rules, ProposalRefusal};
 use peerhub_domain::validation::bounded_text;
 use peerhub_domain::{FieldViolation, Violations};
@@ -17,7 +15,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,
     QueryFilter, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::Db;
@@ -30,40 +27,7 @@ use crate::{access, communities, memberships};
 
 pub use peerhub_domain::proposal::{MAX_RATIONALE, MAX_REASON};
 
-/// The cadence of the proposed community.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cadence {
-    pub every: i32,
-    pub unit: CadenceUnit,
-}
-
-/// The proposed Terms of Reference (validated), kept until approval turns
-/// them into the community's first draft.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProposedTerms {
-    pub purpose: String,
-    pub aims: Vec<String>,
-    pub eligibility: EligibilityRules,
-    pub meeting_arrangements: String,
-    pub chairing_arrangements: String,
-    pub notes_arrangements: String,
-    pub max_secretaries: i32,
-}
-
-/// Everything about a proposal that has no column of its own (the
-/// `details` JSON). Name, focus and audience are columns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Details {
-    pub organised_around: OrganisedAround,
-    pub kind: CommunityKind,
-    pub capacity: i32,
-    pub fee_note: Option<String>,
-    pub cadence: Cadence,
-    pub duration_minutes: i32,
-    pub delivery_mode: DeliveryMode,
-    pub rationale: Option<String>,
-    pub terms: Option<ProposedTerms>,
-}
+pub use crate::entities::community_proposal::{Cadence, Details, ProposedTerms};
 
 /// The stored status of a proposal.
 pub fn status_of(p: &community_proposal::Model) -> Result<ProposalStatus, Failure> {
@@ -335,11 +299,14 @@ pub async fn decide(
     id: &str,
     input: DecisionInput,
 ) -> Result<community_proposal::Model, Failure> {
-    let existing = community_proposal::Entity::find_by_id(id.to_owned())
-        .one(db)
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let p = community_proposal::Entity::find_by_id(id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
         .await?
         .ok_or(Failure::not_found("community proposal"))?;
-    access::network(db, principal, &existing.network_id, Need::Manager, None)
+    let net = access::network(&txn, principal, &p.network_id, Need::Manager, None)
         .await
         .map_err(|e| match e {
             e if e.is_not_found() => Failure::not_found("community proposal"),
@@ -349,18 +316,7 @@ pub async fn decide(
     let decision = input.decision;
     let reason = rules::decision_reason(decision, input.reason.as_deref())?;
 
-    let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let p = community_proposal::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("community proposal"))?;
     let current = status_of(&p)?;
-    let net = network::Entity::find_by_id(p.network_id.clone())
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("network"))?;
     let proposer = user::Entity::find_by_id(p.proposed_by.clone())
         .one(&txn)
         .await?;

@@ -272,10 +272,7 @@ mod tests {
                 names: vec!["a".into()]
             }
         );
-        assert_eq!(
-            decode_json::<Option<Rules>>("rules", "null").unwrap(),
-            None
-        );
+        assert_eq!(decode_json::<Option<Rules>>("rules", "null").unwrap(), None);
     }
 
     #[test]

@@ -111,7 +111,9 @@ fn main() -> anyhow::Result<()> {
                         println!("created platform admin {} ({})", u.email, u.id);
                         Ok(())
                     }
-                    Err(peerhub_persistence::Failure::Refused(peerhub_domain::Refusal::Invalid(v))) => {
+                    Err(peerhub_persistence::Failure::Refused(
+                        peerhub_domain::Refusal::Invalid(v),
+                    )) => {
                         for e in v.0 {
                             eprintln!("{}: {}", e.field, e.message);
                         }

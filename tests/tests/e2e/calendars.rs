@@ -333,7 +333,6 @@ async fn schedule(app: &TestApp, token: &str, community_id: &str, body: Value) -
     .expect(201)
 }
 
-
 fn uid_of(v: &Value) -> String {
     v["ical_uid"].as_str().unwrap_or_default().to_owned()
 }

@@ -29,7 +29,6 @@ async fn raise(app: &TestApp, token: &str, body: Value) -> Value {
         .expect(201)
 }
 
-
 async fn patch(app: &TestApp, id: &str, token: &str, body: Value, if_match: Option<&str>) -> Resp {
     let mut rb = app.req(Method::PATCH, &format!("/v1/complaints/{id}"), Some(token));
     if let Some(m) = if_match {

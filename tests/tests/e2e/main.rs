@@ -9,6 +9,7 @@ mod complaints;
 mod conventions;
 mod fail_closed;
 mod golden;
+mod governance;
 mod match_notes;
 mod match_sessions;
 mod matching;

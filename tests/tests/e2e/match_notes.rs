@@ -22,7 +22,6 @@ async fn write_note(app: &TestApp, w: &MatchWorld, token: &str, body: &str) -> V
         .expect(201)
 }
 
-
 async fn patch_note(
     app: &TestApp,
     id: &str,

@@ -17,7 +17,7 @@ use crate::auth::Auth;
 use crate::extract::{IfMatch, JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::routes::views::meetings::{ActionView, action_view};
 use crate::state::AppState;
 
@@ -204,17 +204,16 @@ pub async fn update_action(
     if_match: IfMatch,
     body: JsonBody<ActionPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (a, acc) = action_access(&state, &auth, &id).await?;
-    let allowed =
-        a.owner_id == auth.0.user_id || acc.is_manager || acc.role.is_some_and(|r| r.is_core());
-    if !allowed {
-        return Err(ApiError::forbidden(
-            "forbidden",
-            "only the action's owner, the core team or a manager may change it",
-        ));
-    }
-    let a = minutes::set_action_status(&state.db, &auth.ctx(), &a.id, body.0.status, if_match.0)
-        .await?;
+    let a = minutes::set_action_status_as(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        CommunityNeed::Member,
+        body.0.status,
+        if_match.0,
+    )
+    .await?;
     let names = meetings::display_names(&state.db, vec![a.owner_id.clone()]).await?;
     respond(a, &names)
 }

@@ -13,7 +13,7 @@ use validator::Validate;
 use super::meetings::meeting_access;
 use crate::auth::Auth;
 use crate::extract::{JsonBody, PathId};
-use crate::problem::{ApiError, ApiResult};
+use crate::problem::ApiResult;
 use crate::routes::views::EX_MEETING_ID;
 use crate::state::AppState;
 

@@ -1,6 +1,7 @@
 //! Password reset and change.
 use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::Violations;
+use peerhub_domain::account::notice;
 use peerhub_domain::account::{Email, UserStatus, check_new_password};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -60,14 +61,15 @@ async fn set_password<C: ConnectionTrait>(
     crate::sessions::revoke_all(conn, &u.id).await?;
     retire_tokens(conn, &u.id, now).await?;
     clear_throttle(conn, &throttle_key(&u.email)).await?;
+    let n = notice::password_changed();
     let msg = Message::email(
         "account.password_changed",
         "user",
         &u.id,
         &u.email,
         json!({
-            "subject": "Your PeerHub password was changed",
-            "body": "The password of your PeerHub account was changed and every session was ended. If this was not you, ask for a password reset at once and tell a manager of your network.",
+            "subject": n.subject,
+            "body": n.body,
         }),
     );
     trail::write(
@@ -81,8 +83,7 @@ async fn set_password<C: ConnectionTrait>(
     Ok(u)
 }
 
-/// How long a password-reset token stays valid.
-pub const RESET_TTL_MINUTES: i64 = 30;
+pub use peerhub_domain::account::notice::RESET_TTL_MINUTES;
 
 /// Starts a password reset: when `email` belongs to an active or pending
 /// account, and no notice went to it within `notice_interval`, stores a
@@ -126,21 +127,15 @@ pub async fn request_password_reset(
     .insert(&txn)
     .await?;
     let link = links.reset_page(&token);
-    let how = match &link {
-        Some(l) => format!("open {l}"),
-        None => format!(
-            "send this token with your new password to POST {}",
-            links.reset_api()
-        ),
-    };
+    let n = notice::password_reset(link.as_deref(), &links.reset_api(), &token);
     let msg = Message::email(
         "account.password_reset_requested",
         "user",
         &u.id,
         email.as_str(),
         json!({
-            "subject": "Reset your PeerHub password",
-            "body": format!("Someone asked to reset the password of your PeerHub account. To choose a new one, {how}: {token}. It works once and expires in {RESET_TTL_MINUTES} minutes; using it ends every session. If it was not you, ignore this email: your password stays as it is."),
+            "subject": n.subject,
+            "body": n.body,
             "token": token,
             "link": link,
         }),

@@ -2,6 +2,7 @@
 //! the verification email.
 use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::Violations;
+use peerhub_domain::account::notice;
 use peerhub_domain::account::{
     Email, NetworkRole, UserStatus, check_new_password, check_password, domain_allowed,
     parse_display_name,
@@ -22,8 +23,7 @@ use crate::error::{Failure, is_unique_violation};
 use crate::secrets::{hash_password, random_token, token_hash};
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
-/// How long an email verification link stays valid.
-pub const VERIFICATION_TTL_HOURS: i64 = 48;
+pub use peerhub_domain::account::notice::VERIFICATION_TTL_HOURS;
 
 /// Creates an active platform admin (for scripted setup). Fails with a
 /// conflict if the email is taken.
@@ -186,14 +186,15 @@ pub async fn register(
             txn.commit().await?;
             return Ok(Registered::AlreadyRegistered);
         }
+        let n = notice::registration_attempted(&net.name);
         let msg = Message::email(
             "account.registration_attempted",
             "user",
             &existing.id,
             email.as_str(),
             json!({
-                "subject": "Someone tried to register with your email",
-                "body": format!("Someone tried to register a PeerHub account for {} with this address, which already has an account. If it was you, log in instead; if you have forgotten your password, ask for a reset. If it was not you, you can ignore this message.", net.name),
+                "subject": n.subject,
+                "body": n.body,
             }),
         )
         .network(&net.id);
@@ -309,18 +310,15 @@ async fn verification_email<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     let link = links.verify_page(&token);
-    let how = match &link {
-        Some(l) => format!("by opening {l}"),
-        None => format!("by sending this token to POST {}", links.verify_api()),
-    };
+    let n = notice::verification(&net.name, link.as_deref(), &links.verify_api(), &token);
     Ok(Message::email(
         "account.verification_requested",
         "user",
         user_id,
         email.as_str(),
         json!({
-            "subject": "Verify your PeerHub email address",
-            "body": format!("Welcome to {}. Confirm your email address {how}: {token}. It expires in {VERIFICATION_TTL_HOURS} hours. Confirming sets the password chosen when this registration was made. If you did not ask to register, ignore this email: nothing happens unless the token is used.", net.name),
+            "subject": n.subject,
+            "body": n.body,
             "token": token,
             "link": link,
         }),

@@ -32,13 +32,11 @@ pub async fn programme_access<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(Failure::not_found("programme"))?;
-    let role = access::role_in(conn, &principal.user_id, &p.network_id).await?;
-    let allowed = access::network(conn, principal, &p.network_id, need, None).await;
-    match allowed {
+    let role = match access::network_access(conn, principal, &p.network_id, need, None).await {
         Err(e) if e.is_not_found() => return Err(Failure::not_found("programme")),
         Err(e) => return Err(e),
-        Ok(_) => {}
-    }
+        Ok((_, role)) => role,
+    };
     Ok(ProgrammeAccess {
         manager: principal.is_platform_admin || role == Some(NetworkRole::Manager),
         programme: p,

@@ -100,11 +100,9 @@ pub async fn record_attendance_as(
     let txn = crate::db::begin_write(db).await?;
     let (m, _) = lock_with_access(&txn, principal, meeting_id, need).await?;
     if entries.len() > MAX_ATTENDANCE_RECORDS {
-        return Err(Violations::single(
-            "body",
-            Invalid::new("too_many", "at most 1000 records"),
-        )
-        .into());
+        return Err(
+            Violations::single("body", Invalid::new("too_many", "at most 1000 records")).into(),
+        );
     }
     let m = attendance_in(&txn, ctx, m, entries, now).await?;
     txn.commit().await?;

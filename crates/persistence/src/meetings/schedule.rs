@@ -2,8 +2,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
-use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::Violations;
+use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::calendar;
 use peerhub_domain::meeting::{
     self as rules, AgendaItem, MeetingDeliveryMode, MeetingStatus, lifecycle,

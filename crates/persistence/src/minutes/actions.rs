@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use peerhub_domain::access::Principal;
+use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::meeting::ActionStatus;
 use peerhub_domain::minutes::{self as rules};
 use sea_orm::sea_query::Condition;
@@ -86,11 +86,54 @@ pub async fn set_action_status(
 ) -> Result<action::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let a = action::Entity::find_by_id(action_id.to_owned())
+    let a = lock_action(&txn, action_id).await?;
+    let a = status_in(&txn, ctx, a, status, if_match, now).await?;
+    txn.commit().await?;
+    Ok(a)
+}
+
+/// Like [`set_action_status`] for a caller: checks their standing in the
+/// action's community (`need`) in the same transaction, and that they are
+/// its owner, on the core team or a manager.
+pub async fn set_action_status_as(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    action_id: &str,
+    need: CommunityNeed,
+    status: ActionStatus,
+    if_match: Option<i32>,
+) -> Result<action::Model, Failure> {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let a = lock_action(&txn, action_id).await?;
+    let acc = meetings::via_community(&txn, principal, &a.community_id, need, "action").await?;
+    peerhub_domain::minutes::may_change_action(
+        a.owner_id == principal.user_id,
+        acc.is_manager,
+        acc.role,
+    )?;
+    let a = status_in(&txn, ctx, a, status, if_match, now).await?;
+    txn.commit().await?;
+    Ok(a)
+}
+
+async fn lock_action<C: ConnectionTrait>(conn: &C, id: &str) -> Result<action::Model, Failure> {
+    action::Entity::find_by_id(id.to_owned())
         .lock_exclusive()
-        .one(&txn)
+        .one(conn)
         .await?
-        .ok_or(Failure::not_found("action"))?;
+        .ok_or(Failure::not_found("action"))
+}
+
+async fn status_in<C: ConnectionTrait>(
+    txn: &C,
+    ctx: &Ctx,
+    a: action::Model,
+    status: ActionStatus,
+    if_match: Option<i32>,
+    now: chrono::DateTime<Utc>,
+) -> Result<action::Model, Failure> {
     peerhub_domain::Refusal::check_version(if_match, a.version)?;
     let Some(status) = rules::action_transition(action_status_of(&a)?, status) else {
         return Ok(a);
@@ -108,9 +151,9 @@ pub async fn set_action_status(
             am.done_by = Set(None);
         }
     }
-    let a = am.update(&txn).await?;
+    let a = am.update(txn).await?;
     trail::write(
-        &txn,
+        txn,
         ctx,
         now,
         Audit::new("action.status_changed", "action", &a.id)
@@ -125,7 +168,6 @@ pub async fn set_action_status(
         .network(&network_id)],
     )
     .await?;
-    txn.commit().await?;
     Ok(a)
 }
 

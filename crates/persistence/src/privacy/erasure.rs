@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
+use peerhub_domain::departure::{self, Departure};
 use peerhub_domain::matching::request::MatchRequestStatus;
-use peerhub_domain::matching::supporter::SupporterStatus;
 use peerhub_domain::outbox::{Delivery, OutboxStatus};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
@@ -12,15 +12,12 @@ use sea_orm::{
 
 use crate::Db;
 use crate::entities::{
-    action, api_token, audit_event, calendar_feed, complaint, email_verification, invitation,
-    match_feedback, match_note, match_request, match_session, meeting_response, network,
-    network_member, peer_match, programme, programme_supporter, refresh_token,
-    safeguarding_concern, user,
+    api_token, calendar_feed, email_verification, invitation, match_note, match_request, network,
+    network_member, peer_match, programme, programme_supporter, refresh_token, user,
 };
 use crate::error::Failure;
 use crate::secrets::{hash_password, random_token};
 use crate::trail::{self, Audit, Ctx};
-
 
 /// Erases a person: their name and email are replaced by a pseudonym
 /// (audit entries and other records keep pointing at the same id, which now
@@ -248,7 +245,6 @@ async fn end_matching_ties(
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
     use crate::matching::{open_statuses, status_of};
-    use peerhub_domain::matching::lifecycle::MatchStatus;
     use sea_orm::sea_query::Expr;
     match_note::Entity::delete_many()
         .filter(match_note::Column::AuthorId.eq(user_id))
@@ -276,23 +272,19 @@ async fn end_matching_ties(
         let Some(p) = programmes.get(&m.programme_id) else {
             continue;
         };
-        let to = match status_of(&m) {
-            MatchStatus::Active => MatchStatus::Ended,
-            s if s.is_pending() => MatchStatus::Declined,
-            _ => MatchStatus::Expired,
-        };
+        let closure = departure::close_match(status_of(&m), Departure::Erased);
         let c = crate::matching::Closing {
-            to,
-            by: user_id,
+            to: closure.to,
+            by: if closure.by_leaver { user_id } else { "" },
             end_reason: None,
-            how: Some("erased"),
+            how: Some(Departure::Erased.how()),
         };
         crate::matching::close(txn, ctx, p, m, c, now).await?;
     }
     match_request::Entity::update_many()
         .col_expr(
             match_request::Column::Status,
-            Expr::value(MatchRequestStatus::Withdrawn.as_str()),
+            Expr::value(departure::REQUESTS_BECOME.as_str()),
         )
         .col_expr(
             match_request::Column::OpenUserId,
@@ -314,7 +306,7 @@ async fn end_matching_ties(
     programme_supporter::Entity::update_many()
         .col_expr(
             programme_supporter::Column::Status,
-            Expr::value(SupporterStatus::Paused.as_str()),
+            Expr::value(departure::SUPPORTER_PLACES_BECOME.as_str()),
         )
         .col_expr(programme_supporter::Column::UpdatedAt, Expr::value(now))
         .col_expr(
@@ -322,7 +314,7 @@ async fn end_matching_ties(
             Expr::col(programme_supporter::Column::Version).add(1),
         )
         .filter(programme_supporter::Column::UserId.eq(user_id))
-        .filter(programme_supporter::Column::Status.ne(SupporterStatus::Paused.as_str()))
+        .filter(programme_supporter::Column::Status.ne(departure::SUPPORTER_PLACES_BECOME.as_str()))
         .exec(txn)
         .await?;
     Ok(())

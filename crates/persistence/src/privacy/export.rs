@@ -1,26 +1,12 @@
 //! A person's export of everything held about them.
-use chrono::{DateTime, Utc};
-use peerhub_domain::account::{NetworkRole, UserStatus};
-use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
-use peerhub_domain::matching::request::MatchRequestStatus;
-use peerhub_domain::matching::supporter::SupporterStatus;
-use peerhub_domain::outbox::{Delivery, OutboxStatus};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::matching_export::{MatchingExport, matching_export};
 use crate::Db;
 use crate::entities::{
-    action, api_token, audit_event, calendar_feed, complaint, email_verification, invitation,
-    match_feedback, match_note, match_request, match_session, meeting_response, network,
-    network_member, peer_match, programme, programme_supporter, refresh_token,
-    safeguarding_concern, user,
+    action, api_token, audit_event, invitation, meeting_response, network_member, user,
 };
 use crate::error::Failure;
-use crate::secrets::{hash_password, random_token};
-use crate::trail::{self, Audit, Ctx};
-use super::matching_export::{MatchingExport, matching_export};
 
 /// Everything held about one person.
 pub struct Export {

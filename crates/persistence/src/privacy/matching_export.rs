@@ -1,27 +1,15 @@
 //! The matching part of a person's export: their requests, matches,
 //! sessions, own notes, feedback, concerns raised and complaints made.
 use chrono::{DateTime, Utc};
-use peerhub_domain::account::{NetworkRole, UserStatus};
-use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
-use peerhub_domain::matching::request::MatchRequestStatus;
-use peerhub_domain::matching::supporter::SupporterStatus;
-use peerhub_domain::outbox::{Delivery, OutboxStatus};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::Db;
 use crate::entities::{
-    action, api_token, audit_event, calendar_feed, complaint, email_verification, invitation,
-    match_feedback, match_note, match_request, match_session, meeting_response, network,
-    network_member, peer_match, programme, programme_supporter, refresh_token,
-    safeguarding_concern, user,
+    complaint, match_feedback, match_note, match_request, match_session, peer_match, programme,
+    programme_supporter, safeguarding_concern,
 };
 use crate::error::Failure;
-use crate::secrets::{hash_password, random_token};
-use crate::trail::{self, Audit, Ctx};
-
 
 /// One of my match requests.
 #[derive(Debug, Clone, serde::Serialize)]
