@@ -366,7 +366,11 @@ mod tests {
     fn an_action_is_changed_by_its_owner_the_core_team_or_a_manager() {
         assert_eq!(may_change_action(true, false, None), Ok(()));
         assert_eq!(may_change_action(false, true, None), Ok(()));
-        for r in [CommunityRole::Chair, CommunityRole::CoChair, CommunityRole::Secretary] {
+        for r in [
+            CommunityRole::Chair,
+            CommunityRole::CoChair,
+            CommunityRole::Secretary,
+        ] {
             assert_eq!(may_change_action(false, false, Some(r)), Ok(()));
         }
         assert_eq!(
@@ -378,7 +382,13 @@ mod tests {
             Err(MinutesRefusal::NotActionOwner)
         );
         let r: crate::Refusal = MinutesRefusal::NotActionOwner.into();
-        assert!(matches!(r, crate::Refusal::Forbidden { code: "forbidden", .. }));
+        assert!(matches!(
+            r,
+            crate::Refusal::Forbidden {
+                code: "forbidden",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -230,7 +230,10 @@ pub async fn accept(
         )
         .col_expr(
             invitation::Column::Version,
-            sea_orm::sea_query::Expr::value(inv.version + 1),
+            sea_orm::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(invitation::Column::Version),
+                1,
+            ),
         )
         .filter(invitation::Column::Id.eq(inv.id.clone()))
         .filter(invitation::Column::Status.eq(InvitationStatus::Pending.as_str()))
@@ -249,7 +252,10 @@ pub async fn accept(
                 )
                 .col_expr(
                     user::Column::Version,
-                    sea_orm::sea_query::Expr::value(u.version + 1),
+                    sea_orm::ExprTrait::add(
+                        sea_orm::sea_query::Expr::col(user::Column::Version),
+                        1,
+                    ),
                 )
                 .col_expr(
                     user::Column::UpdatedAt,
@@ -283,6 +289,17 @@ pub async fn accept(
         .col_expr(
             invitation::Column::AcceptedUserId,
             sea_orm::sea_query::Expr::value(u.id.clone()),
+        )
+        .col_expr(
+            invitation::Column::Version,
+            sea_orm::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(invitation::Column::Version),
+                1,
+            ),
+        )
+        .col_expr(
+            invitation::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
         )
         .filter(invitation::Column::Id.eq(inv.id.clone()))
         .exec(&txn)
@@ -343,7 +360,10 @@ async fn join_network<C: ConnectionTrait>(
                     )
                     .col_expr(
                         network_member::Column::Version,
-                        sea_orm::sea_query::Expr::value(m.version + 1),
+                        sea_orm::ExprTrait::add(
+                            sea_orm::sea_query::Expr::col(network_member::Column::Version),
+                            1,
+                        ),
                     )
                     .col_expr(
                         network_member::Column::UpdatedAt,

@@ -1,7 +1,6 @@
 //! The governance bodies of a network: members read the list, managers
 //! replace it as a whole (If-Match on the list's version). A new network
-//! gets [`DEFAULT_BODIES`]; a body with escalations may be retired but not
-//! removed (the rule is [`peerhub_domain::governance::bodies`]).
+//! gets [`DEFAULT_BODIES`] (docs/governance.md).
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -96,6 +95,15 @@ pub async fn replace(
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
     access::network(&txn, principal, network_id, Need::Manager, None).await?;
+    // One replacement at a time per network: the network row is the lock
+    // (PostgreSQL; SQLite's write transaction already serialises), so two
+    // PUTs with the same If-Match cannot both pass the version check.
+    sea_orm::QuerySelect::lock_exclusive(crate::entities::network::Entity::find_by_id(
+        network_id.to_owned(),
+    ))
+    .one(&txn)
+    .await?
+    .ok_or(Failure::not_found("network"))?;
     let current = rows(&txn, network_id).await?;
     let version = current.iter().map(|b| b.list_version).max().unwrap_or(0);
     peerhub_domain::Refusal::check_version(if_match, version)?;

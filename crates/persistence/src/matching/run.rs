@@ -1,15 +1,16 @@
 //! Running the engine over everyone waiting in a programme.
 //!
 //! A run reads its inputs, runs the engine on a blocking thread (never on
-//! an async worker, and never inside a transaction), and only then opens
-//! the write transaction. A real run locks the programme there and checks
+//! an async worker, and outside any transaction), and only then opens the
+//! write transaction. A real run locks the programme there and checks
 //! that what the engine used still holds: the programme's kind, weights
 //! and constraints are the ones it used, every request in a pair is still
 //! waiting, and every supporter in a pair is still matchable with enough
 //! free places. If anything changed meanwhile (another run, a manual
 //! pair, a withdrawal, a settings change), the plan is not written as it
 //! is: the run computes it once more, under the lock, from what the
-//! transaction reads then, so it can never propose a request twice.
+//! transaction reads then (the one case where the engine runs inside the
+//! write transaction), so it can never propose a request twice.
 //! Everything else (say, a PATCH of the programme's description) goes on
 //! while the engine works.
 use std::collections::HashMap;

@@ -95,6 +95,18 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), Failure> {
             invitation::Column::Email,
             sea_orm::sea_query::Expr::value(format!("erased-{user_id}@erased.invalid")),
         )
+        // A bulk update bypasses the entity's stamp: bump the version here.
+        .col_expr(
+            invitation::Column::Version,
+            sea_orm::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(invitation::Column::Version),
+                1,
+            ),
+        )
+        .col_expr(
+            invitation::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+        )
         .filter(invitation::Column::Email.eq(old_email.clone()))
         .exec(&txn)
         .await?;
@@ -166,6 +178,14 @@ async fn end_community_ties(
             application::Column::UpdatedAt,
             sea_orm::sea_query::Expr::value(now),
         )
+        // A bulk update bypasses the entity's stamp: bump the version here.
+        .col_expr(
+            application::Column::Version,
+            sea_orm::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(application::Column::Version),
+                1,
+            ),
+        )
         .filter(application::Column::UserId.eq(user_id))
         .filter(
             application::Column::Status.is_in(
@@ -205,7 +225,10 @@ async fn end_community_ties(
             )
             .col_expr(
                 community_member::Column::Version,
-                sea_orm::sea_query::Expr::value(m.version + 1),
+                sea_orm::ExprTrait::add(
+                    sea_orm::sea_query::Expr::col(community_member::Column::Version),
+                    1,
+                ),
             )
             .filter(community_member::Column::Id.eq(m.id.clone()))
             .exec(txn)
