@@ -118,10 +118,7 @@ pub async fn find_request<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<match_request::Model, Failure> {
-    match_request::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("match request"))
+    super::shared::find_or_not_found::<match_request::Entity, _>(conn, id, "match request").await
 }
 
 /// A programme's requests (everyone's for a manager, `only_user`'s

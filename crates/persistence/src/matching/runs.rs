@@ -109,10 +109,7 @@ pub async fn find_run<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<matching_run::Model, Failure> {
-    matching_run::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("matching run"))
+    super::shared::find_or_not_found::<matching_run::Entity, _>(conn, id, "matching run").await
 }
 
 /// A programme's runs, oldest first.

@@ -45,6 +45,24 @@ pub(crate) async fn lock_programme<C: ConnectionTrait>(
         .ok_or(Failure::not_found("programme"))
 }
 
+/// A row by its id, or `what` not found: the one loader the matching
+/// stores share.
+pub(crate) async fn find_or_not_found<E, C>(
+    conn: &C,
+    id: &str,
+    what: &'static str,
+) -> Result<E::Model, Failure>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
+{
+    E::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or(Failure::not_found(what))
+}
+
 /// People by id.
 pub(crate) async fn users_by_id<C: ConnectionTrait>(
     conn: &C,

@@ -199,10 +199,7 @@ pub async fn find_supporter<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<programme_supporter::Model, Failure> {
-    programme_supporter::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("supporter"))
+    super::shared::find_or_not_found::<programme_supporter::Entity, _>(conn, id, "supporter").await
 }
 
 /// Changes a supporter's capacity, training date, supervisor or status.
