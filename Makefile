@@ -44,7 +44,7 @@ openapi:
 		|| { rm -f openapi/openapi.json.tmp; exit 1; }
 	mv openapi/openapi.json.tmp openapi/openapi.json
 
-## bench: server memory under a burst of 500 logins at 100 concurrent (release binary); timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings; matching runs over 1,000 waiting) and of the matching engines (vs NetworkX when .ci/.venv has it)
+## bench: server memory under a burst of 500 logins at 100 concurrent (release binary); timings over real HTTP on SQLite and PostgreSQL (CSV export of 10,000 members; review queue of 50 CoPs x 200 pending; a CoP calendar feed of 500 meetings; matching runs over 1,000 waiting; the governance report of 100 CoPs x 5 years of monthly meetings as JSON, CSV and HTML) and of the matching engines (vs NetworkX when .ci/.venv has it)
 bench:
 	$(CARGO) build --release -p peerhub-server
 	if source .ci/pg.sh; then export PEERHUB_TEST_DATABASE_URL; fi; \
@@ -52,6 +52,7 @@ bench:
 		$(CARGO) bench -p peerhub-tests --bench communities && \
 		$(CARGO) bench -p peerhub-tests --bench meetings && \
 		$(CARGO) bench -p peerhub-tests --bench matching_runs && \
+		$(CARGO) bench -p peerhub-tests --bench governance_report && \
 		$(CARGO) bench -p peerhub-domain --bench matching
 
 ## optimality: the matching engines against NetworkX and SciPy on random instances (equal totals)

@@ -11,9 +11,41 @@ mod m20261121_000005_matching;
 mod m20261206_000006_account_security;
 mod m20261207_000007_json_columns;
 mod m20261207_000008_governance;
+mod m20261208_000009_feedback;
+mod m20261208_000010_report_indexes;
+mod m20261208_000011_bulletin;
+mod m20261208_000012_audit_indexes;
 
-/// Every JSON column, as (table, column): `jsonb` on PostgreSQL.
-pub use m20261207_000007_json_columns::JSON_COLUMNS;
+/// Every JSON column, as (table, column): `jsonb` on PostgreSQL. Those
+/// converted by `m20261207_000007_json_columns`, then those created later
+/// (already `jsonb`).
+pub const JSON_COLUMNS: &[(&str, &str)] = &JSON_COLUMN_LIST;
+
+const JSON_COLUMN_LIST: [(&str, &str);
+    m20261207_000007_json_columns::JSON_COLUMNS.len()
+        + m20261208_000009_feedback::JSON_COLUMNS.len()] = concat(&[
+    m20261207_000007_json_columns::JSON_COLUMNS,
+    m20261208_000009_feedback::JSON_COLUMNS,
+]);
+
+/// The lists one after another (`N` must be their total length).
+const fn concat<const N: usize>(
+    lists: &[&[(&'static str, &'static str)]],
+) -> [(&'static str, &'static str); N] {
+    let mut out = [("", ""); N];
+    let (mut i, mut n) = (0, 0);
+    while i < lists.len() {
+        let mut j = 0;
+        while j < lists[i].len() {
+            out[n] = lists[i][j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "JSON_COLUMN_LIST has the wrong length");
+    out
+}
 
 pub struct Migrator;
 
@@ -29,6 +61,10 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_account_security::Migration),
             Box::new(m20261207_000007_json_columns::Migration),
             Box::new(m20261207_000008_governance::Migration),
+            Box::new(m20261208_000009_feedback::Migration),
+            Box::new(m20261208_000010_report_indexes::Migration),
+            Box::new(m20261208_000011_bulletin::Migration),
+            Box::new(m20261208_000012_audit_indexes::Migration),
         ]
     }
 }

@@ -18,8 +18,6 @@ pub enum Refusal {
     CommunityArchived,
     /// Naming another secretary past the Terms of Reference's limit.
     SecretaryLimit { have: u64, max: i32 },
-    /// Ending a membership that has already ended.
-    NotActive(MembershipStatus),
 }
 
 impl Refusal {
@@ -28,7 +26,6 @@ impl Refusal {
             Self::AlreadyMember => "already-member",
             Self::CommunityArchived => "community-archived",
             Self::SecretaryLimit { .. } => "secretary-limit",
-            Self::NotActive(_) => "membership-not-active",
         }
     }
 
@@ -40,7 +37,6 @@ impl Refusal {
                 "this community already has {have} secretar{}; its Terms of Reference allow at most {max}. Change an existing secretary's role first.",
                 if have == 1 { "y" } else { "ies" }
             ),
-            Self::NotActive(s) => format!("the membership is {s}; only an active one can end"),
         }
     }
 }
@@ -68,7 +64,11 @@ pub enum Ending {
 }
 
 impl Ending {
-    /// The membership's status afterwards.
+    /// The membership's status afterwards. Only an active membership ends:
+    /// the store ends the person's active membership, and when there is
+    /// none the answer is 404 (an ended one cannot be told from none), so
+    /// there is no "already ended" refusal. The freed place goes to the
+    /// wait-list.
     pub fn status(self) -> MembershipStatus {
         match self {
             Self::Departure(Departure::Leave) => MembershipStatus::Left,
@@ -88,15 +88,6 @@ impl Ending {
     /// here (a wider removal sends one notice for everything it ended).
     pub fn notifies(self) -> bool {
         self == Self::Departure(Departure::Remove)
-    }
-}
-
-/// Ends a membership: only an active one ends; the freed place goes to the
-/// wait-list.
-pub fn end(status: MembershipStatus, how: Ending) -> Result<MembershipStatus, Refusal> {
-    match status {
-        MembershipStatus::Active => Ok(how.status()),
-        ended => Err(Refusal::NotActive(ended)),
     }
 }
 
@@ -158,21 +149,9 @@ mod tests {
     fn endings() {
         let leave = Ending::Departure(Departure::Leave);
         let remove = Ending::Departure(Departure::Remove);
-        assert_eq!(
-            end(MembershipStatus::Active, leave),
-            Ok(MembershipStatus::Left)
-        );
-        assert_eq!(
-            end(MembershipStatus::Active, remove),
-            Ok(MembershipStatus::Removed)
-        );
-        assert_eq!(
-            end(MembershipStatus::Active, Ending::Wider),
-            Ok(MembershipStatus::Removed)
-        );
-        for s in [MembershipStatus::Left, MembershipStatus::Removed] {
-            assert_eq!(end(s, leave), Err(Refusal::NotActive(s)));
-        }
+        assert_eq!(leave.status(), MembershipStatus::Left);
+        assert_eq!(remove.status(), MembershipStatus::Removed);
+        assert_eq!(Ending::Wider.status(), MembershipStatus::Removed);
         assert_eq!(leave.audit(), "membership.left");
         assert_eq!(remove.audit(), "membership.removed");
         assert_eq!(Ending::Wider.audit(), "membership.removed");

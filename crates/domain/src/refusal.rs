@@ -19,6 +19,14 @@ pub enum Refusal {
     /// The request conflicts with the current state (409).
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// A state change the workflow does not allow (409), naming the states
+    /// allowed next (the problem's `allowed` member).
+    #[error("{message}")]
+    Transition {
+        code: &'static str,
+        message: String,
+        allowed: Vec<&'static str>,
+    },
     /// The caller is known but may not do this (403).
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
@@ -38,6 +46,18 @@ impl Refusal {
         Self::Conflict {
             code,
             message: message.into(),
+        }
+    }
+
+    pub fn transition(
+        code: &'static str,
+        message: impl Into<String>,
+        allowed: Vec<&'static str>,
+    ) -> Self {
+        Self::Transition {
+            code,
+            message: message.into(),
+            allowed,
         }
     }
 

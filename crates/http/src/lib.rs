@@ -11,6 +11,7 @@ pub mod guard;
 pub mod limits;
 pub mod metrics;
 pub mod middleware;
+pub mod negotiate;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
@@ -68,7 +69,6 @@ pub fn register(cfg: &mut ServiceConfig) {
         .service(networks::remove_member);
     // Literal paths before templated ones: each module orders its own.
     communities::register(cfg);
-    community_members::register(cfg);
     applications::register(cfg);
     meetings::register(cfg);
     series::register(cfg);
@@ -83,6 +83,8 @@ pub fn register(cfg: &mut ServiceConfig) {
     match_notes::register(cfg);
     complaints::register(cfg);
     governance::register(cfg);
+    notifications::register(cfg);
+    audit_events::register(cfg);
 }
 
 /// The OpenAPI document. Build it once and share it.

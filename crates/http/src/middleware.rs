@@ -163,10 +163,14 @@ fn security_headers(h: &mut actix_web::http::header::HeaderMap, path: &str) {
     } else {
         "default-src 'none'; frame-ancestors 'none'"
     };
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A handler that serves a page (the governance report's HTML) sets its
+    // own, equally closed policy allowing its inline styles.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     if path.starts_with("/v1/") && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

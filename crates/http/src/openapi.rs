@@ -46,6 +46,7 @@ use crate::problem::{FieldError, Problem};
         (name = "safeguarding", description = "Safeguarding concerns raised to a programme's safeguarding lead"),
         (name = "complaints", description = "Complaints about the matching process, a match or a member"),
         (name = "governance", description = "Governance reporting: the governance bodies a network reports to"),
+        (name = "audit", description = "The audit trail: who changed what, read-only"),
     ),
     components(schemas(Problem, FieldError))
 )]
@@ -54,7 +55,7 @@ pub struct ApiDoc;
 /// The shared problem responses (`components/responses`): status, name and
 /// what it means. Every problem response of every operation is a `$ref` to
 /// one of these.
-pub const PROBLEM_RESPONSES: [(&str, &str, &str); 12] = [
+pub const PROBLEM_RESPONSES: [(&str, &str, &str); 13] = [
     (
         "400",
         "BadRequest",
@@ -74,6 +75,11 @@ pub const PROBLEM_RESPONSES: [(&str, &str, &str); 12] = [
         "404",
         "NotFound",
         "No such resource, or one you cannot see (`not-found`): resources of networks you are not in answer 404, never 403.",
+    ),
+    (
+        "406",
+        "NotAcceptable",
+        "The `Accept` header allows none of the media types this resource is offered in (`not-acceptable`); the detail names those offered.",
     ),
     (
         "409",

@@ -49,6 +49,11 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<FieldError>)]
     pub errors: Vec<FieldViolation>,
+    /// For `invalid-transition`: the statuses allowed next (empty when the
+    /// current status is final).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["routed", "closed"]))]
+    pub allowed: Option<Vec<String>>,
 }
 
 /// One failed validation rule.
@@ -73,6 +78,13 @@ pub enum ApiError {
         errors: Vec<FieldViolation>,
         retry_after: Option<u64>,
         allow: Option<String>,
+    },
+    /// A state change the workflow does not allow (409), naming the states
+    /// allowed next.
+    Transition {
+        code: &'static str,
+        detail: String,
+        allowed: Vec<String>,
     },
     /// A failure we did not expect; the cause is logged, not shown.
     Internal(anyhow::Error),
@@ -154,6 +166,9 @@ impl ApiError {
                 errors,
                 ..
             } => (*status, code, detail.clone(), errors),
+            ApiError::Transition { code, detail, .. } => {
+                (StatusCode::CONFLICT, code, detail.clone(), &[])
+            }
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal-error",
@@ -183,6 +198,10 @@ impl ApiError {
             request_id: req.map(|r| r.id),
             code: code.to_owned(),
             errors: errors.to_vec(),
+            allowed: match self {
+                ApiError::Transition { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
         }
     }
 }
@@ -235,7 +254,7 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, "5"));
             }
-            ApiError::Internal(_) => {}
+            ApiError::Internal(_) | ApiError::Transition { .. } => {}
         }
         res.body(serde_json::to_string(&problem).unwrap_or_else(|_| "{}".into()))
     }
@@ -250,6 +269,15 @@ impl From<Refusal> for ApiError {
             Refusal::Conflict { code, message } => {
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }
+            Refusal::Transition {
+                code,
+                message,
+                allowed,
+            } => ApiError::Transition {
+                code,
+                detail: message,
+                allowed: allowed.into_iter().map(str::to_owned).collect(),
+            },
             Refusal::Forbidden { code, message } => ApiError::forbidden(code, message),
             Refusal::Unauthorized { code, message } => ApiError::unauthorized(code, message),
             Refusal::Throttled { retry_after_secs } => ApiError::new(

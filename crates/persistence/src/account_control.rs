@@ -15,8 +15,8 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
+use peerhub_domain::account::NetworkRole;
 use peerhub_domain::account::notice;
-use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::account_control::{
     self as rules, AccountAction, Removal, RemovalRefusal, Transition,
 };
@@ -36,7 +36,7 @@ use crate::entities::{
     programme, programme_supporter, user,
 };
 use crate::error::Failure;
-use crate::matching::{Closing, open_statuses, status_of};
+use crate::matching::{Closing, match_status, open_statuses};
 use crate::memberships::{Ending, end_membership_in, fill_places};
 use crate::trail::{self, Audit, Ctx, Message};
 use peerhub_domain::matching::request::MatchRequestStatus;
@@ -93,7 +93,7 @@ pub async fn set_status(
         .await?
         .ok_or(Failure::not_found("user"))?;
     peerhub_domain::Refusal::check_version(if_match, u.version)?;
-    let current: UserStatus = crate::stored::decode("user.status", &u.status)?;
+    let current = crate::accounts::user_status_of(&u)?;
     let to = match rules::account_transition(actor_id == user_id, current, action) {
         Ok(Transition::To(s)) => s,
         Ok(Transition::Unchanged) => {
@@ -331,7 +331,7 @@ async fn end_community_ties(
             .all(txn)
             .await?;
         for a in apps {
-            freed |= a.status == ApplicationStatus::Offered.as_str();
+            freed |= crate::applications::status_of(&a)? == ApplicationStatus::Offered;
             let mut am = a.into_active_model();
             am.status = Set(ApplicationStatus::Withdrawn.as_str().to_owned());
             am.offer_expires_at = Set(None);
@@ -422,7 +422,7 @@ async fn end_matching_ties(
         let Some(p) = programmes.get(&m.programme_id) else {
             continue;
         };
-        let closure = departure::close_match(status_of(&m), HOW);
+        let closure = departure::close_match(match_status(&m)?, HOW);
         let to = closure.to;
         let by = if closure.by_leaver { u.id.as_str() } else { "" };
         let other_id = if m.user_a_id == u.id {
@@ -444,7 +444,7 @@ async fn end_matching_ties(
         let Some(other) = user::Entity::find_by_id(other_id).one(txn).await? else {
             continue;
         };
-        let other_status: UserStatus = crate::stored::decode("user.status", &other.status)?;
+        let other_status = crate::accounts::user_status_of(&other)?;
         if !departure::tells_other(closure, other_status) {
             continue;
         }

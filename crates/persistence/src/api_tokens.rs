@@ -157,7 +157,7 @@ pub async fn authenticate(
     let Some(u) = user::Entity::find_by_id(t.user_id.clone()).one(db).await? else {
         return Ok(None);
     };
-    if u.status != UserStatus::Active.as_str() {
+    if crate::accounts::user_status_of(&u)? != UserStatus::Active {
         return Ok(None);
     }
     // A stored scope that does not decode is an error, not a narrower token.

@@ -19,6 +19,7 @@ use crate::Db;
 use crate::accounts::list_to_json;
 use crate::entities::{community, terms_version};
 use crate::error::Failure;
+use crate::load;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -206,11 +207,8 @@ pub async fn update(
 ) -> Result<community::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let c = community::Entity::find_by_id(community_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("community"))?;
+    let c = load::find_for_update_or_404::<community::Entity, _>(&txn, community_id, "community")
+        .await?;
     peerhub_domain::Refusal::check_version(if_match, c.version)?;
     let current = status_of(&c)?;
     lifecycle::change(current)?;
@@ -274,11 +272,8 @@ pub async fn archive(
 ) -> Result<community::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let c = community::Entity::find_by_id(community_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("community"))?;
+    let c = load::find_for_update_or_404::<community::Entity, _>(&txn, community_id, "community")
+        .await?;
     peerhub_domain::Refusal::check_version(if_match, c.version)?;
     let Some(archived) = lifecycle::archive(status_of(&c)?) else {
         return Ok(c);

@@ -192,7 +192,7 @@ pub async fn accept(
             if !checked_password(db, ctx, email.as_str(), Some(u), password).await? {
                 return Err(AuthRefusal::InvitationPasswordWrong.into());
             }
-            auth::may_accept_invitation(crate::stored::decode("user.status", &u.status)?)?;
+            auth::may_accept_invitation(crate::accounts::user_status_of(u)?)?;
             None
         }
         None => {
@@ -244,7 +244,7 @@ pub async fn accept(
     }
     let u = match (existing, new_hash) {
         // The invitation reached this mailbox, which verifies the address.
-        (Some(u), _) if u.status == UserStatus::PendingVerification.as_str() => {
+        (Some(u), _) if crate::accounts::user_status_of(&u)? == UserStatus::PendingVerification => {
             user::Entity::update_many()
                 .col_expr(
                     user::Column::Status,

@@ -26,6 +26,7 @@ pub use peerhub_domain::membership::Departure;
 use crate::Db;
 use crate::entities::{application, community, community_member, user};
 use crate::error::Failure;
+use crate::load;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
 
@@ -122,10 +123,7 @@ pub(crate) async fn load_user<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
 ) -> Result<user::Model, Failure> {
-    user::Entity::find_by_id(user_id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("user"))
+    load::find_or_404::<user::Entity, _>(conn, user_id, "user").await
 }
 
 /// The stored status of a community.
@@ -138,11 +136,7 @@ pub(crate) async fn lock_community(
     txn: &DatabaseTransaction,
     community_id: &str,
 ) -> Result<community::Model, Failure> {
-    community::Entity::find_by_id(community_id.to_owned())
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or(Failure::not_found("community"))
+    load::find_for_update_or_404::<community::Entity, _>(txn, community_id, "community").await
 }
 
 /// The payload of an application's events.
@@ -324,7 +318,8 @@ pub(crate) async fn end_membership_in<C: ConnectionTrait>(
     };
     peerhub_domain::Refusal::check_version(if_match, m.version)?;
     let rule = ending.rule();
-    let status = membership::end(decode("community_member.status", &m.status)?, rule)?;
+    // Only the active membership was selected above, so it ends now.
+    let status = rule.status();
     let mut am = m.into_active_model();
     am.status = Set(status.as_str().to_owned());
     am.ended_at = Set(Some(now));

@@ -59,6 +59,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
         description: Set(description),
         allowed_email_domains: Set(list_to_json(&domains.unwrap_or_default())),
         require_register_to_propose: Set(register),
+        escalation_overdue_days: Set(peerhub_domain::governance::escalation::DEFAULT_OVERDUE_DAYS),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -121,6 +122,7 @@ pub struct NetworkPatch {
     pub description: Option<Option<String>>,
     pub allowed_email_domains: Option<Vec<String>>,
     pub require_register_to_propose: Option<Option<String>>,
+    pub escalation_overdue_days: Option<i32>,
 }
 
 pub async fn update(
@@ -145,6 +147,12 @@ pub async fn update(
     let register = patch
         .require_register_to_propose
         .map(|r| check_register(&mut v, r));
+    let overdue = patch.escalation_overdue_days.and_then(|d| {
+        v.check(
+            "escalation_overdue_days",
+            peerhub_domain::governance::escalation::parse_overdue_days(d),
+        )
+    });
     v.into_result()?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -170,6 +178,10 @@ pub async fn update(
     if let Some(x) = register {
         am.require_register_to_propose = Set(x);
         changed.push("require_register_to_propose");
+    }
+    if let Some(x) = overdue {
+        am.escalation_overdue_days = Set(x);
+        changed.push("escalation_overdue_days");
     }
     if changed.is_empty() {
         return Ok(n);

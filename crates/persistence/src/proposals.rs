@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::Db;
 use crate::entities::{community_proposal, network, network_member, user};
 use crate::error::Failure;
+use crate::load;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -87,7 +88,9 @@ fn validate(
             meeting_arrangements: t.meeting_arrangements,
             chairing_arrangements: t.chairing_arrangements,
             notes_arrangements: t.notes_arrangements,
-            max_secretaries: t.max_secretaries.unwrap_or(1),
+            max_secretaries: t
+                .max_secretaries
+                .unwrap_or(peerhub_domain::membership::DEFAULT_MAX_SECRETARIES),
         }),
         Err(e) => {
             v.0.extend(e.0.into_iter().map(|f| FieldViolation {
@@ -127,10 +130,7 @@ pub async fn create(
     let txn = crate::db::begin_write(db).await?;
     let net = access::network(&txn, principal, &np.network_id, need, None).await?;
     let proposer_id = principal.user_id.as_str();
-    let proposer = user::Entity::find_by_id(proposer_id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("account"))?;
+    let proposer = load::find_or_404::<user::Entity, _>(&txn, proposer_id, "account").await?;
     check_register(&net, &proposer)?;
     let (s, rationale, terms) = validate(np)?;
     let details = Details {
@@ -206,10 +206,8 @@ pub async fn get(
     principal: &Principal,
     id: &str,
 ) -> Result<community_proposal::Model, Failure> {
-    let p = community_proposal::Entity::find_by_id(id.to_owned())
-        .one(db)
-        .await?
-        .ok_or(Failure::not_found("community proposal"))?;
+    let p =
+        load::find_or_404::<community_proposal::Entity, _>(db, id, "community proposal").await?;
     access::network(db, principal, &p.network_id, Need::Member, None)
         .await
         .map_err(|e| match e {
@@ -301,11 +299,12 @@ pub async fn decide(
 ) -> Result<community_proposal::Model, Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let p = community_proposal::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("community proposal"))?;
+    let p = load::find_for_update_or_404::<community_proposal::Entity, _>(
+        &txn,
+        id,
+        "community proposal",
+    )
+    .await?;
     let net = access::network(&txn, principal, &p.network_id, Need::Manager, None)
         .await
         .map_err(|e| match e {

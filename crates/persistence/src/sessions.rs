@@ -140,7 +140,7 @@ async fn active_user<C: sea_orm::ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(invalid)?;
-    if u.status != UserStatus::Active.as_str() {
+    if crate::accounts::user_status_of(&u)? != UserStatus::Active {
         return Err(invalid());
     }
     Ok(u)

@@ -65,3 +65,20 @@ dual! {
         assert_eq!(app.query("SELECT COUNT(*) FROM networks WHERE slug = 'fc-once'").await[0][0], 1);
     }
 }
+
+dual! {
+    async fn undecodable_cadence_is_a_500_not_every_one(app) {
+        let w = peerhub_tests::world::cop_world(app, "fc-cadence", 0).await;
+        let path = w.community_path("/meeting-series");
+        let body = json!({"first_starts_at_local": "2031-01-15T10:00", "timezone": "Europe/London",
+            "join_url": "https://teams.microsoft.com/l/meetup-join/abc", "count": 2});
+        let cid = &w.community_id;
+        for bad in [-3, 0, 13] {
+            exec(app, &format!("UPDATE communities SET cadence_every = {bad} WHERE id = '{cid}'")).await;
+            app.post(&path, Some(&w.chair.token), body.clone()).await.problem(500, "internal-error");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM meeting_series").await, 0);
+        exec(app, &format!("UPDATE communities SET cadence_every = 3 WHERE id = '{cid}'")).await;
+        app.post(&path, Some(&w.chair.token), body).await.expect(201);
+    }
+}

@@ -14,6 +14,15 @@ crate::closed_set!(
     }
 );
 
+impl UserStatus {
+    /// Whether a password reset may be asked for and completed: an active
+    /// account, or one still proving its mailbox (the reset proves it, as
+    /// verification does); never a disabled or erased one.
+    pub fn may_reset_password(self) -> bool {
+        matches!(self, UserStatus::Active | UserStatus::PendingVerification)
+    }
+}
+
 crate::closed_set!(
     /// A person's role within one network. A manager outranks a member
     /// (the order of the variants).
@@ -59,6 +68,19 @@ mod tests {
             serde_json::to_string(&ApiTokenScope::UsersRead).unwrap(),
             "\"users:read\""
         );
+    }
+
+    #[test]
+    fn only_active_and_unverified_accounts_reset_their_password() {
+        for &s in UserStatus::ALL {
+            assert_eq!(
+                s.may_reset_password(),
+                matches!(s, UserStatus::Active | UserStatus::PendingVerification),
+                "{s:?}"
+            );
+        }
+        assert!(!UserStatus::Disabled.may_reset_password());
+        assert!(!UserStatus::Erased.may_reset_password());
     }
 
     #[test]

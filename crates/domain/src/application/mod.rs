@@ -237,7 +237,15 @@ pub struct DecisionState {
     pub places_taken: u64,
     /// The applicant assessed against the current Terms of Reference
     /// (`None` when the community has none approved).
-    pub assessment: Option<Assessment>,
+    pub terms: Option<TermsAssessment>,
+}
+
+/// The current Terms of Reference (by number) and the applicant assessed
+/// against them: what a decision is made by, and recorded with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermsAssessment {
+    pub number: i32,
+    pub assessment: Assessment,
 }
 
 /// What a decision does.
@@ -248,6 +256,9 @@ pub struct Decision {
     /// The override kept on the application (only decisions that admit
     /// keep one).
     pub override_reason: Option<String>,
+    /// The terms and assessment the decision was made by (there is always
+    /// one: deciding without approved terms is refused).
+    pub terms: TermsAssessment,
 }
 
 impl Decision {
@@ -271,7 +282,8 @@ pub fn decide(s: &DecisionState, r: &DecisionRequest) -> Result<Decision, Refusa
     if r.decision == ApplicationDecision::Waitlist && s.status == ApplicationStatus::Waitlisted {
         return Err(Refusal::AlreadyWaitlisted);
     }
-    let assessment = s.assessment.as_ref().ok_or(Refusal::NoTermsToDecideBy)?;
+    let terms = s.terms.as_ref().ok_or(Refusal::NoTermsToDecideBy)?;
+    let assessment = &terms.assessment;
     if r.decision.admits() {
         if assessment.verdict == EligibilityVerdict::Ineligible && r.override_reason.is_none() {
             return Err(Refusal::OverrideRequired(failed_reasons(
@@ -297,6 +309,7 @@ pub fn decide(s: &DecisionState, r: &DecisionRequest) -> Result<Decision, Refusa
         } else {
             None
         },
+        terms: terms.clone(),
     })
 }
 

@@ -25,13 +25,20 @@ fn assessment(verdict: EligibilityVerdict) -> Assessment {
     }
 }
 
+fn terms(verdict: EligibilityVerdict) -> TermsAssessment {
+    TermsAssessment {
+        number: 1,
+        assessment: assessment(verdict),
+    }
+}
+
 fn state(status: ApplicationStatus) -> DecisionState {
     DecisionState {
         status,
         community: CommunityStatus::Active,
         capacity: 2,
         places_taken: 0,
-        assessment: Some(assessment(EligibilityVerdict::Eligible)),
+        terms: Some(terms(EligibilityVerdict::Eligible)),
     }
 }
 
@@ -145,7 +152,7 @@ fn only_pending_or_waitlisted_can_be_decided() {
 #[test]
 fn deciding_needs_approved_terms() {
     let s = DecisionState {
-        assessment: None,
+        terms: None,
         ..state(S::Pending)
     };
     let e = decide(&s, &req(D::Reject)).unwrap_err();
@@ -159,7 +166,7 @@ fn deciding_needs_approved_terms() {
 #[test]
 fn ineligible_needs_an_override_to_admit() {
     let s = DecisionState {
-        assessment: Some(assessment(EligibilityVerdict::Ineligible)),
+        terms: Some(terms(EligibilityVerdict::Ineligible)),
         ..state(S::Pending)
     };
     for d in [D::Approve, D::Waitlist] {
@@ -333,4 +340,17 @@ fn refusals_map_to_conflicts() {
         )
     );
     assert_eq!(open_statuses(), vec![S::Pending, S::Waitlisted, S::Offered]);
+}
+
+#[test]
+fn a_decision_carries_the_terms_it_was_made_by() {
+    let mut s = state(S::Pending);
+    s.terms = Some(TermsAssessment {
+        number: 3,
+        assessment: assessment(EligibilityVerdict::NeedsReview),
+    });
+    for d in [D::Approve, D::Waitlist, D::Reject] {
+        let made = decide(&s, &req(d)).unwrap();
+        assert_eq!(made.terms, s.terms.clone().unwrap());
+    }
 }

@@ -130,6 +130,50 @@ pub fn check_list(items: &[BodyInput]) -> Result<Vec<Body>, Violations> {
     Ok(out)
 }
 
+/// Why a replacement of the list is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodiesRefusal {
+    /// The list leaves out a body that escalations were routed to (409
+    /// `body-has-escalations`): retire it instead.
+    HasEscalations(String),
+}
+
+impl BodiesRefusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::HasEscalations(_) => "body-has-escalations",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::HasEscalations(key) => format!(
+                "escalations have been routed to the body {key}, so it cannot be removed; keep it in the list with retired: true"
+            ),
+        }
+    }
+}
+
+impl From<BodiesRefusal> for crate::Refusal {
+    fn from(r: BodiesRefusal) -> Self {
+        crate::Refusal::conflict(r.code(), r.message())
+    }
+}
+
+/// Checks the bodies a replacement leaves out: none may have had
+/// escalations routed to it (`has_escalations` answers for a key).
+pub fn may_remove<'a>(
+    removed: impl IntoIterator<Item = &'a str>,
+    has_escalations: impl Fn(&str) -> bool,
+) -> Result<(), BodiesRefusal> {
+    for key in removed {
+        if has_escalations(key) {
+            return Err(BodiesRefusal::HasEscalations(key.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +185,22 @@ mod tests {
             contact_email: None,
             retired: false,
         }
+    }
+
+    #[test]
+    fn bodies_with_escalations_are_retired_not_removed() {
+        assert_eq!(may_remove(["a", "b"], |_| false), Ok(()));
+        let r = may_remove(["a", "b"], |k| k == "b").unwrap_err();
+        assert_eq!(r, BodiesRefusal::HasEscalations("b".into()));
+        assert_eq!(r.code(), "body-has-escalations");
+        assert!(r.message().contains("retired: true"), "{}", r.message());
+        assert!(matches!(
+            crate::Refusal::from(r),
+            crate::Refusal::Conflict {
+                code: "body-has-escalations",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -1,3 +1,8 @@
 //! Governance reporting (docs/governance.md): the bodies a network reports
-//! to. Each rule is a pure function with its unit tests beside it.
+//! to, post-meeting feedback forms and the escalations raised from them.
+//! Each rule is a pure function with its unit tests beside it.
 pub mod bodies;
+pub mod bulletin;
+pub mod report;
+pub mod escalation;
+pub mod feedback;

@@ -63,14 +63,14 @@ pub fn render_calendar(
     community_names: &HashMap<String, String>,
     organizer_email: &str,
 ) -> Result<String, Failure> {
-    let descriptions: Vec<(String, &str)> = ms
+    let descriptions: Vec<(String, &str, MeetingStatus)> = ms
         .iter()
         .map(|m| {
             let cname = community_names
                 .get(&m.community_id)
                 .map(String::as_str)
                 .unwrap_or("");
-            Ok((description(m, cname)?, cname))
+            Ok((description(m, cname)?, cname, meetings::status_of(m)?))
         })
         .collect::<Result<_, Failure>>()?;
     let uids: Vec<String> = ms.iter().map(|m| meetings::ical_uid(&m.id)).collect();
@@ -78,12 +78,12 @@ pub fn render_calendar(
         .iter()
         .zip(descriptions.iter())
         .zip(uids.iter())
-        .filter_map(|((m, (desc, cname)), uid)| {
+        .filter_map(|((m, (desc, cname, status)), uid)| {
             let tz = calendar::parse_timezone(&m.timezone).ok()?;
             Some(calendar::Event {
                 uid,
                 sequence: m.sequence,
-                status: if m.status == MeetingStatus::Cancelled.as_str() {
+                status: if *status == MeetingStatus::Cancelled {
                     EventStatus::Cancelled
                 } else {
                     EventStatus::Confirmed

@@ -150,8 +150,7 @@ async fn act(
     what: MatchAnswer,
     reason: Option<String>,
 ) -> ApiResult<HttpResponse> {
-    let a = match_access(&state.db, &auth.0, id).await?;
-    let m = matching::answer(&state.db, &auth.ctx(), a, &auth.0.user_id, what, reason).await?;
+    let m = matching::answer_as(&state.db, &auth.ctx(), &auth.0, id, what, reason).await?;
     respond(state, m, &auth.0.user_id).await
 }
 

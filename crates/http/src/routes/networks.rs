@@ -21,7 +21,7 @@ use crate::routes::me::present;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": super::EX_NETWORK_ID, "name": "PPN Midlands", "slug": "ppn-midlands", "description": "Psychological Professions Network, Midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null, "version": 1, "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z"}))]
+#[schema(example = json!({"id": super::EX_NETWORK_ID, "name": "PPN Midlands", "slug": "ppn-midlands", "description": "Psychological Professions Network, Midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null, "escalation_overdue_days": 30, "version": 1, "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z"}))]
 pub struct NetworkView {
     pub id: String,
     pub name: String,
@@ -31,6 +31,10 @@ pub struct NetworkView {
     pub allowed_email_domains: Vec<String>,
     /// The register a member must hold to propose a new community, if any.
     pub require_register_to_propose: Option<String>,
+    /// Days after which an escalation that is not closed is overdue
+    /// (1–365, default 30; docs/governance.md).
+    #[schema(minimum = 1, maximum = 365, example = 30)]
+    pub escalation_overdue_days: i32,
     /// Also the `ETag`.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -48,6 +52,7 @@ impl TryFrom<network::Model> for NetworkView {
             slug: n.slug,
             description: n.description,
             require_register_to_propose: n.require_register_to_propose,
+            escalation_overdue_days: n.escalation_overdue_days,
             version: n.version,
             created_at: n.created_at,
             updated_at: n.updated_at,
@@ -196,6 +201,10 @@ pub struct NetworkPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub require_register_to_propose: Option<Option<String>>,
+    /// Days after which an escalation that is not closed is overdue: 1–365
+    /// (`out_of_range` otherwise).
+    #[schema(example = 45)]
+    pub escalation_overdue_days: Option<i32>,
 }
 
 /// Change a network's settings
@@ -237,6 +246,7 @@ pub async fn update(
             description: b.description,
             allowed_email_domains: b.allowed_email_domains,
             require_register_to_propose: b.require_register_to_propose,
+            escalation_overdue_days: b.escalation_overdue_days,
         },
         if_match.0,
     )

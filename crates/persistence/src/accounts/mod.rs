@@ -23,7 +23,9 @@ pub use password::{
     RESET_TTL_MINUTES, change_password, confirm_password_reset, request_password_reset,
 };
 pub use profile::update_profile;
-pub use records::{find_by_email, find_in_network, get, json_to_list, memberships, sensitive_of};
+pub use records::{
+    find_by_email, find_in_network, get, json_to_list, memberships, sensitive_of, user_status_of,
+};
 pub(crate) use records::{list_to_json, new_membership, new_user};
 pub use registration::{Registered, Registration, VERIFICATION_TTL_HOURS, create_admin, register};
 pub use verification::verify_email;

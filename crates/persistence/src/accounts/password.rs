@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::login::{clear_throttle, reauthenticate, throttle_key};
-use super::records::{find_by_email, get, memberships};
+use super::records::{find_by_email, get, memberships, user_status_of};
 use super::registration::claim_notice;
 use super::verification::retire_tokens;
 use crate::Db;
@@ -52,7 +52,7 @@ async fn set_password<C: ConnectionTrait>(
     let mut am = u.clone().into_active_model();
     am.password_hash = Set(hash);
     am.sessions_valid_after = Set(Some(now));
-    if u.status == UserStatus::PendingVerification.as_str() {
+    if user_status_of(&u)? == UserStatus::PendingVerification {
         // A reset proves the mailbox as verification does.
         am.status = Set(UserStatus::Active.as_str().to_owned());
         changed.push("status");
@@ -101,10 +101,7 @@ pub async fn request_password_reset(
     let Some(u) = find_by_email(&txn, &email).await? else {
         return Ok(());
     };
-    let can = [UserStatus::Active, UserStatus::PendingVerification]
-        .iter()
-        .any(|s| s.as_str() == u.status);
-    if !can
+    if !user_status_of(&u)?.may_reset_password()
         || !claim_notice(
             &txn,
             &format!("reset:{}", email.as_str()),
@@ -201,10 +198,7 @@ pub async fn confirm_password_reset(
         .one(&txn)
         .await?
         .ok_or_else(invalid)?;
-    let disabled = ![UserStatus::Active, UserStatus::PendingVerification]
-        .iter()
-        .any(|s| s.as_str() == u.status);
-    if disabled {
+    if !user_status_of(&u)?.may_reset_password() {
         return Err(invalid());
     }
     let u = set_password(

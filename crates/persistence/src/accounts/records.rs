@@ -30,6 +30,20 @@ pub fn sensitive_of(u: &user::Model) -> Result<Option<SensitiveAttributes>, Fail
         .transpose()
 }
 
+/// A person's stored account status. A value that does not decode is an
+/// error (500, logged with the row id), never a default: the checks that
+/// read it (may log in, may refresh, may be verified) fail closed.
+pub fn user_status_of(u: &user::Model) -> Result<UserStatus, Failure> {
+    UserStatus::parse(&u.status).ok_or_else(|| {
+        tracing::error!(column = "users.status", row = %u.id, value = ?u.status, "stored account status does not decode");
+        Failure::internal(format!(
+            "stored users.status of {} is not one of {}",
+            u.id,
+            <UserStatus as peerhub_domain::closed::ClosedSet>::allowed()
+        ))
+    })
+}
+
 /// A new user row (not yet inserted).
 pub(crate) fn new_user(
     email: &Email,

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::records::{find_by_email, new_membership, new_user};
+use super::records::{find_by_email, new_membership, new_user, user_status_of};
 use crate::Db;
 use crate::entities::{email_verification, network, network_member, notice_throttle, user};
 use crate::error::{Failure, is_unique_violation};
@@ -150,7 +150,7 @@ pub async fn register(
         if !claim_notice(&txn, &notice_key, now, notice_interval).await? {
             return Ok(Registered::NoticeThrottled);
         }
-        if existing.status == UserStatus::PendingVerification.as_str() {
+        if user_status_of(&existing)? == UserStatus::PendingVerification {
             // Registering again before verifying sends a fresh token that
             // carries this registration's password (the way to recover
             // from a lost or expired token). The account row is not

@@ -6,6 +6,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, sea_query::Expr,
 };
 
+use super::records::user_status_of;
 use crate::Db;
 use crate::entities::{email_verification, password_reset, user};
 use crate::error::Failure;
@@ -64,7 +65,7 @@ pub async fn verify_email(db: &Db, ctx: &Ctx, token: &str) -> Result<user::Model
     retire_tokens(&txn, &u.id, now).await?;
     let mut changed = vec![];
     let mut am = u.clone().into_active_model();
-    if u.status == UserStatus::PendingVerification.as_str() {
+    if user_status_of(&u)? == UserStatus::PendingVerification {
         am.status = Set(UserStatus::Active.as_str().to_owned());
         changed.push("status");
         if let Some(h) = ver.password_hash {

@@ -1,7 +1,7 @@
 //! A manager's decision on an application.
 use chrono::Utc;
 use peerhub_domain::application::{
-    self as rules, DecisionRequest, DecisionState, failed_reasons, notice,
+    self as rules, DecisionRequest, DecisionState, TermsAssessment, failed_reasons, notice,
 };
 use peerhub_domain::community::{ApplicationDecision, ApplicationDecisionOutcome, CommunityRole};
 use peerhub_domain::eligibility::{Assessment, assess};
@@ -48,11 +48,11 @@ pub async fn decide(
     let (c, a) = lock_with_community(&txn, application_id).await?;
     let terms = crate::communities::current_terms(&txn, &c.id).await?;
     let u = load_user(&txn, &a.user_id).await?;
-    let assessment = match &terms {
-        Some(t) => Some(assess(
-            &applicant_of(&u)?,
-            &crate::communities::rules_of(t)?,
-        )),
+    let terms = match &terms {
+        Some(t) => Some(TermsAssessment {
+            number: t.number,
+            assessment: assess(&applicant_of(&u)?, &crate::communities::rules_of(t)?),
+        }),
         None => None,
     };
     let state = DecisionState {
@@ -60,12 +60,15 @@ pub async fn decide(
         community: decode("community.status", &c.status)?,
         capacity: c.capacity,
         places_taken: places_taken(&txn, &c.id, now, None).await?,
-        assessment,
+        terms,
     };
+    // Without approved terms the domain refuses (`NoTermsToDecideBy`); a
+    // decision carries the terms and assessment it was made by.
     let decision = rules::decide(&state, &request)?;
-    let (Some(terms), Some(Assessment { verdict, checks })) = (terms, state.assessment) else {
-        return Err(rules::Refusal::NoTermsToDecideBy.into());
-    };
+    let TermsAssessment {
+        number: terms_number,
+        assessment: Assessment { verdict, checks },
+    } = decision.terms.clone();
     let membership = if decision.admits_now() {
         Some(
             crate::memberships::insert_member(
@@ -86,7 +89,7 @@ pub async fn decide(
     am.status = Set(decision.status.as_str().to_owned());
     am.verdict = Set(verdict.as_str().to_owned());
     am.checks = Set(checks_json(&checks)?);
-    am.terms_number = Set(terms.number);
+    am.terms_number = Set(terms_number);
     am.decided_by = Set(ctx.actor_id.clone());
     am.decided_at = Set(Some(now));
     am.decision_reason = Set(request.reason.clone());

@@ -4,13 +4,13 @@ use peerhub_domain::access::{
     CommunityNeed, Decision as AccessDecision, Principal, decide_community,
 };
 use peerhub_domain::application::policy::{self, Caller};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 
 pub use peerhub_domain::application::policy::ApplicationNeed;
 
-use super::rows::hidden;
 use crate::entities::application;
 use crate::error::Failure;
+use crate::load;
 
 /// Loads an application the caller may do `need` with: 404 when they may
 /// not know it exists, 403 `forbidden` when they may see it but not do
@@ -21,10 +21,8 @@ pub async fn authorize<C: ConnectionTrait>(
     application_id: &str,
     need: ApplicationNeed,
 ) -> Result<application::Model, Failure> {
-    let a = application::Entity::find_by_id(application_id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or_else(hidden)?;
+    let a =
+        load::find_or_404::<application::Entity, _>(conn, application_id, "application").await?;
     let network_role = crate::access::role_in(conn, &principal.user_id, &a.network_id).await?;
     let community_role =
         crate::access::community_role_of(conn, &principal.user_id, &a.community_id).await?;

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use crate::Db;
 use crate::entities::{application, community, user};
 use crate::error::Failure;
+use crate::load::joined;
 use crate::page::{self, Page, PageRequest};
 
 /// A community's applications, oldest first, optionally by status.
@@ -68,9 +69,19 @@ pub async fn review_queue(
         .await?
         .into_iter()
         .collect();
-    Ok(p.map(|a| QueueEntry {
-        community_name: names.get(&a.community_id).cloned().unwrap_or_default(),
-        applicant_name: people.get(&a.user_id).cloned().unwrap_or_default(),
-        application: a,
-    }))
+    let items = p
+        .items
+        .into_iter()
+        .map(|a| {
+            Ok(QueueEntry {
+                community_name: joined(&names, "community", &a.community_id)?,
+                applicant_name: joined(&people, "user", &a.user_id)?,
+                application: a,
+            })
+        })
+        .collect::<Result<_, Failure>>()?;
+    Ok(Page {
+        items,
+        next_after: p.next_after,
+    })
 }

@@ -4,20 +4,15 @@ use chrono::{DateTime, Utc};
 use peerhub_domain::community::ApplicationStatus;
 use peerhub_domain::eligibility::{Applicant, Check, EligibilityVerdict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, IntoActiveModel,
 };
 
 use crate::entities::{application, user};
 use crate::error::Failure;
+use crate::load;
 use crate::memberships::application_event;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message};
-
-/// An application the caller may not know about.
-pub(super) fn hidden() -> Failure {
-    Failure::not_found("application")
-}
 
 /// The eligibility facts of a person's profile.
 pub fn applicant_of(u: &user::Model) -> Result<Applicant, Failure> {
@@ -55,11 +50,7 @@ pub(super) async fn reload(
     txn: &DatabaseTransaction,
     application_id: &str,
 ) -> Result<application::Model, Failure> {
-    application::Entity::find_by_id(application_id.to_owned())
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(hidden)
+    load::find_for_update_or_404::<application::Entity, _>(txn, application_id, "application").await
 }
 
 /// Loads an application, then locks its community and re-reads it under
@@ -68,10 +59,8 @@ pub(super) async fn lock_with_community(
     txn: &DatabaseTransaction,
     application_id: &str,
 ) -> Result<(crate::entities::community::Model, application::Model), Failure> {
-    let pre = application::Entity::find_by_id(application_id.to_owned())
-        .one(txn)
-        .await?
-        .ok_or_else(hidden)?;
+    let pre =
+        load::find_or_404::<application::Entity, _>(txn, application_id, "application").await?;
     let c = crate::memberships::lock_community(txn, &pre.community_id).await?;
     let a = reload(txn, application_id).await?;
     Ok((c, a))

@@ -9,6 +9,7 @@ use super::rows::{applicant_of, checks_json};
 use crate::Db;
 use crate::entities::{application, community};
 use crate::error::{Failure, is_unique_violation};
+use crate::load;
 use crate::memberships::{application_event, load_user};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message, new_id};
@@ -24,10 +25,7 @@ pub async fn submit(
     let statement = rules::statement(statement)?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let c = community::Entity::find_by_id(community_id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("community"))?;
+    let c = load::find_or_404::<community::Entity, _>(&txn, community_id, "community").await?;
     let terms = crate::communities::current_terms(&txn, &c.id).await?;
     let is_member = crate::memberships::active_of(&txn, &c.id, user_id)
         .await?

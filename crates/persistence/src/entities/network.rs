@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub allowed_email_domains: Json<Vec<String>>,
     pub require_register_to_propose: Option<String>,
+    /// Days after which an open escalation is overdue (docs/governance.md).
+    pub escalation_overdue_days: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -111,6 +111,23 @@ pub async fn replace(
     let next = version + 1;
     let mut existing: HashMap<String, governance_body::Model> =
         current.into_iter().map(|b| (b.key.clone(), b)).collect();
+    // A body escalations were routed to may be retired, never removed.
+    let mut routed = std::collections::HashSet::new();
+    for (key, b) in &existing {
+        if !b.removed
+            && !new.iter().any(|n| &n.key == key)
+            && super::escalations::body_has_escalations(&txn, network_id, key).await?
+        {
+            routed.insert(key.clone());
+        }
+    }
+    let mut leaving: Vec<&str> = existing
+        .iter()
+        .filter(|(k, b)| !b.removed && !new.iter().any(|n| &n.key == *k))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    leaving.sort_unstable();
+    rules::may_remove(leaving, |k| routed.contains(k))?;
     for (i, b) in new.iter().enumerate() {
         match existing.remove(&b.key) {
             Some(row) => {
@@ -162,4 +179,10 @@ pub async fn replace(
     let list = to_list(rows(&txn, network_id).await?);
     txn.commit().await?;
     Ok(list)
+}
+
+impl From<rules::BodiesRefusal> for Failure {
+    fn from(r: rules::BodiesRefusal) -> Self {
+        peerhub_domain::Refusal::from(r).into()
+    }
 }

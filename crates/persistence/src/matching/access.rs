@@ -2,13 +2,13 @@
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::NetworkRole;
+use peerhub_domain::closed::ClosedSet;
 use peerhub_domain::matching::lifecycle::MatchStatus;
 use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::access;
 use crate::entities::{peer_match, programme};
 use crate::error::Failure;
-use crate::stored::decode;
 
 /// A programme the caller may see, with their standing in its network.
 #[derive(Debug, Clone)]
@@ -32,6 +32,20 @@ pub async fn programme_access<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(Failure::not_found("programme"))?;
+    authorise_programme(conn, principal, p, need).await
+}
+
+/// Checks the caller's standing against a programme already loaded (and
+/// locked, for a write) in the caller's transaction, so the decision and
+/// the write read the same state. The rule is the network's
+/// ([`peerhub_domain::access::decide`]): 404 `programme` when the caller is
+/// not in its network, 403 when `need` is not met.
+pub(crate) async fn authorise_programme<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    p: programme::Model,
+    need: Need,
+) -> Result<ProgrammeAccess, Failure> {
     let role = match access::network_access(conn, principal, &p.network_id, need, None).await {
         Err(e) if e.is_not_found() => return Err(Failure::not_found("programme")),
         Err(e) => return Err(e),
@@ -41,6 +55,27 @@ pub async fn programme_access<C: ConnectionTrait>(
         manager: principal.is_platform_admin || role == Some(NetworkRole::Manager),
         programme: p,
     })
+}
+
+/// Like [`authorise_programme`] for a thing of the programme (a supporter,
+/// a request): a caller who may not see the programme gets 404 naming the
+/// thing, not the programme.
+pub(crate) async fn authorise_within<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    p: programme::Model,
+    need: Need,
+    what: &'static str,
+) -> Result<ProgrammeAccess, Failure> {
+    authorise_programme(conn, principal, p, need)
+        .await
+        .map_err(|e| {
+            if e.is_not_found() {
+                Failure::not_found(what)
+            } else {
+                e
+            }
+        })
 }
 
 /// A match the caller may see, with their standing.
@@ -63,19 +98,19 @@ impl MatchAccess {
 }
 
 /// The effective status of a stored match (a pending proposal past its
-/// deadline counts as expired); a stored status that does not decode is an
-/// error.
+/// deadline counts as expired). A stored status that does not decode is an
+/// error (500, logged with the row id), never a default: the data export,
+/// erasure and account removal fail on it rather than guess.
 pub fn match_status(m: &peer_match::Model) -> Result<MatchStatus, Failure> {
-    Ok(decode::<MatchStatus>("match.status", &m.status)?.at(m.expires_at, Utc::now()))
-}
-
-/// The effective status of a stored match, reading an unknown stored status
-/// as `ended` (for the data export and account removal, which cannot fail
-/// on it; everything else uses [`match_status`]).
-pub fn status_of(m: &peer_match::Model) -> MatchStatus {
-    MatchStatus::parse(&m.status)
-        .unwrap_or(MatchStatus::Ended)
-        .at(m.expires_at, Utc::now())
+    let Some(stored) = MatchStatus::parse(&m.status) else {
+        tracing::error!(column = "peer_matches.status", row = %m.id, value = ?m.status, "stored match status does not decode");
+        return Err(Failure::internal(format!(
+            "stored peer_matches.status of {} is not one of {}",
+            m.id,
+            MatchStatus::allowed()
+        )));
+    };
+    Ok(stored.at(m.expires_at, Utc::now()))
 }
 
 /// True when `user_id` is one of the match's two participants.
@@ -101,6 +136,20 @@ pub async fn match_access<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(Failure::not_found("match"))?;
+    authorise_match(conn, principal, m, p).await
+}
+
+/// The rule of [`match_access`] for a match and its programme already
+/// loaded (the programme locked, for a write) in the caller's transaction.
+pub(crate) async fn authorise_match<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    m: peer_match::Model,
+    p: programme::Model,
+) -> Result<MatchAccess, Failure> {
+    if principal.is_token() {
+        return Err(Failure::not_found("match"));
+    }
     let participant = is_participant(&m, &principal.user_id);
     let manager = principal.is_platform_admin
         || access::role_in(conn, &principal.user_id, &p.network_id).await?

@@ -1,5 +1,6 @@
 //! A manager's own pairs, checked like a run's.
 use chrono::Utc;
+use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::matching::plan::check_pair;
 use peerhub_domain::matching::request;
 use peerhub_domain::matching::score::ProgrammeKind;
@@ -7,13 +8,14 @@ use peerhub_domain::matching::supporter;
 use peerhub_domain::validation::{Invalid, Violations};
 use sea_orm::{ConnectionTrait, EntityTrait, QuerySelect};
 
+use super::access::authorise_programme;
 use super::matches::{expire_proposals, insert_match};
 use super::participants::{
     excluded_error, previous_pairs, request_participant, supporter_participant,
 };
 use super::programmes::{constraints_of, kind_of, weights_of};
 use super::requests::request_status_of;
-use super::shared::{lock_programme, refused, users_by_id};
+use super::shared::{canonical_uuid, lock_programme, refused, users_by_id};
 use super::supporters::{open_matches_by_supporter, standing};
 use crate::Db;
 use crate::db::begin_write;
@@ -53,11 +55,61 @@ async fn waiting_request<C: ConnectionTrait>(
     Ok(r)
 }
 
-/// Pairs two people by hand, checked like a run's pairs: both must be
-/// waiting (and the supporter matchable with a free place), and the pair
-/// must pass the hard constraints and the minimum score.
+/// Pairs two people by hand (no caller to check: the demo data), checked
+/// like a run's pairs: both must be waiting (and the supporter matchable
+/// with a free place), and the pair must pass the hard constraints and the
+/// minimum score.
 pub async fn create_manual(
     db: &Db,
+    ctx: &Ctx,
+    p: &programme::Model,
+    input: ManualPair,
+) -> Result<peer_match::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let p = lock_programme(&txn, &p.id).await?;
+    let m = create_in(&txn, ctx, &p, input).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// Pairs two people by hand for a caller, as [`create_manual`]. One
+/// transaction locks the programme, checks the caller's standing (`need`)
+/// against the locked row, then the ids (422 `invalid_uuid`) and the pair
+/// against the locked row's settings, and writes.
+pub async fn create_manual_as(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    programme_id: &str,
+    need: Need,
+    input: ManualPair,
+) -> Result<peer_match::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let locked = lock_programme(&txn, programme_id).await?;
+    let p = authorise_programme(&txn, principal, locked, need)
+        .await?
+        .programme;
+    let input = ManualPair {
+        request_id: canonical_uuid("request_id", &input.request_id)?,
+        other_request_id: input
+            .other_request_id
+            .as_deref()
+            .map(|x| canonical_uuid("other_request_id", x))
+            .transpose()?,
+        supporter_id: input
+            .supporter_id
+            .as_deref()
+            .map(|x| canonical_uuid("supporter_id", x))
+            .transpose()?,
+    };
+    let m = create_in(&txn, ctx, &p, input).await?;
+    txn.commit().await?;
+    Ok(m)
+}
+
+/// The pair itself, in the caller's transaction with the programme locked.
+async fn create_in<C: ConnectionTrait>(
+    txn: &C,
     ctx: &Ctx,
     p: &programme::Model,
     input: ManualPair,
@@ -110,15 +162,13 @@ pub async fn create_manual(
     let weights = weights_of(p)?;
     let constraints = constraints_of(p)?;
     let now = Utc::now();
-    let txn = begin_write(db).await?;
-    lock_programme(&txn, &p.id).await?;
-    expire_proposals(&txn, Some(&p.id)).await?;
-    let a = waiting_request(&txn, p, "request_id", &input.request_id).await?;
-    let previous = previous_pairs(&txn, &p.id).await?;
+    expire_proposals(txn, Some(&p.id)).await?;
+    let a = waiting_request(txn, p, "request_id", &input.request_id).await?;
+    let previous = previous_pairs(txn, &p.id).await?;
     let m = if let Some(sid) = &input.supporter_id {
         let s = programme_supporter::Entity::find_by_id(sid.clone())
             .lock_exclusive()
-            .one(&txn)
+            .one(txn)
             .await?
             .filter(|s| s.programme_id == p.id)
             .ok_or_else(|| {
@@ -128,13 +178,13 @@ pub async fn create_manual(
                     "is not a supporter in this programme",
                 )
             })?;
-        let open = open_matches_by_supporter(&txn, vec![s.id.clone()])
+        let open = open_matches_by_supporter(txn, vec![s.id.clone()])
             .await?
             .get(&s.id)
             .copied()
             .unwrap_or(0);
         supporter::check_pairable(&standing(&s, open)?).map_err(refused)?;
-        let users = users_by_id(&txn, vec![a.user_id.clone(), s.user_id.clone()]).await?;
+        let users = users_by_id(txn, vec![a.user_id.clone(), s.user_id.clone()]).await?;
         let (Some(ua), Some(us)) = (users.get(&a.user_id), users.get(&s.user_id)) else {
             return Err(Failure::not_found("user"));
         };
@@ -148,7 +198,7 @@ pub async fn create_manual(
         )
         .map_err(|e| excluded_error("supporter_id", e, constraints.min_score))?;
         insert_match(
-            &txn,
+            txn,
             ctx,
             p,
             None,
@@ -164,8 +214,8 @@ pub async fn create_manual(
         .await?
     } else {
         let other = input.other_request_id.clone().unwrap_or_default();
-        let b = waiting_request(&txn, p, "other_request_id", &other).await?;
-        let users = users_by_id(&txn, vec![a.user_id.clone(), b.user_id.clone()]).await?;
+        let b = waiting_request(txn, p, "other_request_id", &other).await?;
+        let users = users_by_id(txn, vec![a.user_id.clone(), b.user_id.clone()]).await?;
         let (Some(ua), Some(ub)) = (users.get(&a.user_id), users.get(&b.user_id)) else {
             return Err(Failure::not_found("user"));
         };
@@ -179,7 +229,7 @@ pub async fn create_manual(
         )
         .map_err(|e| excluded_error("other_request_id", e, constraints.min_score))?;
         insert_match(
-            &txn,
+            txn,
             ctx,
             p,
             None,
@@ -194,6 +244,5 @@ pub async fn create_manual(
         )
         .await?
     };
-    txn.commit().await?;
     Ok(m)
 }

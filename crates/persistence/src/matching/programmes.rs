@@ -8,11 +8,11 @@ use peerhub_domain::validation::{Invalid, Violations, bounded_text};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
 };
 use serde_json::json;
 
-use super::shared::to_json;
+use super::access::authorise_programme;
+use super::shared::{lock_programme, to_json};
 use crate::Db;
 use crate::access;
 use crate::db::begin_write;
@@ -54,13 +54,64 @@ pub struct NewProgramme {
     pub safeguarding_lead_id: String,
 }
 
+/// Weights to change, field by field; `None` keeps the current value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WeightsPatch {
+    pub profession: Option<i64>,
+    pub specialties: Option<i64>,
+    pub level: Option<i64>,
+    pub region: Option<i64>,
+    pub interests: Option<i64>,
+    pub preferences: Option<i64>,
+}
+
+impl WeightsPatch {
+    /// These changes over `base`.
+    pub fn over(self, base: Weights) -> Weights {
+        Weights {
+            profession: self.profession.unwrap_or(base.profession),
+            specialties: self.specialties.unwrap_or(base.specialties),
+            level: self.level.unwrap_or(base.level),
+            region: self.region.unwrap_or(base.region),
+            interests: self.interests.unwrap_or(base.interests),
+            preferences: self.preferences.unwrap_or(base.preferences),
+        }
+    }
+}
+
+/// Constraints to change, field by field; `None` keeps the current value.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConstraintsPatch {
+    pub exclude_same_team: Option<bool>,
+    pub exclude_line_manager: Option<bool>,
+    pub exclude_previous_pairs: Option<bool>,
+    pub min_score: Option<i64>,
+}
+
+impl ConstraintsPatch {
+    /// These changes over `base`.
+    pub fn over(self, base: Constraints) -> Constraints {
+        Constraints {
+            exclude_same_team: self.exclude_same_team.unwrap_or(base.exclude_same_team),
+            exclude_line_manager: self
+                .exclude_line_manager
+                .unwrap_or(base.exclude_line_manager),
+            exclude_previous_pairs: self
+                .exclude_previous_pairs
+                .unwrap_or(base.exclude_previous_pairs),
+            min_score: self.min_score.unwrap_or(base.min_score),
+        }
+    }
+}
+
 /// A change to a programme's settings; `None` leaves a field as it is.
+/// Weights and constraints merge field by field into the stored ones.
 #[derive(Debug, Clone, Default)]
 pub struct ProgrammePatch {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
-    pub weights: Option<Weights>,
-    pub constraints: Option<Constraints>,
+    pub weights: Option<WeightsPatch>,
+    pub constraints: Option<ConstraintsPatch>,
     pub proposal_days: Option<i32>,
     pub safeguarding_lead_id: Option<String>,
 }
@@ -196,9 +247,31 @@ async fn programme_in<C: ConnectionTrait>(
     Ok(p)
 }
 
-/// Changes a programme's name, description, settings or safeguarding lead.
-pub async fn update_programme(
+/// Changes a programme's name, description, settings or safeguarding lead
+/// for a caller. One transaction locks the programme, checks the caller's
+/// standing (`need`) against the locked row, checks the version and the
+/// new settings (merged into the locked row's), and writes.
+pub async fn update_programme_as(
     db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    programme_id: &str,
+    need: Need,
+    patch: ProgrammePatch,
+    if_match: Option<i32>,
+) -> Result<programme::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let locked = lock_programme(&txn, programme_id).await?;
+    let p = authorise_programme(&txn, principal, locked, need)
+        .await?
+        .programme;
+    let p = update_in(&txn, ctx, p, patch, if_match).await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+async fn update_in<C: ConnectionTrait>(
+    txn: &C,
     ctx: &Ctx,
     p: programme::Model,
     patch: ProgrammePatch,
@@ -214,12 +287,12 @@ pub async fn update_programme(
         .description
         .as_ref()
         .map(|d| check_description(&mut v, d.as_deref()));
-    let weights = match patch.weights.clone() {
-        Some(w) => w,
+    let weights = match patch.weights {
+        Some(w) => w.over(weights_of(&p)?),
         None => weights_of(&p)?,
     };
-    let constraints = match patch.constraints.clone() {
-        Some(c) => c,
+    let constraints = match patch.constraints {
+        Some(c) => c.over(constraints_of(&p)?),
         None => constraints_of(&p)?,
     };
     if let Err(e) = check_settings(&weights, &constraints) {
@@ -229,19 +302,12 @@ pub async fn update_programme(
         check_proposal_days(&mut v, d);
     }
     if let Some(l) = &patch.safeguarding_lead_id {
-        check_lead(db, &mut v, &p.network_id, l).await?;
+        check_lead(txn, &mut v, &p.network_id, l).await?;
     }
     v.into_result()?;
     let mut changed = Vec::new();
     let now = Utc::now();
-    let txn = begin_write(db).await?;
-    let current = programme::Entity::find_by_id(p.id.clone())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("programme"))?;
-    peerhub_domain::Refusal::check_version(if_match, current.version)?;
-    let mut am = current.clone().into_active_model();
+    let mut am = p.clone().into_active_model();
     if let Some(n) = name {
         am.name = Set(n);
         changed.push("name");
@@ -267,11 +333,11 @@ pub async fn update_programme(
         changed.push("safeguarding_lead_id");
     }
     if changed.is_empty() {
-        return Ok(current);
+        return Ok(p);
     }
-    let p = am.update(&txn).await?;
+    let p = am.update(txn).await?;
     trail::write(
-        &txn,
+        txn,
         ctx,
         now,
         Audit::new("programme.updated", "programme", &p.id)
@@ -280,7 +346,6 @@ pub async fn update_programme(
         vec![],
     )
     .await?;
-    txn.commit().await?;
     Ok(p)
 }
 

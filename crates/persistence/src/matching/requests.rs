@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
+use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::matching::request::{
     self, MAX_AVAILABILITY, MatchRequestStatus, RequestRefusal,
 };
@@ -15,9 +16,10 @@ use sea_orm::{
     QueryFilter, QuerySelect,
 };
 
-use super::access::match_status;
+use super::access::{authorise_programme, authorise_within, match_status};
 use super::matches::close_pending;
 use super::shared::{lock_programme, open_statuses, refused, to_json};
+use crate::load::find_or_404;
 use crate::Db;
 use crate::db::begin_write;
 use crate::entities::{match_request, peer_match, programme};
@@ -44,10 +46,44 @@ pub fn preferences_of(r: &match_request::Model) -> Result<Preferences, Failure> 
     r.preferences.decode("match_requests.preferences", &r.id)
 }
 
-/// The caller asks to be matched in a programme (one open request per
-/// person per programme).
+/// Someone asks to be matched in a programme (one open request per person
+/// per programme); no caller to check: the demo data.
 pub async fn create_request(
     db: &Db,
+    ctx: &Ctx,
+    p: &programme::Model,
+    user_id: &str,
+    input: NewRequest,
+) -> Result<match_request::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let r = create_in(&txn, ctx, p, user_id, input).await?;
+    txn.commit().await?;
+    Ok(r)
+}
+
+/// The caller asks to be matched in a programme. One transaction loads
+/// the programme, checks the caller's standing (`need`) against it, checks
+/// the request, and writes it.
+pub async fn create_request_as(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    programme_id: &str,
+    need: Need,
+    input: NewRequest,
+) -> Result<match_request::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let p = find_or_404::<programme::Entity, _>(&txn, programme_id, "programme").await?;
+    let p = authorise_programme(&txn, principal, p, need)
+        .await?
+        .programme;
+    let r = create_in(&txn, ctx, &p, &principal.user_id, input).await?;
+    txn.commit().await?;
+    Ok(r)
+}
+
+async fn create_in<C: ConnectionTrait>(
+    txn: &C,
     ctx: &Ctx,
     p: &programme::Model,
     user_id: &str,
@@ -71,11 +107,10 @@ pub async fn create_request(
         return Err(Failure::violations(v));
     };
     let now = Utc::now();
-    let txn = begin_write(db).await?;
     let open = match_request::Entity::find()
         .filter(match_request::Column::ProgrammeId.eq(&p.id))
         .filter(match_request::Column::OpenUserId.eq(user_id))
-        .one(&txn)
+        .one(txn)
         .await?;
     if open.is_some() {
         return Err(refused(RequestRefusal::AlreadyRequested));
@@ -92,7 +127,7 @@ pub async fn create_request(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| {
         if crate::error::is_unique_violation(&e) {
@@ -102,14 +137,13 @@ pub async fn create_request(
         }
     })?;
     trail::write(
-        &txn,
+        txn,
         ctx,
         now,
         Audit::new("match_request.created", "match_request", &r.id).network(&p.network_id),
         vec![],
     )
     .await?;
-    txn.commit().await?;
     Ok(r)
 }
 
@@ -118,7 +152,7 @@ pub async fn find_request<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<match_request::Model, Failure> {
-    super::shared::find_or_not_found::<match_request::Entity, _>(conn, id, "match request").await
+    crate::load::find_or_404::<match_request::Entity, _>(conn, id, "match request").await
 }
 
 /// A programme's requests (everyone's for a manager, `only_user`'s
@@ -158,23 +192,35 @@ pub async fn requests_by_id<C: ConnectionTrait>(
         .collect())
 }
 
-/// Withdraws a request. A request in a pending proposal declines the
-/// proposal on its owner's behalf; one in an active match is refused (end
-/// the match instead).
-pub async fn withdraw_request(
+/// Withdraws a request for a caller: its owner, or a manager of the
+/// programme's network (anyone else gets 404 `match request`). A request in
+/// a pending proposal declines the proposal on its owner's behalf; one in
+/// an active match is refused (end the match instead). One transaction
+/// locks the programme, checks the caller against it and the locked
+/// request, and writes.
+pub async fn withdraw_request_as(
     db: &Db,
     ctx: &Ctx,
-    p: &programme::Model,
-    r: match_request::Model,
+    principal: &Principal,
+    request_id: &str,
 ) -> Result<(), Failure> {
+    let hidden = || Failure::not_found("match request");
     let now = Utc::now();
     let txn = begin_write(db).await?;
-    lock_programme(&txn, &p.id).await?;
-    let r = match_request::Entity::find_by_id(r.id.clone())
+    let programme_id = find_request(&txn, request_id).await?.programme_id;
+    let p = lock_programme(&txn, &programme_id)
+        .await
+        .map_err(|e| if e.is_not_found() { hidden() } else { e })?;
+    let a = authorise_within(&txn, principal, p, Need::Member, "match request").await?;
+    let r = match_request::Entity::find_by_id(request_id.to_owned())
         .lock_exclusive()
         .one(&txn)
         .await?
-        .ok_or(Failure::not_found("match request"))?;
+        .ok_or_else(hidden)?;
+    if !a.manager && r.user_id != principal.user_id {
+        return Err(hidden());
+    }
+    let p = a.programme;
     let status = request_status_of(&r)?;
     let open_match = if status == MatchRequestStatus::Matched {
         open_match_of_request(&txn, &r.id).await?
@@ -184,12 +230,12 @@ pub async fn withdraw_request(
     let open_status = open_match.as_ref().map(match_status).transpose()?;
     let closing = request::withdraw(status, open_status).map_err(refused)?;
     if let (Some(to), Some(m)) = (closing, open_match) {
-        close_pending(&txn, ctx, p, m, to, &r.user_id, now).await?;
+        close_pending(&txn, ctx, &p, m, to, &r.user_id, now).await?;
     }
     let r = match_request::Entity::find_by_id(r.id.clone())
         .one(&txn)
         .await?
-        .ok_or(Failure::not_found("match request"))?;
+        .ok_or_else(hidden)?;
     let mut am = r.into_active_model();
     am.status = Set(MatchRequestStatus::Withdrawn.as_str().into());
     am.open_user_id = Set(None);

@@ -21,7 +21,7 @@ use peerhub_domain::matching::plan::{Input, Plan, RunSideKind, plan};
 use peerhub_domain::matching::request::MatchRequestStatus;
 use peerhub_domain::matching::score::{self, Participant, ProgrammeKind};
 use peerhub_domain::matching::supporter;
-use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -31,7 +31,7 @@ use super::matches::{expire_proposals, insert_match};
 use super::participants::{previous_pairs, request_participant, supporter_participant};
 use super::programmes::{constraints_of, kind_of, weights_of};
 use super::runs::{RunPair, RunResult, RunSide, RunSupporter, RunUnmatched};
-use super::shared::{lock_programme, to_json, users_by_id};
+use super::shared::{lock_programme, to_json};
 use super::supporters::{open_matches_by_supporter, standing};
 use crate::Db;
 use crate::db::begin_write;
@@ -67,9 +67,7 @@ async fn load<C: ConnectionTrait>(conn: &C, p: &programme::Model) -> Result<Inpu
     } else {
         Vec::new()
     };
-    let mut ids: Vec<String> = requests.iter().map(|r| r.user_id.clone()).collect();
-    ids.extend(supporters.iter().map(|s| s.user_id.clone()));
-    let users = users_by_id(conn, ids).await?;
+    let users = people_in(conn, &p.id, kind).await?;
     let open =
         open_matches_by_supporter(conn, supporters.iter().map(|s| s.id.clone()).collect()).await?;
     let mut unmatchable = Vec::new();
@@ -113,6 +111,45 @@ async fn load<C: ConnectionTrait>(conn: &C, p: &programme::Model) -> Result<Inpu
         users,
         unmatchable,
     })
+}
+
+/// The people a run names: everyone with a waiting request in programme
+/// `programme_id` and, in a supporter programme, its supporters. One query
+/// per side with a subquery, rather than their ids sent back in `IN`
+/// lists of 500 (a list that long costs more to send than the rows).
+async fn people_in<C: ConnectionTrait>(
+    conn: &C,
+    programme_id: &str,
+    kind: ProgrammeKind,
+) -> Result<HashMap<String, user::Model>, Failure> {
+    let waiting = Query::select()
+        .column(match_request::Column::UserId)
+        .from(match_request::Entity)
+        .and_where(match_request::Column::ProgrammeId.eq(programme_id))
+        .and_where(match_request::Column::Status.eq(MatchRequestStatus::Waiting.as_str()))
+        .to_owned();
+    let mut out: HashMap<String, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(waiting))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id.clone(), u))
+        .collect();
+    if kind == ProgrammeKind::Supporter {
+        let supporters = Query::select()
+            .column(programme_supporter::Column::UserId)
+            .from(programme_supporter::Entity)
+            .and_where(programme_supporter::Column::ProgrammeId.eq(programme_id))
+            .to_owned();
+        for u in user::Entity::find()
+            .filter(user::Column::Id.in_subquery(supporters))
+            .all(conn)
+            .await?
+        {
+            out.insert(u.id.clone(), u);
+        }
+    }
+    Ok(out)
 }
 
 /// Runs the engine on a blocking thread; the plan and the engine's time in
@@ -207,13 +244,10 @@ pub async fn run(
     ctx: &Ctx,
     p: &programme::Model,
     dry_run: bool,
-) -> Result<matching_run::Model, Failure> {
+) -> Result<Ran, Failure> {
     kind_of(p)?;
     expire(db, &p.id).await?;
-    let current = programme::Entity::find_by_id(p.id.clone())
-        .one(db)
-        .await?
-        .ok_or(Failure::not_found("programme"))?;
+    let current = p.clone();
     let (inputs, planned, micros) = engine(load(db, &current).await?).await?;
     let txn = begin_write(db).await?;
     let (p, inputs, planned, micros) = if dry_run {
@@ -235,22 +269,25 @@ pub async fn run(
     let result = write_plan(&txn, ctx, &p, &run_id, dry_run, &inputs, &planned, now).await?;
     let total_score: i64 = result.pairs.iter().map(|p| p.score).sum();
     let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
-    let r = matching_run::ActiveModel {
-        id: Set(run_id),
-        programme_id: Set(p.id.clone()),
-        dry_run: Set(dry_run),
-        requests: Set(count(inputs.input.requests.len())),
-        supporters: Set(count(inputs.input.supporters.len())),
-        pairs: Set(count(result.pairs.len())),
-        unmatched: Set(count(result.unmatched.len())),
-        total_score: Set(total_score),
-        duration_micros: Set(micros),
-        result: Set(to_json(&result)?),
-        created_by: Set(ctx.actor_id.clone()),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await?;
+    let r = matching_run::Model {
+        id: run_id,
+        programme_id: p.id.clone(),
+        dry_run,
+        requests: count(inputs.input.requests.len()),
+        supporters: count(inputs.input.supporters.len()),
+        pairs: count(result.pairs.len()),
+        unmatched: count(result.unmatched.len()),
+        total_score,
+        duration_micros: micros,
+        result: to_json(&result)?,
+        created_by: ctx.actor_id.clone(),
+        created_at: now,
+    };
+    // Written without reading the row back: the caller answers with the
+    // result in hand (a run over 1,000 people stores a large JSON value).
+    matching_run::Entity::insert(matching_run::ActiveModel::from(r.clone()).reset_all())
+        .exec_without_returning(&txn)
+        .await?;
     trail::write(
         &txn,
         ctx,
@@ -272,7 +309,13 @@ pub async fn run(
     )
     .await?;
     txn.commit().await?;
-    Ok(r)
+    Ok(Ran { run: r, result })
+}
+
+/// A run just made: its row and its result, as written.
+pub struct Ran {
+    pub run: matching_run::Model,
+    pub result: RunResult,
 }
 
 /// The run's result, as a manager sees it; in a real run every pair is

@@ -109,7 +109,7 @@ pub async fn find_run<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<matching_run::Model, Failure> {
-    super::shared::find_or_not_found::<matching_run::Entity, _>(conn, id, "matching run").await
+    crate::load::find_or_404::<matching_run::Entity, _>(conn, id, "matching run").await
 }
 
 /// A programme's runs, oldest first.

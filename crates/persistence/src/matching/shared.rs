@@ -1,9 +1,10 @@
-//! Helpers every matching store shares: stored JSON, the programme lock,
-//! people by id, and the stored codes of open and pending matches.
+//! Helpers every matching store shares: stored JSON, ids from request
+//! bodies, the programme lock, people by id, and the stored codes of open
+//! and pending matches.
 use std::collections::HashMap;
 
 use peerhub_domain::matching::lifecycle::MatchStatus;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entities::{programme, user};
 use crate::error::Failure;
@@ -11,6 +12,15 @@ use crate::error::Failure;
 /// A typed refusal of the domain as a store's failure.
 pub(crate) fn refused(r: impl Into<peerhub_domain::Refusal>) -> Failure {
     Failure::from(r.into())
+}
+
+/// An id from a request body in its canonical form (lower-case,
+/// hyphenated), or 422 `invalid_uuid` naming `field`. Stores check it after
+/// the caller's standing, so a caller who may not act gets 403/404 first.
+pub(crate) fn canonical_uuid(field: &str, raw: &str) -> Result<String, Failure> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| Failure::invalid(field, "invalid_uuid", "must be a UUID"))
 }
 
 /// A value for a JSON column.
@@ -38,29 +48,7 @@ pub(crate) async fn lock_programme<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<programme::Model, Failure> {
-    programme::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("programme"))
-}
-
-/// A row by its id, or `what` not found: the one loader the matching
-/// stores share.
-pub(crate) async fn find_or_not_found<E, C>(
-    conn: &C,
-    id: &str,
-    what: &'static str,
-) -> Result<E::Model, Failure>
-where
-    E: EntityTrait,
-    C: ConnectionTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
-{
-    E::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found(what))
+    crate::load::find_for_update_or_404::<programme::Entity, _>(conn, id, "programme").await
 }
 
 /// People by id.

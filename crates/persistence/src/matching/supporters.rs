@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
+use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::matching::score::ProgrammeKind;
 use peerhub_domain::matching::supporter::{
     self, Standing, SupporterRefusal, SupporterStatus, SupporterUnmatchableReason,
@@ -16,8 +17,10 @@ use sea_orm::{
 };
 
 use super::access::match_status;
+use super::access::{authorise_programme, authorise_within};
 use super::programmes::kind_of;
-use super::shared::{open_statuses, refused};
+use super::shared::{canonical_uuid, open_statuses, refused};
+use crate::load::find_or_404;
 use crate::Db;
 use crate::access;
 use crate::db::begin_write;
@@ -126,9 +129,53 @@ async fn check_supervisor<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Registers a supporter in a supporter programme.
+/// Registers a supporter in a supporter programme (no caller to check:
+/// the demo data).
 pub async fn add_supporter(
     db: &Db,
+    ctx: &Ctx,
+    p: &programme::Model,
+    input: NewSupporter,
+) -> Result<programme_supporter::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let s = add_in(&txn, ctx, p, input).await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// Registers a supporter for a caller. One transaction loads the
+/// programme, checks the caller's standing (`need`) against it, then the
+/// ids (`user_id`, `supervisor_id`: 422 `invalid_uuid`), the programme's
+/// kind and the rest, and writes.
+pub async fn add_supporter_as(
+    db: &Db,
+    ctx: &Ctx,
+    principal: &Principal,
+    programme_id: &str,
+    need: Need,
+    input: NewSupporter,
+) -> Result<programme_supporter::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let p = find_or_404::<programme::Entity, _>(&txn, programme_id, "programme").await?;
+    let p = authorise_programme(&txn, principal, p, need)
+        .await?
+        .programme;
+    let input = NewSupporter {
+        user_id: canonical_uuid("user_id", &input.user_id)?,
+        supervisor_id: input
+            .supervisor_id
+            .as_deref()
+            .map(|s| canonical_uuid("supervisor_id", s))
+            .transpose()?,
+        ..input
+    };
+    let s = add_in(&txn, ctx, &p, input).await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+async fn add_in<C: ConnectionTrait>(
+    txn: &C,
     ctx: &Ctx,
     p: &programme::Model,
     input: NewSupporter,
@@ -138,11 +185,11 @@ pub async fn add_supporter(
     }
     let mut v = Violations::new();
     let user_id = input.user_id.trim().to_owned();
-    check_member(db, &mut v, "user_id", &p.network_id, &user_id).await?;
+    check_member(txn, &mut v, "user_id", &p.network_id, &user_id).await?;
     v.check("capacity", supporter::check_places(input.capacity));
     check_trained_on(&mut v, input.trained_on);
     check_supervisor(
-        db,
+        txn,
         &mut v,
         &p.network_id,
         &user_id,
@@ -151,11 +198,10 @@ pub async fn add_supporter(
     .await?;
     v.into_result()?;
     let now = Utc::now();
-    let txn = begin_write(db).await?;
     let exists = programme_supporter::Entity::find()
         .filter(programme_supporter::Column::ProgrammeId.eq(&p.id))
         .filter(programme_supporter::Column::UserId.eq(&user_id))
-        .one(&txn)
+        .one(txn)
         .await?;
     if exists.is_some() {
         return Err(refused(SupporterRefusal::AlreadySupporter));
@@ -172,7 +218,7 @@ pub async fn add_supporter(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| {
         if crate::error::is_unique_violation(&e) {
@@ -182,7 +228,7 @@ pub async fn add_supporter(
         }
     })?;
     trail::write(
-        &txn,
+        txn,
         ctx,
         now,
         Audit::new("programme_supporter.created", "programme_supporter", &s.id)
@@ -190,27 +236,40 @@ pub async fn add_supporter(
         vec![],
     )
     .await?;
-    txn.commit().await?;
     Ok(s)
 }
 
-/// Loads a supporter with their programme.
-pub async fn find_supporter<C: ConnectionTrait>(
-    conn: &C,
-    id: &str,
-) -> Result<programme_supporter::Model, Failure> {
-    super::shared::find_or_not_found::<programme_supporter::Entity, _>(conn, id, "supporter").await
-}
-
-/// Changes a supporter's capacity, training date, supervisor or status.
-pub async fn update_supporter(
+/// Changes a supporter's capacity, training date, supervisor or status
+/// for a caller. One transaction locks the supporter, loads its programme,
+/// checks the caller's standing (`need`; 404 `supporter` when they may not
+/// see the programme), then `supervisor_id` (422 `invalid_uuid`), the
+/// version and the rest, and writes.
+pub async fn update_supporter_as(
     db: &Db,
     ctx: &Ctx,
-    p: &programme::Model,
-    s: programme_supporter::Model,
+    principal: &Principal,
+    supporter_id: &str,
+    need: Need,
     patch: SupporterPatch,
     if_match: Option<i32>,
 ) -> Result<programme_supporter::Model, Failure> {
+    let txn = begin_write(db).await?;
+    let s = programme_supporter::Entity::find_by_id(supporter_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(Failure::not_found("supporter"))?;
+    let p = find_or_404::<programme::Entity, _>(&txn, &s.programme_id, "supporter").await?;
+    let p = authorise_within(&txn, principal, p, need, "supporter")
+        .await?
+        .programme;
+    let patch = SupporterPatch {
+        supervisor_id: match patch.supervisor_id {
+            Some(Some(x)) => Some(Some(canonical_uuid("supervisor_id", &x)?)),
+            other => other,
+        },
+        ..patch
+    };
     peerhub_domain::Refusal::check_version(if_match, s.version)?;
     let mut v = Violations::new();
     if let Some(c) = patch.capacity {
@@ -220,18 +279,11 @@ pub async fn update_supporter(
         check_trained_on(&mut v, t);
     }
     if let Some(sup) = &patch.supervisor_id {
-        check_supervisor(db, &mut v, &p.network_id, &s.user_id, sup.as_deref()).await?;
+        check_supervisor(&txn, &mut v, &p.network_id, &s.user_id, sup.as_deref()).await?;
     }
     v.into_result()?;
     let now = Utc::now();
-    let txn = begin_write(db).await?;
-    let current = programme_supporter::Entity::find_by_id(s.id.clone())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("supporter"))?;
-    peerhub_domain::Refusal::check_version(if_match, current.version)?;
-    let mut am = current.clone().into_active_model();
+    let mut am = s.clone().into_active_model();
     let mut changed = Vec::new();
     if let Some(c) = patch.capacity {
         am.capacity = Set(c);
@@ -250,7 +302,7 @@ pub async fn update_supporter(
         changed.push("status");
     }
     if changed.is_empty() {
-        return Ok(current);
+        return Ok(s);
     }
     let s = am.update(&txn).await?;
     trail::write(

@@ -12,6 +12,7 @@ use super::store::*;
 use crate::Db;
 use crate::entities::meeting;
 use crate::error::Failure;
+use crate::load::joined;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx};
 
@@ -50,7 +51,7 @@ pub async fn attendance<C: ConnectionTrait>(
             None => None,
         };
         out.push(AttendanceEntry {
-            display_name: names.get(&u).cloned().unwrap_or_default(),
+            display_name: joined(&names, "user", &u)?,
             user_id: u,
             rsvp,
             recorded,

@@ -11,6 +11,7 @@ use sea_orm::{
 use crate::Db;
 use crate::entities::{calendar_feed, community_member, meeting, user};
 use crate::error::Failure;
+use crate::load;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, new_id};
 
@@ -75,10 +76,7 @@ pub async fn feed_owner(db: &Db, secret: &str) -> Result<user::Model, Failure> {
         .one(db)
         .await?
         .ok_or(Failure::not_found("calendar feed"))?;
-    let u = user::Entity::find_by_id(feed.user_id)
-        .one(db)
-        .await?
-        .ok_or(Failure::not_found("calendar feed"))?;
+    let u = load::find_or_404::<user::Entity, _>(db, &feed.user_id, "calendar feed").await?;
     if decode::<UserStatus>("user.status", &u.status)? != UserStatus::Active {
         return Err(Failure::not_found("calendar feed"));
     }

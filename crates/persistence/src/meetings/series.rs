@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::calendar;
-use peerhub_domain::community::{CadenceUnit, DeliveryMode};
+use peerhub_domain::community::{CadenceUnit, DeliveryMode, check_cadence};
 use peerhub_domain::meeting::{
     self as rules, AgendaItem, MeetingDeliveryMode, SeriesStatus, lifecycle,
 };
@@ -20,6 +20,7 @@ use crate::Db;
 use crate::access;
 use crate::entities::{community, meeting, meeting_series};
 use crate::error::Failure;
+use crate::load;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, new_id};
 
@@ -102,7 +103,17 @@ async fn series_in<C: ConnectionTrait>(
         },
     };
     let unit = decode::<CadenceUnit>("community.cadence_unit", &c.cadence_unit)?;
-    let every = u32::try_from(c.cadence_every).unwrap_or(1);
+    // The stored cadence was checked when written; one that is not a valid
+    // cadence now is a store inconsistency (500), never "every 1".
+    let every = check_cadence(c.cadence_every, unit)
+        .ok()
+        .and_then(|e| u32::try_from(e).ok())
+        .ok_or_else(|| {
+            Failure::internal(format!(
+                "stored community.cadence_every {} of {} is not a valid cadence",
+                c.cadence_every, c.id
+            ))
+        })?;
     let mut locals = Vec::new();
     if let Some(first) = first
         && v.is_empty()
@@ -195,11 +206,12 @@ pub async fn cancel_series(
 ) -> Result<(meeting_series::Model, Vec<meeting::Model>), Failure> {
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let s = meeting_series::Entity::find_by_id(series_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("meeting series"))?;
+    let s = load::find_for_update_or_404::<meeting_series::Entity, _>(
+        &txn,
+        series_id,
+        "meeting series",
+    )
+    .await?;
     let a = via_community(&txn, principal, &s.community_id, need, "meeting series").await?;
     let c = &a.community;
     let reason = rules::cancel_reason(reason).map_err(|e| Violations::single("reason", e))?;

@@ -19,6 +19,7 @@ use peerhub_domain::access::{CommunityNeed, Principal};
 use crate::access::{self, CommunityAccess};
 use crate::entities::{community, community_member, meeting, meeting_series, user};
 use crate::error::Failure;
+use crate::load;
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, Message};
 
@@ -109,31 +110,21 @@ pub(super) fn archived_guard(c: &community::Model) -> Result<(), Failure> {
 }
 
 pub async fn find<C: ConnectionTrait>(conn: &C, id: &str) -> Result<meeting::Model, Failure> {
-    meeting::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("meeting"))
+    load::find_or_404::<meeting::Entity, _>(conn, id, "meeting").await
 }
 
 pub async fn find_series<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<meeting_series::Model, Failure> {
-    meeting_series::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("meeting series"))
+    load::find_or_404::<meeting_series::Entity, _>(conn, id, "meeting series").await
 }
 
 pub(super) async fn lock<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<meeting::Model, Failure> {
-    meeting::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("meeting"))
+    load::find_for_update_or_404::<meeting::Entity, _>(conn, id, "meeting").await
 }
 
 /// The caller's standing in the community a thing (a meeting, a series, an

@@ -17,6 +17,7 @@ use super::store::*;
 use crate::Db;
 use crate::entities::{action, meeting};
 use crate::error::Failure;
+use crate::load;
 use crate::meetings;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
@@ -69,10 +70,7 @@ pub async fn list_actions<C: ConnectionTrait>(
 }
 
 pub async fn find_action<C: ConnectionTrait>(conn: &C, id: &str) -> Result<action::Model, Failure> {
-    action::Entity::find_by_id(id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("action"))
+    load::find_or_404::<action::Entity, _>(conn, id, "action").await
 }
 
 /// Marks an action done or open again (its owner, the core team or a
@@ -119,11 +117,7 @@ pub async fn set_action_status_as(
 }
 
 async fn lock_action<C: ConnectionTrait>(conn: &C, id: &str) -> Result<action::Model, Failure> {
-    action::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("action"))
+    load::find_for_update_or_404::<action::Entity, _>(conn, id, "action").await
 }
 
 async fn status_in<C: ConnectionTrait>(

@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 
 use crate::entities::{action, meeting, minutes, minutes_revision};
 use crate::error::Failure;
+use crate::load;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 
@@ -81,11 +82,7 @@ pub(super) async fn lock_meeting<C: ConnectionTrait>(
     conn: &C,
     id: &str,
 ) -> Result<meeting::Model, Failure> {
-    meeting::Entity::find_by_id(id.to_owned())
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(Failure::not_found("meeting"))
+    load::find_for_update_or_404::<meeting::Entity, _>(conn, id, "meeting").await
 }
 
 pub(super) async fn lock_minutes<C: ConnectionTrait>(

@@ -16,6 +16,7 @@ use crate::entities::{
     network_member, peer_match, programme, programme_supporter, refresh_token, user,
 };
 use crate::error::Failure;
+use crate::load;
 use crate::secrets::{hash_password, random_token};
 use crate::trail::{self, Audit, Ctx};
 
@@ -28,11 +29,7 @@ pub async fn erase(db: &Db, ctx: &Ctx, user_id: &str) -> Result<(), Failure> {
     let unusable = hash_password(random_token("")).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let u = user::Entity::find_by_id(user_id.to_owned())
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(Failure::not_found("user"))?;
+    let u = load::find_for_update_or_404::<user::Entity, _>(&txn, user_id, "user").await?;
     let managed = network_member::Entity::find()
         .filter(network_member::Column::UserId.eq(user_id))
         .filter(network_member::Column::Role.eq(NetworkRole::Manager.as_str()))
@@ -244,7 +241,7 @@ async fn end_community_ties(
                 "membership.ended",
                 "community",
                 &c.id,
-                serde_json::json!({"community_id": c.id, "network_id": c.network_id, "user_id": user_id, "how": "erased"}),
+                serde_json::json!({"community_id": c.id, "network_id": c.network_id, "user_id": user_id, "how": Departure::Erased.how()}),
             )
             .network(&c.network_id)],
         )
@@ -267,7 +264,7 @@ async fn end_matching_ties(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
-    use crate::matching::{open_statuses, status_of};
+    use crate::matching::{match_status, open_statuses};
     use sea_orm::sea_query::Expr;
     match_note::Entity::delete_many()
         .filter(match_note::Column::AuthorId.eq(user_id))
@@ -295,7 +292,7 @@ async fn end_matching_ties(
         let Some(p) = programmes.get(&m.programme_id) else {
             continue;
         };
-        let closure = departure::close_match(status_of(&m), Departure::Erased);
+        let closure = departure::close_match(match_status(&m)?, Departure::Erased);
         let c = crate::matching::Closing {
             to: closure.to,
             by: if closure.by_leaver { user_id } else { "" },

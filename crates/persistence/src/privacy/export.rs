@@ -7,6 +7,7 @@ use crate::entities::{
     action, api_token, audit_event, invitation, meeting_response, network_member, user,
 };
 use crate::error::Failure;
+use crate::load;
 
 /// Everything held about one person.
 pub struct Export {
@@ -26,10 +27,7 @@ pub struct Export {
 }
 
 pub async fn export(db: &Db, user_id: &str) -> Result<Export, Failure> {
-    let user = user::Entity::find_by_id(user_id.to_owned())
-        .one(db)
-        .await?
-        .ok_or(Failure::not_found("user"))?;
+    let user = load::find_or_404::<user::Entity, _>(db, user_id, "user").await?;
     let memberships = network_member::Entity::find()
         .filter(network_member::Column::UserId.eq(user_id))
         .order_by_asc(network_member::Column::Id)

@@ -143,7 +143,7 @@ pub(super) async fn matching_export<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
 ) -> Result<MatchingExport, Failure> {
-    use crate::matching::{status_of, visible_reasons};
+    use crate::matching::{match_status, visible_reasons};
     let requests = match_request::Entity::find()
         .filter(match_request::Column::UserId.eq(user_id))
         .order_by_asc(match_request::Column::Id)
@@ -223,6 +223,10 @@ pub(super) async fn matching_export<C: ConnectionTrait>(
         .iter()
         .map(crate::matching::match_reasons)
         .collect::<Result<Vec<_>, Failure>>()?;
+    let statuses = matches
+        .iter()
+        .map(match_status)
+        .collect::<Result<Vec<_>, Failure>>()?;
     Ok(MatchingExport {
         requests: requests
             .into_iter()
@@ -255,13 +259,13 @@ pub(super) async fn matching_export<C: ConnectionTrait>(
             .collect(),
         matches: matches
             .into_iter()
-            .zip(stored_reasons)
-            .map(|(m, stored)| {
+            .zip(stored_reasons.into_iter().zip(statuses))
+            .map(|(m, (stored, status))| {
                 let (score, reasons) = visible_reasons(&stored, Some(user_id));
                 let side_a = m.user_a_id == user_id;
                 MatchRecord {
                     programme_name: names.get(&m.programme_id).cloned(),
-                    status: status_of(&m).as_str().to_owned(),
+                    status: status.as_str().to_owned(),
                     with_user_id: if side_a {
                         m.user_b_id.clone()
                     } else {

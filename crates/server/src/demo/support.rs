@@ -6,8 +6,7 @@ use peerhub_domain::account::Email;
 use peerhub_domain::community::CommunityRole;
 use peerhub_persistence::communities::{self, ListFilter};
 use peerhub_persistence::entities::{community, user};
-use peerhub_persistence::{Ctx, Db, PageRequest, accounts, memberships};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
+use peerhub_persistence::{Ctx, Db, PageRequest, accounts, admins, memberships};
 
 use super::people::DEMO_PASSWORD;
 
@@ -32,13 +31,11 @@ pub async fn user_id(db: &Db, email: &str) -> anyhow::Result<String> {
 /// Creates an active account with the demo password that is not a platform
 /// admin. `accounts::create_admin` is the one store function that creates
 /// an active account with a password (the same validation and audit as any
-/// scripted account), so the account is created as an admin and demoted.
+/// scripted account), so the account is created as an admin and demoted
+/// through `admins::set_platform_admin` (audited too).
 pub async fn create_account(db: &Db, email: &str, name: &str) -> anyhow::Result<user::Model> {
     let u = accounts::create_admin(db, email, DEMO_PASSWORD, name).await?;
-    // Raw write: no store function takes platform admin rights away.
-    let mut am = u.into_active_model();
-    am.is_platform_admin = Set(false);
-    Ok(am.update(db).await?)
+    Ok(admins::set_platform_admin(db, &Ctx::system(), &u.id, false).await?)
 }
 
 /// The community of this name (in `network_id` when given), if any.

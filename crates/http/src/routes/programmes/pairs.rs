@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::{EX_SUPPORTER_ID, load};
+use super::EX_SUPPORTER_ID;
 use crate::auth::Auth;
-use crate::extract::{JsonBody, PathId, uuid_field};
+use crate::extract::{JsonBody, PathId};
 use crate::problem::ApiResult;
 use crate::routes::views::matches::{MatchView, match_views};
 use crate::routes::views::{EX_REQUEST_ID, with_etag};
@@ -60,22 +60,14 @@ pub async fn create_match(
     id: PathId,
     body: JsonBody<ManualPairBody>,
 ) -> ApiResult<HttpResponse> {
-    let a = load(&state, &auth, &id, Need::Manager).await?;
     let b = body.0;
     let input = ManualPair {
-        request_id: uuid_field(&b.request_id, "request_id")?,
-        other_request_id: b
-            .other_request_id
-            .as_deref()
-            .map(|x| uuid_field(x, "other_request_id"))
-            .transpose()?,
-        supporter_id: b
-            .supporter_id
-            .as_deref()
-            .map(|x| uuid_field(x, "supporter_id"))
-            .transpose()?,
+        request_id: b.request_id,
+        other_request_id: b.other_request_id,
+        supporter_id: b.supporter_id,
     };
-    let m = matching::create_manual(&state.db, &auth.ctx(), &a.programme, input).await?;
+    let m = matching::create_manual_as(&state.db, &auth.ctx(), &auth.0, &id, Need::Manager, input)
+        .await?;
     let version = m.version;
     let id = m.id.clone();
     let view = match_views(&state, vec![m], &auth.0.user_id)

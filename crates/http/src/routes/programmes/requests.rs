@@ -174,13 +174,13 @@ pub async fn create_request(
     id: PathId,
     body: JsonBody<RequestBody>,
 ) -> ApiResult<HttpResponse> {
-    let a = load(&state, &auth, &id, Need::Member).await?;
     let b = body.0;
-    let r = matching::create_request(
+    let r = matching::create_request_as(
         &state.db,
         &auth.ctx(),
-        &a.programme,
-        &auth.0.user_id,
+        &auth.0,
+        &id,
+        Need::Member,
         NewRequest {
             preferences: b.preferences.into_domain(),
             availability: b.availability,
@@ -317,7 +317,6 @@ pub async fn withdraw_request(
     auth: Auth,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let (r, a) = request_access(&state, &auth, &id).await?;
-    matching::withdraw_request(&state.db, &auth.ctx(), &a.programme, r).await?;
+    matching::withdraw_request_as(&state.db, &auth.ctx(), &auth.0, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

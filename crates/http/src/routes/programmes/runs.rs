@@ -188,12 +188,18 @@ fn result_view(r: RunResult) -> ApiResult<RunResultView> {
     })
 }
 
+/// A run as read back: its stored result decoded when `with_result`.
 fn run_view(r: matching_run::Model, with_result: bool) -> ApiResult<RunView> {
     let result = if with_result {
-        Some(result_view(matching::result_of(&r)?)?)
+        Some(matching::result_of(&r)?)
     } else {
         None
     };
+    view_of(r, result)
+}
+
+fn view_of(r: matching_run::Model, result: Option<RunResult>) -> ApiResult<RunView> {
+    let result = result.map(result_view).transpose()?;
     Ok(RunView {
         result,
         duration_ms: r.duration_micros as f64 / 1000.0,
@@ -248,10 +254,10 @@ pub async fn create_run(
     body: JsonBody<RunBody>,
 ) -> ApiResult<HttpResponse> {
     let a = load(&state, &auth, &id, Need::Manager).await?;
-    let r = matching::run(&state.db, &auth.ctx(), &a.programme, body.0.dry_run).await?;
+    let ran = matching::run(&state.db, &auth.ctx(), &a.programme, body.0.dry_run).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/matching-runs/{}", r.id)))
-        .json(run_view(r, true)?))
+        .insert_header(("Location", format!("/v1/matching-runs/{}", ran.run.id)))
+        .json(view_of(ran.run, Some(ran.result))?))
 }
 
 crate::page_schema!(RunPage, RunView);

@@ -7,7 +7,9 @@ use peerhub_domain::access::Need;
 use peerhub_domain::matching::score::{Constraints, ProgrammeKind, Weights};
 use peerhub_persistence::access;
 use peerhub_persistence::entities::programme;
-use peerhub_persistence::matching::{self, NewProgramme, ProgrammePatch};
+use peerhub_persistence::matching::{
+    self, ConstraintsPatch, NewProgramme, ProgrammePatch, WeightsPatch,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -41,14 +43,15 @@ pub struct WeightsBody {
 }
 
 impl WeightsBody {
-    fn over(self, base: Weights) -> Weights {
-        Weights {
-            profession: self.profession.unwrap_or(base.profession),
-            specialties: self.specialties.unwrap_or(base.specialties),
-            level: self.level.unwrap_or(base.level),
-            region: self.region.unwrap_or(base.region),
-            interests: self.interests.unwrap_or(base.interests),
-            preferences: self.preferences.unwrap_or(base.preferences),
+    /// The change this body asks for, merged field by field by the store.
+    fn patch(self) -> WeightsPatch {
+        WeightsPatch {
+            profession: self.profession,
+            specialties: self.specialties,
+            level: self.level,
+            region: self.region,
+            interests: self.interests,
+            preferences: self.preferences,
         }
     }
 
@@ -81,16 +84,13 @@ pub struct ConstraintsBody {
 }
 
 impl ConstraintsBody {
-    fn over(self, base: Constraints) -> Constraints {
-        Constraints {
-            exclude_same_team: self.exclude_same_team.unwrap_or(base.exclude_same_team),
-            exclude_line_manager: self
-                .exclude_line_manager
-                .unwrap_or(base.exclude_line_manager),
-            exclude_previous_pairs: self
-                .exclude_previous_pairs
-                .unwrap_or(base.exclude_previous_pairs),
-            min_score: self.min_score.unwrap_or(base.min_score),
+    /// The change this body asks for, merged field by field by the store.
+    fn patch(self) -> ConstraintsPatch {
+        ConstraintsPatch {
+            exclude_same_team: self.exclude_same_team,
+            exclude_line_manager: self.exclude_line_manager,
+            exclude_previous_pairs: self.exclude_previous_pairs,
+            min_score: self.min_score,
         }
     }
 
@@ -229,8 +229,10 @@ pub async fn create(
             name: b.name,
             description: b.description,
             kind: b.kind,
-            weights: b.weights.map(|w| w.over(Weights::default())),
-            constraints: b.constraints.map(|c| c.over(Constraints::default())),
+            weights: b.weights.map(|w| w.patch().over(Weights::default())),
+            constraints: b
+                .constraints
+                .map(|c| c.patch().over(Constraints::default())),
             proposal_days: b.proposal_days,
             safeguarding_lead_id: b.safeguarding_lead_id,
         },
@@ -343,25 +345,26 @@ pub async fn update(
     if_match: IfMatch,
     body: JsonBody<ProgrammePatchBody>,
 ) -> ApiResult<HttpResponse> {
-    let a = load(&state, &auth, &id, Need::Manager).await?;
     let b = body.0;
-    let p = a.programme;
     let patch = ProgrammePatch {
         name: b.name,
         description: b
             .description
             .map(|d| Some(d).filter(|d| !d.trim().is_empty())),
-        weights: match b.weights {
-            Some(w) => Some(w.over(matching::weights_of(&p)?)),
-            None => None,
-        },
-        constraints: match b.constraints {
-            Some(c) => Some(c.over(matching::constraints_of(&p)?)),
-            None => None,
-        },
+        weights: b.weights.map(WeightsBody::patch),
+        constraints: b.constraints.map(ConstraintsBody::patch),
         proposal_days: b.proposal_days,
         safeguarding_lead_id: b.safeguarding_lead_id,
     };
-    let p = matching::update_programme(&state.db, &auth.ctx(), p, patch, if_match.0).await?;
+    let p = matching::update_programme_as(
+        &state.db,
+        &auth.ctx(),
+        &auth.0,
+        &id,
+        Need::Manager,
+        patch,
+        if_match.0,
+    )
+    .await?;
     respond_programme(StatusCode::OK, p)
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use peerhub_domain::access::Need;
 use peerhub_domain::matching::supporter::{SupporterStatus, SupporterUnmatchableReason};
 use peerhub_persistence::entities::programme_supporter;
-use peerhub_persistence::matching::{self, NewSupporter, SupporterPatch, programme_access};
+use peerhub_persistence::matching::{self, NewSupporter, SupporterPatch};
 use peerhub_persistence::{Failure, meetings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::{EX_LEAD_ID, EX_SUPPORTER_ID, load};
 use crate::auth::Auth;
-use crate::extract::{IfMatch, JsonBody, PathId, uuid_field};
+use crate::extract::{IfMatch, JsonBody, PathId};
 use crate::pagination::{PageQuery, page_response};
 use crate::problem::ApiResult;
 use crate::routes::me::present;
@@ -151,23 +151,18 @@ pub async fn add_supporter(
     id: PathId,
     body: JsonBody<SupporterBody>,
 ) -> ApiResult<HttpResponse> {
-    let a = load(&state, &auth, &id, Need::Manager).await?;
     let b = body.0;
-    let user_id = uuid_field(&b.user_id, "user_id")?;
-    let supervisor_id = b
-        .supervisor_id
-        .as_deref()
-        .map(|s| uuid_field(s, "supervisor_id"))
-        .transpose()?;
-    let s = matching::add_supporter(
+    let s = matching::add_supporter_as(
         &state.db,
         &auth.ctx(),
-        &a.programme,
+        &auth.0,
+        &id,
+        Need::Manager,
         NewSupporter {
-            user_id,
+            user_id: b.user_id,
             capacity: b.capacity,
             trained_on: b.trained_on,
-            supervisor_id,
+            supervisor_id: b.supervisor_id,
         },
     )
     .await?;
@@ -257,28 +252,17 @@ pub async fn update_supporter(
     if_match: IfMatch,
     body: JsonBody<SupporterPatchBody>,
 ) -> ApiResult<HttpResponse> {
-    let sid = id.0;
-    let s = matching::find_supporter(&state.db, &sid).await?;
-    let a = programme_access(&state.db, &auth.0, &s.programme_id, Need::Manager)
-        .await
-        .map_err(|e| match e {
-            e if e.is_not_found() => Failure::not_found("supporter"),
-            e => e,
-        })?;
     let b = body.0;
-    let supervisor_id = match b.supervisor_id {
-        Some(Some(x)) => Some(Some(uuid_field(&x, "supervisor_id")?)),
-        other => other,
-    };
-    let s = matching::update_supporter(
+    let s = matching::update_supporter_as(
         &state.db,
         &auth.ctx(),
-        &a.programme,
-        s,
+        &auth.0,
+        &id,
+        Need::Manager,
         SupporterPatch {
             capacity: b.capacity,
             trained_on: b.trained_on,
-            supervisor_id,
+            supervisor_id: b.supervisor_id,
             status: b.status,
         },
         if_match.0,
