@@ -15,6 +15,7 @@ mod m20261208_000009_feedback;
 mod m20261208_000010_report_indexes;
 mod m20261208_000011_bulletin;
 mod m20261208_000012_audit_indexes;
+mod m20261208_000013_retention;
 
 /// Every JSON column, as (table, column): `jsonb` on PostgreSQL. Those
 /// converted by `m20261207_000007_json_columns`, then those created later
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000010_report_indexes::Migration),
             Box::new(m20261208_000011_bulletin::Migration),
             Box::new(m20261208_000012_audit_indexes::Migration),
+            Box::new(m20261208_000013_retention::Migration),
         ]
     }
 }

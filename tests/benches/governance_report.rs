@@ -52,10 +52,15 @@ macro_rules! bulk {
         let rows: Vec<$entity::Model> = $rows;
         let n = rows.len();
         for chunk in rows.chunks(PER_INSERT) {
-            $entity::Entity::insert_many(chunk.iter().cloned().map(IntoActiveModel::into_active_model))
-                .exec_without_returning(&$app.db)
-                .await
-                .unwrap_or_else(|e| panic!("seed {}: {e}", stringify!($entity)));
+            $entity::Entity::insert_many(
+                chunk
+                    .iter()
+                    .cloned()
+                    .map(IntoActiveModel::into_active_model),
+            )
+            .exec_without_returning(&$app.db)
+            .await
+            .unwrap_or_else(|e| panic!("seed {}: {e}", stringify!($entity)));
         }
         n
     }};
@@ -98,10 +103,16 @@ fn start_of(from: NaiveDate, k: u32, day: i64) -> DateTime<Utc> {
 async fn seed(app: &TestApp, network_id: &str, from: NaiveDate) -> Vec<(&'static str, usize)> {
     let now = Utc::now();
     let from_t = from.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let users: Vec<String> = (0..COMMUNITIES * (MEMBERS + PENDING)).map(|_| id()).collect();
-    let mut counts = vec![("users", bulk!(app, user, users.iter().map(|u| user_row(u, now)).collect()))];
+    let users: Vec<String> = (0..COMMUNITIES * (MEMBERS + PENDING))
+        .map(|_| id())
+        .collect();
+    let mut counts = vec![(
+        "users",
+        bulk!(app, user, users.iter().map(|u| user_row(u, now)).collect()),
+    )];
 
-    let (mut cops, mut terms, mut members, mut meetings, mut responses) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut cops, mut terms, mut members, mut meetings, mut responses) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let (mut mins, mut revisions, mut actions, mut apps) = (vec![], vec![], vec![], vec![]);
     let (mut forms, mut points, mut escalations) = (vec![], vec![], vec![]);
     for c in 0..COMMUNITIES {
@@ -150,7 +161,11 @@ async fn seed(app: &TestApp, network_id: &str, from: NaiveDate) -> Vec<(&'static
         // last joins half-way, the one before leaves at month 40.
         let mut spans = Vec::with_capacity(MEMBERS);
         for (i, uid) in people[..MEMBERS].iter().enumerate() {
-            let joined = if i == MEMBERS - 1 { start_of(from, 30, 0) } else { from_t - Days::days(30) };
+            let joined = if i == MEMBERS - 1 {
+                start_of(from, 30, 0)
+            } else {
+                from_t - Days::days(30)
+            };
             let ended = (i == MEMBERS - 2).then(|| start_of(from, 40, 0));
             let role = match i {
                 0 if c % 10 != 0 => "chair",
@@ -236,9 +251,11 @@ async fn seed(app: &TestApp, network_id: &str, from: NaiveDate) -> Vec<(&'static
                     user_id: uid.clone(),
                     rsvp: (h < 8).then(|| if h < 6 { "attending" } else { "apologies" }.into()),
                     rsvp_at: (h < 8).then_some(start - Days::days(2)),
-                    attendance: (h % 2 == 0).then(|| if h < 7 { "present" } else { "absent" }.into()),
+                    attendance: h
+                        .is_multiple_of(2)
+                        .then(|| if h < 7 { "present" } else { "absent" }.into()),
                     attendance_by: None,
-                    attendance_at: (h % 2 == 0).then_some(start + Days::hours(2)),
+                    attendance_at: h.is_multiple_of(2).then_some(start + Days::hours(2)),
                     created_at: start - Days::days(2),
                     updated_at: start + Days::hours(2),
                 });
@@ -300,7 +317,14 @@ async fn seed(app: &TestApp, network_id: &str, from: NaiveDate) -> Vec<(&'static
                     created_at: start + Days::days(1),
                     updated_at: start + Days::days(1),
                 });
-                for (pos, (kind, nature)) in [("advise", "escalation"), ("assure", "commendation"), ("alert", "commendation")].iter().enumerate() {
+                for (pos, (kind, nature)) in [
+                    ("advise", "escalation"),
+                    ("assure", "commendation"),
+                    ("alert", "commendation"),
+                ]
+                .iter()
+                .enumerate()
+                {
                     let pid = id();
                     points.push(feedback_point::Model {
                         id: pid.clone(),
@@ -342,7 +366,10 @@ async fn seed(app: &TestApp, network_id: &str, from: NaiveDate) -> Vec<(&'static
     counts.push(("memberships", bulk!(app, community_member, members)));
     counts.push(("applications", bulk!(app, application, apps)));
     counts.push(("meetings", bulk!(app, meeting, meetings)));
-    counts.push(("invitation answers", bulk!(app, meeting_response, responses)));
+    counts.push((
+        "invitation answers",
+        bulk!(app, meeting_response, responses),
+    ));
     counts.push(("minutes", bulk!(app, minutes, mins)));
     counts.push(("minutes revisions", bulk!(app, minutes_revision, revisions)));
     counts.push(("actions", bulk!(app, action, actions)));
@@ -357,7 +384,12 @@ async fn time(app: &TestApp, path: &str, token: &str, accept: &str) -> (Vec<Dura
     let mut size = 0;
     for _ in 0..RUNS + 1 {
         let t = Instant::now();
-        let r = app.send(app.req(Method::GET, path, Some(token)).header("Accept", accept)).await;
+        let r = app
+            .send(
+                app.req(Method::GET, path, Some(token))
+                    .header("Accept", accept),
+            )
+            .await;
         let d = t.elapsed();
         assert_eq!(r.status.as_u16(), 200, "{}", r.text);
         size = r.text.len();
@@ -372,7 +404,9 @@ async fn run(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = cop_world(&app, "bench-report", 0).await;
     let to = Utc::now().date_naive() - Days::days(1);
-    let from = (to + Days::days(1)).checked_sub_months(Months::new(MONTHS)).unwrap_or(to);
+    let from = (to + Days::days(1))
+        .checked_sub_months(Months::new(MONTHS))
+        .unwrap_or(to);
     let t = Instant::now();
     let counts = seed(&app, &w.network_id, from).await;
     if app.backend == Backend::Postgres {
@@ -387,16 +421,31 @@ async fn run(backend: Backend) {
     println!(
         "seeded in {:.1} s: {}",
         t.elapsed().as_secs_f64(),
-        counts.iter().map(|(k, n)| format!("{n} {k}")).collect::<Vec<_>>().join(", ")
+        counts
+            .iter()
+            .map(|(k, n)| format!("{n} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    let path = format!("/v1/networks/{}/reports/governance?from={from}&to={to}", w.network_id);
+    let path = format!(
+        "/v1/networks/{}/reports/governance?from={from}&to={to}",
+        w.network_id
+    );
     let v = app.get(&path, Some(&w.manager.token)).await.expect(200);
     let total = &v["total"];
     println!(
         "report: {} CoPs, {} meetings held of {} expected, {} invitations, attendance {}",
-        total["communities"], total["meetings_held"], total["meetings_expected"], total["invitations"], total["attendance_rate"]
+        total["communities"],
+        total["meetings_held"],
+        total["meetings_expected"],
+        total["invitations"],
+        total["attendance_rate"]
     );
-    for (label, accept) in [("JSON", "application/json"), ("HTML", "text/html"), ("CSV", "text/csv")] {
+    for (label, accept) in [
+        ("JSON", "application/json"),
+        ("HTML", "text/html"),
+        ("CSV", "text/csv"),
+    ] {
         let (samples, size) = time(&app, &path, &w.manager.token, accept).await;
         report(
             &format!("governance report, {COMMUNITIES} CoPs x 5 years, {label}"),
@@ -417,4 +466,3 @@ async fn main() {
         println!("\n== Postgres: skipped (no server at {pg})");
     }
 }
-

@@ -29,6 +29,7 @@ pub mod outbox;
 pub mod profile;
 pub mod proposal;
 pub mod refusal;
+pub mod retention;
 pub mod taxonomy;
 pub mod validation;
 

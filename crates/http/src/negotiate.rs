@@ -1,67 +1,101 @@
 //! Content negotiation for resources offered in several media types (the
-//! governance report, the bulletin): the client's `Accept` picks one of
+//! governance report, the bulletin, the audit trail): the client's `Accept` picks one of
 //! the offered types, and a request that accepts none of them is answered
 //! with 406 `not-acceptable`, naming the types offered.
 use actix_web::HttpRequest;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{Accept, Header, Quality};
+use actix_web::http::{StatusCode, header};
 
 use crate::problem::ApiError;
 
-/// The offered media type (`type/subtype`, lowercase) the client prefers.
-/// No `Accept` header, or `*/*`, picks the first offered; `text/*` picks
-/// the first offered text type. Parameters other than `q` are ignored, and
-/// `q=0` rules a type out. A header that does not parse is treated like
-/// none, as RFC 9110 allows.
+/// Longest `Accept` header read (longer ones are cut; the media ranges
+/// that remain decide).
+const MAX_ACCEPT: usize = 2048;
+
+/// The offered media type (`type/subtype`, lowercase, the server's order
+/// of preference) the client prefers. No `Accept` header picks the first
+/// offered; otherwise [`preferred`] decides, and a request that accepts
+/// none of them is 406 `not-acceptable`, naming those offered.
 pub fn choose(req: &HttpRequest, offered: &[&'static str]) -> Result<&'static str, ApiError> {
+    let values: Vec<&str> = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     let Some(first) = offered.first().copied() else {
         return Err(ApiError::Internal(anyhow::anyhow!("nothing offered")));
     };
-    if req.headers().get(actix_web::http::header::ACCEPT).is_none() {
+    if values.is_empty() {
         return Ok(first);
     }
-    let Ok(accept) = Accept::parse(req) else {
-        return Ok(first);
-    };
-    // Highest quality first; for equal quality, the more specific range
-    // wins (RFC 9110 section 12.5.1).
-    let mut ranges: Vec<(Quality, u8, String, String)> = accept
-        .0
-        .iter()
-        .map(|q| {
-            let quality = q.quality;
-            let t = q.item.type_().as_str().to_ascii_lowercase();
-            let s = q.item.subtype().as_str().to_ascii_lowercase();
-            let specific = u8::from(t != "*") + u8::from(s != "*");
-            (quality, specific, t, s)
+    let mut accept = values.join(",");
+    accept.truncate(
+        (0..=MAX_ACCEPT.min(accept.len()))
+            .rev()
+            .find(|i| accept.is_char_boundary(*i))
+            .unwrap_or(0),
+    );
+    preferred(&accept, offered).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "not-acceptable",
+            format!(
+                "This resource is offered as {}; the Accept header allows none of them.",
+                offered.join(", ")
+            ),
+        )
+    })
+}
+
+/// The best offered type for an `Accept` value (RFC 9110 section 12.5.1):
+/// each offer's quality is that of the most specific range matching it
+/// (`type/subtype` over `type/*` over `*/*`); the highest quality wins,
+/// ties go to the earlier offer; `None` when every offer has quality 0.
+/// Parameters other than `q` are ignored.
+pub fn preferred(accept: &str, offered: &[&'static str]) -> Option<&'static str> {
+    let ranges: Vec<(String, String, f32)> = accept
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let mime = parts.next()?.trim().to_ascii_lowercase();
+            let (t, s) = mime.split_once('/')?;
+            let mut q = 1.0_f32;
+            for p in parts {
+                if let Some((k, v)) = p.split_once('=')
+                    && k.trim().eq_ignore_ascii_case("q")
+                {
+                    q = v.trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0);
+                }
+            }
+            Some((t.trim().to_owned(), s.trim().to_owned(), q))
         })
         .collect();
-    ranges.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-    let excluded = |m: &str| {
-        ranges
-            .iter()
-            .any(|(q, _, t, s)| *q == Quality::ZERO && format!("{t}/{s}") == m)
-    };
-    for (q, _, t, s) in &ranges {
-        if *q == Quality::ZERO {
-            continue;
+    let quality = |t: &str, s: &str| -> f32 {
+        let mut best: Option<(u8, f32)> = None;
+        for (rt, rs, q) in &ranges {
+            let specificity = if rt == t && rs == s {
+                3
+            } else if rt == t && rs == "*" {
+                2
+            } else if rt == "*" && rs == "*" {
+                1
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(b, _)| specificity > b) {
+                best = Some((specificity, *q));
+            }
         }
-        let hit = offered.iter().copied().find(|m| {
-            let (ot, os) = m.split_once('/').unwrap_or((m, ""));
-            (t == "*" || t == ot) && (s == "*" || s == os) && !excluded(m)
-        });
-        if let Some(m) = hit {
-            return Ok(m);
+        best.map_or(0.0, |(_, q)| q)
+    };
+    let mut chosen: Option<(&'static str, f32)> = None;
+    for m in offered {
+        let (t, s) = m.split_once('/').unwrap_or((m, ""));
+        let q = quality(t, s);
+        if q > 0.0 && chosen.is_none_or(|(_, b)| q > b) {
+            chosen = Some((m, q));
         }
     }
-    Err(ApiError::new(
-        StatusCode::NOT_ACCEPTABLE,
-        "not-acceptable",
-        format!(
-            "This resource is offered as {}; the Accept header allows none of them.",
-            offered.join(", ")
-        ),
-    ))
+    chosen.map(|(m, _)| m)
 }
 
 #[cfg(test)]
@@ -97,6 +131,31 @@ mod tests {
         assert_eq!(pick(Some("text/*;q=0.8, text/html")), Ok("text/html"));
         assert_eq!(pick(Some("*/*, text/csv;q=0")), Ok("application/json"));
         assert_eq!(pick(Some("text/*, text/csv;q=0")), Ok("text/html"));
+    }
+
+    #[test]
+    fn the_most_specific_range_gives_a_type_its_quality() {
+        const R: &[&str] = &["application/json", "text/html", "text/csv"];
+        assert_eq!(preferred("TEXT/HTML; charset=utf-8", R), Some("text/html"));
+        assert_eq!(
+            preferred("text/csv, application/json", R),
+            Some("application/json")
+        );
+        // What a browser sends.
+        assert_eq!(
+            preferred(
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                R
+            ),
+            Some("text/html")
+        );
+        assert_eq!(
+            preferred("text/*;q=0.9, text/csv;q=0.1, */*;q=0.2", R),
+            Some("text/html")
+        );
+        assert_eq!(preferred("*/*, application/json;q=0", R), Some("text/html"));
+        assert_eq!(preferred("garbage", R), None);
+        assert_eq!(preferred("", R), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! verification tokens, and refresh tokens that can no longer be used. It
 //! also lapses community place offers past their expiry and offers those
 //! places to the next people waiting, and expires match proposals nobody
-//! answered in time.
+//! answered in time, and applies each network's retention settings
+//! (private notes, closed matches, audit entries: [`crate::retention`]).
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 
@@ -47,5 +48,6 @@ pub async fn run(db: &Db) -> Result<u64, Failure> {
         .exec(db)
         .await?
         .rows_affected;
+    n += crate::retention::apply(db, now).await?;
     Ok(n)
 }

@@ -34,6 +34,7 @@ pub mod outbox;
 pub mod page;
 pub mod privacy;
 pub mod proposals;
+pub mod retention;
 pub mod rosters;
 pub mod secrets;
 pub mod sessions;

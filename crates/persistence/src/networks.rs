@@ -6,6 +6,7 @@ use peerhub_domain::account::NetworkRole;
 use peerhub_domain::network::{
     NetworkRefusal, RoleChange, change_role, parse_allowed_domains, parse_slug,
 };
+use peerhub_domain::retention;
 use peerhub_domain::validation::bounded_text;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -60,6 +61,9 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
         allowed_email_domains: Set(list_to_json(&domains.unwrap_or_default())),
         require_register_to_propose: Set(register),
         escalation_overdue_days: Set(peerhub_domain::governance::escalation::DEFAULT_OVERDUE_DAYS),
+        private_note_retention_days: Set(retention::PRIVATE_NOTES.default),
+        closed_match_retention_days: Set(retention::CLOSED_MATCHES.default),
+        audit_retention_days: Set(retention::AUDIT.default),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -123,6 +127,9 @@ pub struct NetworkPatch {
     pub allowed_email_domains: Option<Vec<String>>,
     pub require_register_to_propose: Option<Option<String>>,
     pub escalation_overdue_days: Option<i32>,
+    pub private_note_retention_days: Option<i32>,
+    pub closed_match_retention_days: Option<i32>,
+    pub audit_retention_days: Option<i32>,
 }
 
 pub async fn update(
@@ -153,6 +160,20 @@ pub async fn update(
             peerhub_domain::governance::escalation::parse_overdue_days(d),
         )
     });
+    let days = |v: &mut Violations, s: retention::Setting, d: Option<i32>| {
+        d.and_then(|d| v.check(s.field, s.parse(d)))
+    };
+    let notes_days = days(
+        &mut v,
+        retention::PRIVATE_NOTES,
+        patch.private_note_retention_days,
+    );
+    let matches_days = days(
+        &mut v,
+        retention::CLOSED_MATCHES,
+        patch.closed_match_retention_days,
+    );
+    let audit_days = days(&mut v, retention::AUDIT, patch.audit_retention_days);
     v.into_result()?;
     let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
@@ -182,6 +203,18 @@ pub async fn update(
     if let Some(x) = overdue {
         am.escalation_overdue_days = Set(x);
         changed.push("escalation_overdue_days");
+    }
+    if let Some(x) = notes_days {
+        am.private_note_retention_days = Set(x);
+        changed.push(retention::PRIVATE_NOTES.field);
+    }
+    if let Some(x) = matches_days {
+        am.closed_match_retention_days = Set(x);
+        changed.push(retention::CLOSED_MATCHES.field);
+    }
+    if let Some(x) = audit_days {
+        am.audit_retention_days = Set(x);
+        changed.push(retention::AUDIT.field);
     }
     if changed.is_empty() {
         return Ok(n);

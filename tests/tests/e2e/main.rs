@@ -25,6 +25,7 @@ mod minutes;
 mod networks;
 mod path_ids;
 mod privacy;
+mod retention;
 mod rosters;
 mod stored_json;
 mod token_guard;

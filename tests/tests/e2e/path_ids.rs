@@ -55,17 +55,17 @@ dual! {
             (Method::POST, format!("/v1/users/{BAD}/enable"), "users"),
             // api_tokens.rs
             (Method::DELETE, format!("/v1/api-tokens/{BAD}"), "api_tokens"),
-            // communities.rs
+            // communities/{community,terms}.rs
             (Method::GET, format!("/v1/communities/{BAD}"), "communities"),
             (Method::PATCH, format!("/v1/communities/{BAD}"), "communities"),
             (Method::POST, format!("/v1/communities/{BAD}/archive"), "communities"),
             (Method::GET, format!("/v1/communities/{BAD}/terms/versions"), "communities"),
             (Method::POST, format!("/v1/communities/{BAD}/terms"), "communities"),
             (Method::POST, format!("/v1/communities/{BAD}/terms/1/approve"), "communities"),
-            // community_members.rs
-            (Method::GET, format!("/v1/communities/{BAD}/members"), "community_members"),
-            (Method::GET, format!("/v1/communities/{BAD}/members.csv"), "community_members"),
-            (Method::PATCH, format!("/v1/communities/{BAD}/members/{me}"), "community_members"),
+            // communities/{roster,csv,members}.rs
+            (Method::GET, format!("/v1/communities/{BAD}/members"), "communities"),
+            (Method::GET, format!("/v1/communities/{BAD}/members.csv"), "communities"),
+            (Method::PATCH, format!("/v1/communities/{BAD}/members/{me}"), "communities"),
             // applications.rs
             (Method::POST, format!("/v1/communities/{BAD}/applications"), "applications"),
             (Method::GET, format!("/v1/communities/{BAD}/applications"), "applications"),
@@ -131,6 +131,15 @@ dual! {
             (Method::DELETE, format!("/v1/match-requests/{BAD}"), "programmes"),
             (Method::GET, format!("/v1/matching-runs/{BAD}"), "programmes"),
             (Method::PATCH, format!("/v1/supporters/{BAD}"), "programmes"),
+            // governance/
+            (Method::GET, format!("/v1/networks/{BAD}/governance-bodies"), "governance"),
+            (Method::POST, format!("/v1/meetings/{BAD}/feedback"), "governance"),
+            (Method::GET, format!("/v1/meetings/{BAD}/feedback"), "governance"),
+            (Method::GET, format!("/v1/escalations/{BAD}"), "governance"),
+            (Method::PATCH, format!("/v1/escalations/{BAD}"), "governance"),
+            (Method::GET, format!("/v1/networks/{BAD}/reports/governance"), "governance"),
+            (Method::GET, format!("/v1/networks/{BAD}/reports/bulletin"), "governance"),
+            (Method::POST, format!("/v1/networks/{BAD}/reports/bulletin/send"), "governance"),
         ];
         for (method, path, file) in &routes {
             let r = call(app, method.clone(), path, &admin, &body).await;
@@ -173,6 +182,9 @@ dual! {
             format!("/v1/meetings/{UNKNOWN}"),
             format!("/v1/meetings/{UNKNOWN}/minutes"),
             format!("/v1/actions/{UNKNOWN}"),
+            format!("/v1/escalations/{UNKNOWN}"),
+            format!("/v1/meetings/{UNKNOWN}/feedback"),
+            format!("/v1/networks/{UNKNOWN}/reports/bulletin"),
             format!("/v1/matches/{UNKNOWN}"),
             format!("/v1/notes/{UNKNOWN}"),
             format!("/v1/programmes/{UNKNOWN}"),

@@ -118,7 +118,7 @@ pub struct DigestMeeting {
     pub community_id: String,
     pub community_name: String,
     pub title: String,
-    /// Local wall-clock start, `YYYY-MM-DDTHH:MM`, in `timezone`.
+    /// Local wall-clock start, ISO 8601 without an offset (`2026-12-10T14:00:00`), in `timezone`.
     pub starts_at_local: String,
     /// The IANA zone of `starts_at_local`, e.g. `Europe/London`.
     pub timezone: String,
@@ -161,7 +161,11 @@ pub fn mode_text(mode: MeetingDeliveryMode) -> &'static str {
 
 /// The local start as people read it: `2026-12-10 14:00 (Europe/London)`.
 pub fn when_text(m: &DigestMeeting) -> String {
-    format!("{} ({})", m.starts_at_local.replacen('T', " ", 1), m.timezone)
+    format!(
+        "{} ({})",
+        m.starts_at_local.replacen('T', " ", 1),
+        m.timezone
+    )
 }
 
 /// The bulletin as Markdown (also the body of the emailed copy). A
@@ -246,16 +250,29 @@ mod tests {
 
     #[test]
     fn from_after_to_and_long_periods_are_refused() {
-        let e = period(Some(d("2027-01-02")), Some(d("2027-01-01")), d("2026-12-06")).unwrap_err();
-        assert_eq!((e.0[0].field.as_str(), e.0[0].code.as_str()), ("from", "after_to"));
+        let e = period(
+            Some(d("2027-01-02")),
+            Some(d("2027-01-01")),
+            d("2026-12-06"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.0[0].field.as_str(), e.0[0].code.as_str()),
+            ("from", "after_to")
+        );
         let e = period(None, Some(d("2026-12-05")), d("2026-12-06")).unwrap_err();
         assert_eq!(e.0[0].code, "after_to");
         let from = d("2027-01-01");
-        let last = from.checked_add_days(Days::new(MAX_DAYS as u64 - 1)).unwrap();
+        let last = from
+            .checked_add_days(Days::new(MAX_DAYS as u64 - 1))
+            .unwrap();
         assert!(period(Some(from), Some(last), d("2026-12-06")).is_ok());
         let over = last.succ_opt().unwrap();
         let e = period(Some(from), Some(over), d("2026-12-06")).unwrap_err();
-        assert_eq!((e.0[0].field.as_str(), e.0[0].code.as_str()), ("to", "too_long"));
+        assert_eq!(
+            (e.0[0].field.as_str(), e.0[0].code.as_str()),
+            ("to", "too_long")
+        );
     }
 
     #[test]
@@ -292,7 +309,10 @@ mod tests {
     fn digest() -> Digest {
         Digest {
             network_name: "PPN Midlands".into(),
-            period: Period { from: d("2026-12-06"), to: d("2026-12-19") },
+            period: Period {
+                from: d("2026-12-06"),
+                to: d("2026-12-19"),
+            },
             meetings: vec![DigestMeeting {
                 id: "m1".into(),
                 community_id: "c1".into(),

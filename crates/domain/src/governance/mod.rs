@@ -3,6 +3,6 @@
 //! Each rule is a pure function with its unit tests beside it.
 pub mod bodies;
 pub mod bulletin;
-pub mod report;
 pub mod escalation;
 pub mod feedback;
+pub mod report;

@@ -46,8 +46,8 @@ impl Period {
     /// The last full calendar quarter before `today` (the default period).
     pub fn last_full_quarter(today: NaiveDate) -> Period {
         let this_quarter_month = (today.month0() / 3) * 3 + 1;
-        let this_quarter = NaiveDate::from_ymd_opt(today.year(), this_quarter_month, 1)
-            .unwrap_or(today);
+        let this_quarter =
+            NaiveDate::from_ymd_opt(today.year(), this_quarter_month, 1).unwrap_or(today);
         let from = this_quarter
             .checked_sub_months(Months::new(3))
             .unwrap_or(this_quarter);
@@ -72,8 +72,14 @@ impl Period {
         let parsed_to = to.and_then(|s| v.check("to", parse_date(s)));
         match (from, to) {
             (None, None) => return Ok(Self::last_full_quarter(today)),
-            (Some(_), None) => v.add("to", Invalid::new("required", "give both from and to, or neither")),
-            (None, Some(_)) => v.add("from", Invalid::new("required", "give both from and to, or neither")),
+            (Some(_), None) => v.add(
+                "to",
+                Invalid::new("required", "give both from and to, or neither"),
+            ),
+            (None, Some(_)) => v.add(
+                "from",
+                Invalid::new("required", "give both from and to, or neither"),
+            ),
             (Some(_), Some(_)) => {}
         }
         match (parsed_from, parsed_to) {
@@ -96,10 +102,7 @@ impl Period {
                 "to",
                 Invalid::new(
                     "period_too_long",
-                    format!(
-                        "a report covers at most {} years",
-                        MAX_PERIOD_MONTHS / 12
-                    ),
+                    format!("a report covers at most {} years", MAX_PERIOD_MONTHS / 12),
                 ),
             ));
         }
@@ -384,9 +387,18 @@ mod tests {
         let today = d(2026, 5, 20);
         let f = |a, b| fields(Period::parse(a, b, today));
         let pair = |x: &str, y: &str| vec![(x.to_owned(), y.to_owned())];
-        assert_eq!(f(Some("2026-02-01"), Some("2026-01-31")), pair("from", "after_to"));
-        assert_eq!(f(Some("2026-13-01"), Some("2026-12-31")), pair("from", "invalid_date"));
-        assert_eq!(f(Some("2026-01-01"), Some("31/12/2026")), pair("to", "invalid_date"));
+        assert_eq!(
+            f(Some("2026-02-01"), Some("2026-01-31")),
+            pair("from", "after_to")
+        );
+        assert_eq!(
+            f(Some("2026-13-01"), Some("2026-12-31")),
+            pair("from", "invalid_date")
+        );
+        assert_eq!(
+            f(Some("2026-01-01"), Some("31/12/2026")),
+            pair("to", "invalid_date")
+        );
         assert_eq!(f(Some("2026-01-01"), None), pair("to", "required"));
         assert_eq!(f(None, Some("2026-01-01")), pair("from", "required"));
         assert_eq!(
@@ -448,7 +460,10 @@ mod tests {
             2
         );
         // Today is 20 Apr: meetings still to come are not owed yet.
-        assert_eq!(expected_in_period(1, m, d(2025, 6, 1), None, &p, d(2026, 4, 20)), 4);
+        assert_eq!(
+            expected_in_period(1, m, d(2025, 6, 1), None, &p, d(2026, 4, 20)),
+            4
+        );
         // Created after the period.
         assert_eq!(expected_in_period(1, m, d(2026, 7, 1), None, &p, far), 0);
     }
@@ -458,12 +473,24 @@ mod tests {
         let on = d(2026, 6, 30);
         assert_eq!(terms_state(None, on), TermsState::None);
         assert_eq!(terms_state(Some(None), on), TermsState::Approved);
-        assert_eq!(terms_state(Some(Some(d(2026, 6, 29))), on), TermsState::Overdue);
-        assert_eq!(terms_state(Some(Some(on)), on), TermsState::ReviewDue);
-        assert_eq!(terms_state(Some(Some(d(2026, 7, 30))), on), TermsState::ReviewDue);
-        assert_eq!(terms_state(Some(Some(d(2026, 7, 31))), on), TermsState::Approved);
         assert_eq!(
-            TermsState::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            terms_state(Some(Some(d(2026, 6, 29))), on),
+            TermsState::Overdue
+        );
+        assert_eq!(terms_state(Some(Some(on)), on), TermsState::ReviewDue);
+        assert_eq!(
+            terms_state(Some(Some(d(2026, 7, 30))), on),
+            TermsState::ReviewDue
+        );
+        assert_eq!(
+            terms_state(Some(Some(d(2026, 7, 31))), on),
+            TermsState::Approved
+        );
+        assert_eq!(
+            TermsState::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
             ["approved", "review_due", "overdue", "none"]
         );
     }
@@ -514,7 +541,12 @@ mod tests {
         let t = total(&[
             row(ReportedStatus::Active, TermsState::Overdue, true, a),
             row(ReportedStatus::Archived, TermsState::None, false, b),
-            row(ReportedStatus::Active, TermsState::Overdue, true, Figures::default()),
+            row(
+                ReportedStatus::Active,
+                TermsState::Overdue,
+                true,
+                Figures::default(),
+            ),
         ]);
         assert_eq!((t.communities, t.active, t.archived), (3, 2, 1));
         assert_eq!(

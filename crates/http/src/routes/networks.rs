@@ -21,7 +21,7 @@ use crate::routes::me::present;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": super::EX_NETWORK_ID, "name": "PPN Midlands", "slug": "ppn-midlands", "description": "Psychological Professions Network, Midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null, "escalation_overdue_days": 30, "version": 1, "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z"}))]
+#[schema(example = json!({"id": super::EX_NETWORK_ID, "name": "PPN Midlands", "slug": "ppn-midlands", "description": "Psychological Professions Network, Midlands", "allowed_email_domains": ["nhs.net", "nhs.uk"], "require_register_to_propose": null, "escalation_overdue_days": 30, "private_note_retention_days": 365, "closed_match_retention_days": 730, "audit_retention_days": 2555, "version": 1, "created_at": "2026-11-01T09:00:00Z", "updated_at": "2026-11-01T09:00:00Z"}))]
 pub struct NetworkView {
     pub id: String,
     pub name: String,
@@ -35,6 +35,17 @@ pub struct NetworkView {
     /// (1–365, default 30; docs/governance.md).
     #[schema(minimum = 1, maximum = 365, example = 30)]
     pub escalation_overdue_days: i32,
+    /// Days a private match note is kept after its match closed (30–3650,
+    /// default 365; docs/operations.md, "Retention").
+    #[schema(minimum = 30, maximum = 3650, example = 365)]
+    pub private_note_retention_days: i32,
+    /// Days a closed match keeps its people and text before it is
+    /// anonymised (90–3650, default 730).
+    #[schema(minimum = 90, maximum = 3650, example = 730)]
+    pub closed_match_retention_days: i32,
+    /// Days the network's audit entries are kept (365–3650, default 2555).
+    #[schema(minimum = 365, maximum = 3650, example = 2555)]
+    pub audit_retention_days: i32,
     /// Also the `ETag`.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -53,6 +64,9 @@ impl TryFrom<network::Model> for NetworkView {
             description: n.description,
             require_register_to_propose: n.require_register_to_propose,
             escalation_overdue_days: n.escalation_overdue_days,
+            private_note_retention_days: n.private_note_retention_days,
+            closed_match_retention_days: n.closed_match_retention_days,
+            audit_retention_days: n.audit_retention_days,
             version: n.version,
             created_at: n.created_at,
             updated_at: n.updated_at,
@@ -205,6 +219,16 @@ pub struct NetworkPatch {
     /// (`out_of_range` otherwise).
     #[schema(example = 45)]
     pub escalation_overdue_days: Option<i32>,
+    /// Days a private match note is kept after its match closed: 30–3650
+    /// (`out_of_range` otherwise; docs/operations.md, "Retention").
+    #[schema(example = 365)]
+    pub private_note_retention_days: Option<i32>,
+    /// Days before a closed match is anonymised: 90–3650.
+    #[schema(example = 730)]
+    pub closed_match_retention_days: Option<i32>,
+    /// Days the network's audit entries are kept: 365–3650.
+    #[schema(example = 2555)]
+    pub audit_retention_days: Option<i32>,
 }
 
 /// Change a network's settings
@@ -247,6 +271,9 @@ pub async fn update(
             allowed_email_domains: b.allowed_email_domains,
             require_register_to_propose: b.require_register_to_propose,
             escalation_overdue_days: b.escalation_overdue_days,
+            private_note_retention_days: b.private_note_retention_days,
+            closed_match_retention_days: b.closed_match_retention_days,
+            audit_retention_days: b.audit_retention_days,
         },
         if_match.0,
     )

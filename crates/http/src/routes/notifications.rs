@@ -92,12 +92,7 @@ pub async fn update_preferences(
     if let Some(b) = body.0.bulletin {
         changes.push((NotificationTopic::Bulletin, b));
     }
-    let prefs = notifications::set(
-        &state.db,
-        &person.0.ctx(),
-        &person.0.0.user_id,
-        &changes,
-    )
-    .await?;
+    let prefs =
+        notifications::set(&state.db, &person.0.ctx(), &person.0.0.user_id, &changes).await?;
     Ok(HttpResponse::Ok().json(view(&prefs)))
 }

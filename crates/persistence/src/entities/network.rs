@@ -16,6 +16,12 @@ pub struct Model {
     pub require_register_to_propose: Option<String>,
     /// Days after which an open escalation is overdue (docs/governance.md).
     pub escalation_overdue_days: i32,
+    /// Retention in days (docs/operations.md, "Retention"): private match
+    /// notes after their match closed, closed matches before they are
+    /// anonymised, and the network's audit entries.
+    pub private_note_retention_days: i32,
+    pub closed_match_retention_days: i32,
+    pub audit_retention_days: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -13,7 +13,10 @@ use peerhub_domain::governance::bulletin::{
 use peerhub_domain::meeting::{MeetingDeliveryMode, MeetingStatus};
 use peerhub_domain::notification::NotificationTopic;
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::json;
 
 use crate::Db;
@@ -89,7 +92,10 @@ async fn digest<C: ConnectionTrait>(
     let members: HashMap<String, i64> = community_member::Entity::find()
         .select_only()
         .column(community_member::Column::CommunityId)
-        .expr_as(Func::count(Expr::col(community_member::Column::UserId)), "n")
+        .expr_as(
+            Func::count(Expr::col(community_member::Column::UserId)),
+            "n",
+        )
         .filter(community_member::Column::NetworkId.eq(&net.id))
         .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
         .group_by(community_member::Column::CommunityId)
@@ -129,8 +135,7 @@ async fn digest<C: ConnectionTrait>(
         let status = decode::<CommunityStatus>("communities.status", &c.status)?;
         let kind = decode::<CommunityKind>("communities.kind", &c.kind)?;
         let n = members.get(&c.id).copied().unwrap_or(0);
-        if rules::open_to_join(status, kind, c.capacity, n) && communities.len() < MAX_COMMUNITIES
-        {
+        if rules::open_to_join(status, kind, c.capacity, n) && communities.len() < MAX_COMMUNITIES {
             communities.push(DigestCommunity {
                 id: c.id.clone(),
                 name: c.name.clone(),
@@ -184,9 +189,10 @@ pub async fn send(
         sent_by: ctx.actor_id.clone(),
         sent_at: now,
     };
-    let claimed = bulletin_send::Entity::insert(bulletin_send::ActiveModel::from(record.clone()).reset_all())
-        .exec_without_returning(&txn)
-        .await;
+    let claimed =
+        bulletin_send::Entity::insert(bulletin_send::ActiveModel::from(record.clone()).reset_all())
+            .exec_without_returning(&txn)
+            .await;
     match claimed {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
@@ -198,10 +204,7 @@ pub async fn send(
     let d = digest(&txn, &net, period).await?;
     let recipients = recipients(&txn, &net.id).await?;
     let mut messages = Vec::with_capacity(recipients.len() + 1);
-    let subject = format!(
-        "{} bulletin: {} to {}",
-        net.name, period.from, period.to
-    );
+    let subject = format!("{} bulletin: {} to {}", net.name, period.from, period.to);
     for (email, theirs) in &recipients {
         let body = rules::markdown(&d, |c| theirs.contains(c));
         messages.push(

@@ -19,11 +19,11 @@ use sea_orm::{
 use super::access::{authorise_programme, authorise_within, match_status};
 use super::matches::close_pending;
 use super::shared::{lock_programme, open_statuses, refused, to_json};
-use crate::load::find_or_404;
 use crate::Db;
 use crate::db::begin_write;
 use crate::entities::{match_request, peer_match, programme};
 use crate::error::Failure;
+use crate::load::find_or_404;
 use crate::page::{self, Page, PageRequest};
 use crate::stored::decode;
 use crate::trail::{self, Audit, Ctx, new_id};

@@ -239,12 +239,7 @@ async fn expire(db: &Db, programme_id: &str) -> Result<(), Failure> {
 /// real run then checks its plan under the programme's lock and, when it
 /// no longer holds, computes it once more under the lock (see the module
 /// comment), so two runs never propose one request twice.
-pub async fn run(
-    db: &Db,
-    ctx: &Ctx,
-    p: &programme::Model,
-    dry_run: bool,
-) -> Result<Ran, Failure> {
+pub async fn run(db: &Db, ctx: &Ctx, p: &programme::Model, dry_run: bool) -> Result<Ran, Failure> {
     kind_of(p)?;
     expire(db, &p.id).await?;
     let current = p.clone();

@@ -11,6 +11,7 @@
 //! (the two programmes also `matching`), and this file calls the areas in
 //! the order their data depends on.
 mod accounts;
+mod governance;
 mod guild_exchange;
 mod matching;
 mod meetings;
@@ -37,6 +38,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     networks::load_communities(db).await?;
     memberships::load(db).await?;
     meetings::load(db).await?;
+    governance::load(db).await?;
     guild_exchange::load(db).await?;
     ppn_support::load(db).await?;
     Ok(logins())

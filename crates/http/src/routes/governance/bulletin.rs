@@ -65,7 +65,7 @@ pub struct BulletinMeetingView {
     pub community_id: String,
     pub community_name: String,
     pub title: String,
-    /// Local wall-clock start, `YYYY-MM-DDTHH:MM`, in `timezone`.
+    /// Local wall-clock start, ISO 8601 without an offset (`2026-12-10T14:00:00`), in `timezone`.
     pub starts_at_local: String,
     /// IANA time zone, e.g. `Europe/London`.
     pub timezone: String,

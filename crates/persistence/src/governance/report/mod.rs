@@ -21,8 +21,8 @@ use peerhub_domain::governance::report::{
     self as rules, CopRow, Figures, MAX_COMMUNITIES, Period, Total,
 };
 use sea_orm::{
-    AccessMode, ColumnTrait, ConnectionTrait, EntityTrait, IsolationLevel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    AccessMode, ColumnTrait, ConnectionTrait, EntityTrait, IsolationLevel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 
 use crate::Db;

@@ -10,9 +10,7 @@ use peerhub_domain::community::{ApplicationStatus, CommunityRole};
 use peerhub_domain::governance::feedback::{PointKind, PointNature};
 use peerhub_domain::governance::report::{Figures, age_days};
 use peerhub_domain::meeting::{ActionStatus, AttendanceStatus, MeetingStatus, RsvpResponse};
-use sea_orm::sea_query::{
-    Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement,
-};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Func, JoinType, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, QueryResult};
 
 use super::{Cutoffs, decode_for};
@@ -241,7 +239,10 @@ pub(super) async fn members<C: ConnectionTrait>(
         .to_owned();
     for row in run(conn, &q).await? {
         let cid = id(&row)?;
-        team.insert(cid.clone(), (int(&row, "chairs")?, int(&row, "secretaries")?));
+        team.insert(
+            cid.clone(),
+            (int(&row, "chairs")?, int(&row, "secretaries")?),
+        );
         let f = out.entry(cid).or_default();
         f.members_at_end = int(&row, "at_end")?;
         f.joiners = int(&row, "joined")?;

@@ -160,7 +160,10 @@ mod tests {
         let svg = hbars(
             "c1",
             "A & B",
-            &[Series { name: "held", fill: "#000" }],
+            &[Series {
+                name: "held",
+                fill: "#000",
+            }],
             &[Item {
                 label: "<script>alert(1)</script>".into(),
                 values: vec![Some(2.0)],

@@ -36,6 +36,7 @@ table { border-collapse: collapse; width: 100%; font-size: 8.5pt; margin: 0 0 5m
 caption { caption-side: top; text-align: left; font-weight: 600; font-size: 10pt; padding: 1mm 0 1.5mm; }
 th, td { padding: 1mm 1.5mm; border-bottom: 1px solid #e1e5ea; text-align: right; vertical-align: top; }
 th:first-child, td:first-child { text-align: left; }
+tbody td { white-space: nowrap; }
 thead th { border-bottom: 1.5px solid #595959; font-weight: 600; }
 tfoot td, tfoot th { border-top: 1.5px solid #595959; font-weight: 600; }
 thead { display: table-header-group; }
@@ -177,7 +178,7 @@ fn summary(r: &Report) -> Markup {
     };
     html! {
         dl.summary {
-            (card("Communities of Practice", format!("{} ({} archived)", t.communities, t.archived)))
+            (card("CoPs (archived in period)", format!("{} ({})", t.communities, t.archived)))
             (card("Meetings held / expected", format!("{} / {}", f.meetings_held, f.meetings_expected)))
             (card("Attendance rate", pct(f.attendance_rate())))
             (card("Members at period end", f.members_at_end.to_string()))
