@@ -92,7 +92,7 @@ dual! {
         assert!(md.contains("## Communities of Practice open to join"));
         // Names cannot add links or tags.
         assert!(md.contains("\\<script\\>"), "{md}");
-        assert!(md.contains("\\[link\\]\\(http\\://evil\\.example\\)"), "{md}");
+        assert!(md.contains("\\[link\\]\\(http://evil.example\\)"), "{md}");
 
         let r = get_as(app, &bulletin_path(&w), &w.manager.token, "text/html").await;
         assert_eq!(r.status, 200);

@@ -91,17 +91,20 @@ pub fn shows_join_link(recipient_communities: &[&str], meeting_community: &str) 
     recipient_communities.contains(&meeting_community)
 }
 
-/// Text safe to put in Markdown: every ASCII punctuation character that
-/// CommonMark gives a meaning to is backslash-escaped, and line breaks
-/// become spaces, so a CoP or meeting name cannot add a heading, a link or
-/// an HTML tag to the bulletin.
+/// Text safe to put inside a Markdown list item: every ASCII punctuation
+/// character that has a meaning inline in CommonMark (emphasis, code,
+/// links, images, HTML, entities, tables, strikethrough) is
+/// backslash-escaped, and line breaks become spaces, so a CoP or meeting
+/// name cannot add a heading, a link or an HTML tag to the bulletin. Marks
+/// that matter only at the start of a line (`-`, `+`, `1.`, `=`) are left
+/// as they are: the text never starts one.
 pub fn markdown_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '\r' | '\n' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.'
-            | '!' | '|' | '<' | '>' | '&' | '~' | '"' | '\'' | '=' | ':' | '^' | '$' | '%' => {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '!' | '|' | '<'
+            | '>' | '&' | '~' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -192,7 +195,7 @@ pub fn markdown(d: &Digest, sees_link: impl Fn(&str) -> bool) -> String {
             "- **{}**: {}, {}, {} minutes, {}",
             markdown_text(&m.community_name),
             markdown_text(&m.title),
-            markdown_text(&when_text(m)),
+            when_text(m),
             m.duration_minutes,
             mode_text(m.mode)
         );
@@ -301,7 +304,7 @@ mod tests {
         assert_eq!(markdown_text("Anxiety CoP"), "Anxiety CoP");
         assert_eq!(
             markdown_text("# [click](http://x) <b>*"),
-            r"\# \[click\]\(http\://x\) \<b\>\*"
+            r"\# \[click\]\(http://x\) \<b\>\*"
         );
         assert_eq!(markdown_text("a\nb\r\nc"), "a b  c");
     }
@@ -340,7 +343,7 @@ mod tests {
     fn markdown_lists_meetings_and_cops_with_links_only_for_members() {
         let md = markdown(&digest(), |c| c == "c1");
         assert!(md.starts_with("# PPN Midlands bulletin, 2026-12-06 to 2026-12-19\n"));
-        assert!(md.contains("- **Anxiety \\[CoP\\]**: December meeting, 2026\\-12\\-10 14\\:00 \\(Europe/London\\), 90 minutes, Microsoft Teams, join: <https://teams.example/j/1>"), "{md}");
+        assert!(md.contains("- **Anxiety \\[CoP\\]**: December meeting, 2026-12-10 14:00 (Europe/London), 90 minutes, Microsoft Teams, join: <https://teams.example/j/1>"), "{md}");
         assert!(md.contains("(3 places left)"));
         let md = markdown(&digest(), |_| false);
         assert!(!md.contains("teams.example"));

@@ -260,7 +260,7 @@ caption{text-align:left;font-style:italic;padding:.3rem 0}.meta{color:#4c6272}sm
     responses(
         (status = 200, description = "The bulletin", content(
             (BulletinView = "application/json"),
-            (String = "text/markdown", example = json!("# PPN Midlands bulletin, 2026-12-06 to 2026-12-19\n\n## Upcoming meetings\n\n- **PWP Practice Development CoP**: December meeting, 2026\\-12\\-10 14\\:00 \\(Europe/London\\), 90 minutes, Microsoft Teams\n")),
+            (String = "text/markdown", example = json!("# PPN Midlands bulletin, 2026-12-06 to 2026-12-19\n\n## Upcoming meetings\n\n- **PWP Practice Development CoP**: December meeting, 2026-12-10 14:00 (Europe/London), 90 minutes, Microsoft Teams\n")),
             (String = "text/html"),
         )),
         (status = 403, description = "Not a manager of the network", body = crate::problem::Problem, content_type = "application/problem+json"),
