@@ -136,6 +136,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, id: PathId) -> ApiResu
         (status = 200, description = "The new list", body = GovernanceBodyList, headers(("ETag" = String))),
         (status = 403, description = "`forbidden`: you do not manage the network", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such network visible to you", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`body-has-escalations`: the new list leaves out a body that escalations were routed to (keep it with `retired: true`)", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 412, description = "`stale-version`", body = crate::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "`bodies` (`too_many`), `bodies[i].key` (`required`, `too_long`, `invalid_key`, `duplicate`), `bodies[i].name` (`required`, `too_long`, `control_characters`, `invisible_characters`), `bodies[i].contact_email` (invalid address)", body = crate::problem::Problem, content_type = "application/problem+json"),
     )
