@@ -8,10 +8,11 @@ BIN := ./target/release/peerhub
 # Extra arguments for cargo-nextest, e.g. `make test TEST_ARGS='-E "test(auth)"'`
 TEST_ARGS ?=
 
-.PHONY: run build test lint fmt-check clippy layering openapi contract optimality ci bench
+.PHONY: run build test lint fmt-check clippy layering openapi contract optimality ci bench load
 
 ## run: build the release binary, load the demo data, then serve (prints URLs and logins)
 run:
+	@echo "make run: building the release binary (the first build compiles ~380 crates: about 14 minutes on 2 cores; later builds take seconds)"
 	$(CARGO) build --release -p peerhub-server
 	mkdir -p "$${PEERHUB_DATA_DIR:-data}"
 	$(BIN) demo
@@ -53,7 +54,12 @@ bench:
 		$(CARGO) bench -p peerhub-tests --bench meetings && \
 		$(CARGO) bench -p peerhub-tests --bench matching_runs && \
 		$(CARGO) bench -p peerhub-tests --bench governance_report && \
+		$(CARGO) bench -p peerhub-tests --bench webhooks && \
 		$(CARGO) bench -p peerhub-domain --bench matching
+
+## load: requests per second of the common reads (me, a community, a meeting, a members page of 50, the CoP calendar feed, list pages) as a share of /health/live, with p99, under wrk -t2 -c16 on SQLite and PostgreSQL with the demo data (release build); see docs/performance.md
+load:
+	bash .ci/load.sh
 
 ## optimality: the matching engines against NetworkX and SciPy on random instances (equal totals)
 optimality:
@@ -68,4 +74,4 @@ ci:
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test
 	$(MAKE) --no-print-directory optimality
-	$(MAKE) --no-print-directory contract
+	PEERHUB_CONTRACT_PROFILE=debug $(MAKE) --no-print-directory contract

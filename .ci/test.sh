@@ -67,12 +67,15 @@ banner() {
 }
 
 # summary: print `tests: N passed, N failed, N skipped` from nextest's JUnit report;
-# skipped = tests in the workspace (nextest list) that did not run.
+# skipped = tests in the workspace that did not run: #[ignore]d ones (the JUnit
+# report leaves them out, and a plain `nextest list` hides them, so the count
+# lists with --run-ignored all) and any a filterset left out — the same count as
+# the `N skipped` of nextest's own summary line.
 summary() {
     local junit total out
     junit="$(target_dir)/nextest/ci/junit.xml"
     [[ -f "$junit" ]] || return 0
-    total=$(cargo nextest list "${COMMON_ARGS[@]}" --message-format oneline 2>/dev/null | grep -c . || true)
+    total=$(cargo nextest list "${COMMON_ARGS[@]}" --run-ignored all --message-format oneline 2>/dev/null | grep -c . || true)
     out=$(python3 - "$junit" "${total:-0}" <<'PY'
 import sys
 import xml.etree.ElementTree as ET

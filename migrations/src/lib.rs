@@ -16,6 +16,7 @@ mod m20261208_000010_report_indexes;
 mod m20261208_000011_bulletin;
 mod m20261208_000012_audit_indexes;
 mod m20261208_000013_retention;
+mod m20261209_000014_webhooks;
 
 /// Every JSON column, as (table, column): `jsonb` on PostgreSQL. Those
 /// converted by `m20261207_000007_json_columns`, then those created later
@@ -24,9 +25,11 @@ pub const JSON_COLUMNS: &[(&str, &str)] = &JSON_COLUMN_LIST;
 
 const JSON_COLUMN_LIST: [(&str, &str);
     m20261207_000007_json_columns::JSON_COLUMNS.len()
-        + m20261208_000009_feedback::JSON_COLUMNS.len()] = concat(&[
+        + m20261208_000009_feedback::JSON_COLUMNS.len()
+        + m20261209_000014_webhooks::JSON_COLUMNS.len()] = concat(&[
     m20261207_000007_json_columns::JSON_COLUMNS,
     m20261208_000009_feedback::JSON_COLUMNS,
+    m20261209_000014_webhooks::JSON_COLUMNS,
 ]);
 
 /// The lists one after another (`N` must be their total length).
@@ -67,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000011_bulletin::Migration),
             Box::new(m20261208_000012_audit_indexes::Migration),
             Box::new(m20261208_000013_retention::Migration),
+            Box::new(m20261209_000014_webhooks::Migration),
         ]
     }
 }

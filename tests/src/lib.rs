@@ -11,6 +11,7 @@
 pub mod matching_world;
 pub mod problems;
 pub mod proxy;
+pub mod receiver;
 pub mod smtp;
 pub mod world;
 
@@ -175,6 +176,9 @@ pub fn test_config(backend_url: String, data_dir: PathBuf) -> Config {
         mode: Mode::Development,
         data_dir,
         database_url: backend_url,
+        database_acquire_timeout: std::time::Duration::from_secs(
+            peerhub_server::config::DEFAULT_ACQUIRE_TIMEOUT_SECS,
+        ),
         bind: "127.0.0.1:0".into(),
         admin_bind: Some("127.0.0.1:0".into()),
         public_base_url: "http://peerhub.test".into(),
@@ -201,6 +205,12 @@ pub fn test_config(backend_url: String, data_dir: PathBuf) -> Config {
             hash_queue: 1_000,
             ..Default::default()
         },
+        // Webhook receivers in tests listen on 127.0.0.1 over http.
+        webhook_allow_private: true,
+        webhook_poll_ms: 100,
+        webhook_concurrency: 16,
+        webhook_claim_secs: peerhub_domain::webhook::schedule::CLAIM_SECONDS,
+        outbox_retention_days: peerhub_domain::retention::DELIVERED_MESSAGES.default,
     }
 }
 

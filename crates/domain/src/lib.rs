@@ -32,6 +32,7 @@ pub mod refusal;
 pub mod retention;
 pub mod taxonomy;
 pub mod validation;
+pub mod webhook;
 
 pub use refusal::Refusal;
 pub use validation::{FieldViolation, Invalid, Violations};

@@ -48,6 +48,17 @@ pub const AUDIT: Setting = Setting {
     max: 3650,
 };
 
+/// Days sent, failed and erased outbox messages (emails and events) and
+/// finished webhook deliveries with their attempts are kept. An operator
+/// setting (`PEERHUB_OUTBOX_RETENTION_DAYS`), not a network's: these rows
+/// serve operators tracing a delivery.
+pub const DELIVERED_MESSAGES: Setting = Setting {
+    field: "PEERHUB_OUTBOX_RETENTION_DAYS",
+    default: 30,
+    min: 1,
+    max: 3650,
+};
+
 /// What stands in for the people of an anonymised match: side a, side b.
 /// Never the id of an account (account ids are UUIDs).
 pub const ANONYMISED_A: &str = "anonymised-a";

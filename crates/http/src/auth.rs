@@ -8,6 +8,7 @@ use chrono::Utc;
 use jsonwebtoken::{Algorithm, Header, Validation, decode, encode};
 use peerhub_domain::access::Principal;
 use peerhub_domain::account::{ApiTokenScope, UserStatus};
+use peerhub_persistence::entities::user;
 use peerhub_persistence::{Ctx, access, accounts, api_tokens};
 use serde::{Deserialize, Serialize};
 
@@ -141,16 +142,22 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
+/// Checks a bearer token; answers the caller and their account row (read
+/// once, so a route about the caller's own account needs no second read).
+pub(crate) async fn authenticate(
+    state: &AppState,
+    token: &str,
+) -> Result<(Principal, user::Model), ApiError> {
     if token.starts_with(api_tokens::TOKEN_PREFIX) {
         let (t, u) = api_tokens::authenticate(&state.db, token)
             .await?
             .ok_or_else(invalid_token)?;
-        return Ok(Principal {
-            user_id: u.id,
+        let principal = Principal {
+            user_id: u.id.clone(),
             is_platform_admin: u.is_platform_admin,
             token_scopes: Some(api_tokens::stored_scopes(&t)?),
-        });
+        };
+        return Ok((principal, u));
     }
     let data = decode::<Claims>(token, &state.keys.decoding, &validation(state))
         .map_err(|_| invalid_token())?;
@@ -159,7 +166,8 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Princi
         Err(e) if e.is_not_found() => return Err(invalid_token()),
         Err(e) => return Err(e.into()),
     };
-    if u.status != UserStatus::Active.as_str() {
+    // A stored status that does not decode is an error, not a refusal.
+    if accounts::user_status_of(&u)? != UserStatus::Active {
         return Err(invalid_token());
     }
     // Log out everywhere, a password change or a reset ends the sessions
@@ -169,11 +177,26 @@ pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Princi
     {
         return Err(invalid_token());
     }
-    Ok(Principal {
-        user_id: u.id,
+    let principal = Principal {
+        user_id: u.id.clone(),
         is_platform_admin: u.is_platform_admin,
         token_scopes: None,
-    })
+    };
+    Ok((principal, u))
+}
+
+/// Authenticates `req`: 401 without a valid bearer token.
+async fn authenticate_request(req: &HttpRequest) -> Result<(Principal, user::Model), ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
+    let token = bearer(req)?.ok_or_else(|| {
+        ApiError::unauthorized(
+            "authentication-required",
+            "send Authorization: Bearer <token>",
+        )
+    })?;
+    authenticate(state, &token).await
 }
 
 impl FromRequest for Auth {
@@ -182,18 +205,7 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
-            let token = bearer(&req)?.ok_or_else(|| {
-                ApiError::unauthorized(
-                    "authentication-required",
-                    "send Authorization: Bearer <token>",
-                )
-            })?;
-            authenticate(state, &token).await.map(Auth)
-        })
+        Box::pin(async move { authenticate_request(&req).await.map(|(p, _)| Auth(p)) })
     }
 }
 
@@ -213,6 +225,33 @@ impl FromRequest for Person {
             let auth = auth.await?;
             auth.require_scope(None)?;
             Ok(Person(auth))
+        })
+    }
+}
+
+/// A signed-in person (like [`Person`]) with their account row as
+/// authentication read it, for the routes about the caller's own account:
+/// the row is not read a second time.
+#[derive(Debug, Clone)]
+pub struct PersonAccount {
+    pub person: Person,
+    pub user: user::Model,
+}
+
+impl FromRequest for PersonAccount {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let (principal, user) = authenticate_request(&req).await?;
+            let auth = Auth(principal);
+            auth.require_scope(None)?;
+            Ok(PersonAccount {
+                person: Person(auth),
+                user,
+            })
         })
     }
 }

@@ -85,6 +85,7 @@ pub fn register(cfg: &mut ServiceConfig) {
     governance::register(cfg);
     notifications::register(cfg);
     audit_events::register(cfg);
+    webhooks::register(cfg);
 }
 
 /// The OpenAPI document. Build it once and share it.

@@ -1,5 +1,6 @@
 //! Cross-cutting request handling: request ids, tracing spans, metrics,
-//! security headers, and the Idempotency-Key replay store.
+//! security headers, JSON bodies ending in a newline, and the
+//! Idempotency-Key replay store.
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
@@ -15,6 +16,9 @@ use tracing::Instrument;
 use crate::context::{self, RequestInfo};
 use crate::problem::ApiError;
 use crate::state::AppState;
+
+mod newline;
+pub use newline::json_newline;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");

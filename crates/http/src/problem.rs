@@ -221,6 +221,11 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             ApiError::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            // While an outage is known, it was logged once when noticed;
+            // a line per refused request would flood the log.
+            ApiError::Unavailable(e) if peerhub_persistence::db::health().is_down() => {
+                tracing::debug!(error = %e, "database unavailable")
+            }
             ApiError::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
             ApiError::Status { status, code, .. } if status.is_server_error() => {
                 tracing::error!(%code, "request failed")
@@ -252,7 +257,10 @@ impl ResponseError for ApiError {
                 }
             }
             ApiError::Unavailable(_) => {
-                res.insert_header((header::RETRY_AFTER, "5"));
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    peerhub_persistence::db::RETRY_AFTER_SECS.to_string(),
+                ));
             }
             ApiError::Internal(_) | ApiError::Transition { .. } => {}
         }

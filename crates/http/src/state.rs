@@ -25,6 +25,9 @@ pub struct HttpSettings {
     pub organizer_email: String,
     /// Bounds on what unauthenticated callers can make the server spend.
     pub guards: AuthGuards,
+    /// `PEERHUB_WEBHOOK_ALLOW_PRIVATE`: webhook URLs may be `http` and
+    /// point at private addresses (development and tests only).
+    pub webhook_allow_private: bool,
 }
 
 impl std::fmt::Debug for HttpSettings {
@@ -41,6 +44,7 @@ impl std::fmt::Debug for HttpSettings {
             .field("cors_origins", &self.cors_origins)
             .field("organizer_email", &self.organizer_email)
             .field("guards", &self.guards)
+            .field("webhook_allow_private", &self.webhook_allow_private)
             .finish()
     }
 }

@@ -1,11 +1,18 @@
 //! Loads what the access policy needs and applies it
 //! ([`peerhub_domain::access`]). Handlers call these; nothing else checks
 //! roles.
-use peerhub_domain::access::{AccessRefusal, Decision, Need, Principal, decide, decide_self};
+use peerhub_domain::access::{
+    AccessRefusal, CommunityNeed, Decision, Need, Principal, decide, decide_community, decide_self,
+};
 use peerhub_domain::account::{ApiTokenScope, NetworkRole};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use peerhub_domain::community::{CommunityRole, MembershipStatus, TermsStatus};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, RelationDef, Select,
+};
 
-use crate::entities::{network, network_member};
+use crate::entities::{community, community_member, network, network_member, terms_version};
 use crate::error::Failure;
 
 fn apply(d: Decision, what: &'static str) -> Result<(), Failure> {
@@ -51,11 +58,40 @@ pub async fn network_access<C: ConnectionTrait>(
     need: Need,
     accepts: Option<ApiTokenScope>,
 ) -> Result<(network::Model, Option<NetworkRole>), Failure> {
-    let net = network::Entity::find_by_id(network_id.to_owned())
+    struct Row(network::Model, Option<String>);
+    impl FromQueryResult for Row {
+        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Self(
+                network::Model::from_query_result(res, pre)?,
+                res.try_get("", "network_role")?,
+            ))
+        }
+    }
+    // One statement: the network with the caller's membership joined
+    // (unique per network and person, so at most one row).
+    let nm = Alias::new(MY_NETWORK_MEMBERSHIP);
+    let uid = principal.user_id.clone();
+    let mine: RelationDef = network::Entity::belongs_to(network_member::Entity)
+        .from(network::Column::Id)
+        .to(network_member::Column::NetworkId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, network_member::Column::UserId)).eq(uid.clone()))
+        })
+        .into();
+    let Row(net, role) = network::Entity::find_by_id(network_id.to_owned())
+        .join_as(JoinType::LeftJoin, mine, nm.clone())
+        .expr_as(
+            Expr::col((nm, network_member::Column::Role)),
+            "network_role",
+        )
+        .into_model::<Row>()
         .one(conn)
         .await?
         .ok_or(Failure::not_found("network"))?;
-    let role = role_in(conn, &principal.user_id, network_id).await?;
+    // A stored role that does not decode is a 500, never "not a member".
+    let role: Option<NetworkRole> = role
+        .map(|r| crate::stored::decode("network_member.role", &r))
+        .transpose()?;
     apply(decide(principal, role, need, accepts), "network")?;
     Ok((net, role))
 }
@@ -82,15 +118,11 @@ pub async fn community_role_of<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     community_id: &str,
-) -> Result<Option<peerhub_domain::community::CommunityRole>, Failure> {
-    use crate::entities::community_member;
+) -> Result<Option<CommunityRole>, Failure> {
     let m = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(
-            community_member::Column::Status
-                .eq(peerhub_domain::community::MembershipStatus::Active.as_str()),
-        )
+        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
         .one(conn)
         .await?;
     m.map(|m| crate::stored::decode("community_member.role", &m.role))
@@ -103,9 +135,9 @@ pub async fn community<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     community_id: &str,
-    need: peerhub_domain::access::CommunityNeed,
+    need: CommunityNeed,
     accepts: Option<ApiTokenScope>,
-) -> Result<crate::entities::community::Model, Failure> {
+) -> Result<community::Model, Failure> {
     Ok(
         community_access(conn, principal, community_id, need, accepts)
             .await?
@@ -116,48 +148,250 @@ pub async fn community<C: ConnectionTrait>(
 /// A community the caller may act on, with the caller's standing in it.
 #[derive(Debug, Clone)]
 pub struct CommunityAccess {
-    pub community: crate::entities::community::Model,
-    /// The caller's active role in the community, if a member.
-    pub role: Option<peerhub_domain::community::CommunityRole>,
+    pub community: community::Model,
+    /// The caller's active role in the community, if a member (left out,
+    /// `None`, when the need is `NetworkMember` or `Manager`, which do not
+    /// depend on it).
+    pub role: Option<CommunityRole>,
     /// A manager of the community's network, or a platform admin.
     pub is_manager: bool,
 }
 
+/// The aliases under which [`with_standing`] joins the caller's network
+/// and community memberships (so correlated subqueries on the same tables
+/// stay unambiguous).
+const MY_NETWORK_MEMBERSHIP: &str = "my_nm";
+const MY_COMMUNITY_MEMBERSHIP: &str = "my_cm";
+
+/// Joins the caller's network membership (`network_role`) and active
+/// community membership (`community_role`) to a select whose `network_id`
+/// and `community_id` columns are `network_col` and `community_col`: one
+/// statement loads a resource and the caller's standing in its community.
+/// Both joins find at most one row (unique indexes on network members and
+/// on active community members).
+pub(crate) fn with_standing<E: EntityTrait>(
+    select: Select<E>,
+    user_id: &str,
+    network_col: E::Column,
+    community_col: E::Column,
+) -> Select<E> {
+    let (nm, cm) = (
+        Alias::new(MY_NETWORK_MEMBERSHIP),
+        Alias::new(MY_COMMUNITY_MEMBERSHIP),
+    );
+    let uid = user_id.to_owned();
+    let network: RelationDef = E::belongs_to(network_member::Entity)
+        .from(network_col)
+        .to(network_member::Column::NetworkId)
+        .on_condition(move |_, right| {
+            Condition::all().add(Expr::col((right, network_member::Column::UserId)).eq(uid.clone()))
+        })
+        .into();
+    let uid = user_id.to_owned();
+    let membership: RelationDef = E::belongs_to(community_member::Entity)
+        .from(community_col)
+        .to(community_member::Column::CommunityId)
+        .on_condition(move |_, right| {
+            Condition::all()
+                .add(Expr::col((right.clone(), community_member::Column::UserId)).eq(uid.clone()))
+                .add(
+                    Expr::col((right, community_member::Column::Status))
+                        .eq(MembershipStatus::Active.as_str()),
+                )
+        })
+        .into();
+    select
+        .join_as(JoinType::LeftJoin, network, nm.clone())
+        .join_as(JoinType::LeftJoin, membership, cm.clone())
+        .expr_as(
+            Expr::col((nm, network_member::Column::Role)),
+            "network_role",
+        )
+        .expr_as(
+            Expr::col((cm, community_member::Column::Role)),
+            "community_role",
+        )
+}
+
+/// The stored roles [`with_standing`] selected, undecoded.
+#[derive(Debug, Clone)]
+pub(crate) struct RawStanding {
+    network_role: Option<String>,
+    community_role: Option<String>,
+}
+
+impl RawStanding {
+    pub(crate) fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
+        Ok(Self {
+            network_role: res.try_get("", "network_role")?,
+            community_role: res.try_get("", "community_role")?,
+        })
+    }
+
+    /// Decodes the roles and applies the policy for `need`. A stored role
+    /// that does not decode is an error (never "not a member", nor a
+    /// guessed role); the community role is decoded only when `need`
+    /// depends on it.
+    pub(crate) fn decide(
+        self,
+        principal: &Principal,
+        community: community::Model,
+        need: CommunityNeed,
+        accepts: Option<ApiTokenScope>,
+    ) -> Result<CommunityAccess, Failure> {
+        let network_role: Option<NetworkRole> = self
+            .network_role
+            .map(|r| crate::stored::decode("network_member.role", &r))
+            .transpose()?;
+        let community_role: Option<CommunityRole> =
+            if matches!(need, CommunityNeed::NetworkMember | CommunityNeed::Manager) {
+                None
+            } else {
+                self.community_role
+                    .map(|r| crate::stored::decode("community_member.role", &r))
+                    .transpose()?
+            };
+        apply(
+            decide_community(principal, network_role, community_role, need, accepts),
+            "community",
+        )?;
+        Ok(CommunityAccess {
+            community,
+            role: community_role,
+            is_manager: principal.is_platform_admin || network_role == Some(NetworkRole::Manager),
+        })
+    }
+}
+
+/// A community row with the caller's standing in it.
+struct CommunityRow {
+    community: community::Model,
+    standing: RawStanding,
+}
+
+impl FromQueryResult for CommunityRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            community: community::Model::from_query_result(res, pre)?,
+            standing: RawStanding::from_row(res)?,
+        })
+    }
+}
+
 /// Like [`community`], also returning the caller's role and whether they
-/// manage the network.
+/// manage the network. One statement: the community with the caller's
+/// network and community memberships joined.
 pub async fn community_access<C: ConnectionTrait>(
     conn: &C,
     principal: &Principal,
     community_id: &str,
-    need: peerhub_domain::access::CommunityNeed,
+    need: CommunityNeed,
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunityAccess, Failure> {
-    let c = crate::entities::community::Entity::find_by_id(community_id.to_owned())
+    let row = with_standing(
+        community::Entity::find_by_id(community_id.to_owned()),
+        &principal.user_id,
+        community::Column::NetworkId,
+        community::Column::Id,
+    )
+    .into_model::<CommunityRow>()
+    .one(conn)
+    .await?
+    .ok_or(Failure::not_found("community"))?;
+    row.standing.decide(principal, row.community, need, accepts)
+}
+
+/// A community the caller may read, with its member count and whether it
+/// has approved Terms of Reference (what its view shows).
+#[derive(Debug, Clone)]
+pub struct CommunitySummary {
+    pub access: CommunityAccess,
+    /// Active members.
+    pub member_count: u64,
+    pub has_approved_terms: bool,
+}
+
+struct SummaryRow {
+    row: CommunityRow,
+    member_count: i64,
+    has_approved_terms: bool,
+}
+
+impl FromQueryResult for SummaryRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            row: CommunityRow::from_query_result(res, pre)?,
+            member_count: res.try_get("", "member_count")?,
+            has_approved_terms: res.try_get("", "has_approved_terms")?,
+        })
+    }
+}
+
+/// Adds `member_count` (active members) and `has_approved_terms` of the
+/// community in `community_col` to a select, as correlated subqueries.
+pub(crate) fn with_summary<E: EntityTrait>(
+    select: Select<E>,
+    community_col: E::Column,
+) -> Select<E> {
+    let members = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(community_member::Entity)
+        .and_where(
+            Expr::col((
+                community_member::Entity,
+                community_member::Column::CommunityId,
+            ))
+            .equals((E::default(), community_col)),
+        )
+        .and_where(
+            Expr::col((community_member::Entity, community_member::Column::Status))
+                .eq(MembershipStatus::Active.as_str()),
+        )
+        .to_owned();
+    let terms = Query::select()
+        .expr(Expr::cust("1"))
+        .from(terms_version::Entity)
+        .and_where(
+            Expr::col((terms_version::Entity, terms_version::Column::CommunityId))
+                .equals((E::default(), community_col)),
+        )
+        .and_where(
+            Expr::col((terms_version::Entity, terms_version::Column::Status))
+                .eq(TermsStatus::Approved.as_str()),
+        )
+        .to_owned();
+    select
+        .expr_as(Expr::from(members), "member_count")
+        .expr_as(Expr::exists(terms), "has_approved_terms")
+}
+
+/// Like [`community_access`], with what the community's view shows, in
+/// the same one statement.
+pub async fn community_summary<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    community_id: &str,
+    need: CommunityNeed,
+    accepts: Option<ApiTokenScope>,
+) -> Result<CommunitySummary, Failure> {
+    let select = with_standing(
+        community::Entity::find_by_id(community_id.to_owned()),
+        &principal.user_id,
+        community::Column::NetworkId,
+        community::Column::Id,
+    );
+    let row = with_summary(select, community::Column::Id)
+        .into_model::<SummaryRow>()
         .one(conn)
         .await?
         .ok_or(Failure::not_found("community"))?;
-    let network_role = role_in(conn, &principal.user_id, &c.network_id).await?;
-    let community_role = if need == peerhub_domain::access::CommunityNeed::NetworkMember
-        || need == peerhub_domain::access::CommunityNeed::Manager
-    {
-        None
-    } else {
-        community_role_of(conn, &principal.user_id, community_id).await?
-    };
-    apply(
-        peerhub_domain::access::decide_community(
-            principal,
-            network_role,
-            community_role,
-            need,
-            accepts,
-        ),
-        "community",
-    )?;
-    Ok(CommunityAccess {
-        community: c,
-        role: community_role,
-        is_manager: principal.is_platform_admin || network_role == Some(NetworkRole::Manager),
+    Ok(CommunitySummary {
+        access: row
+            .row
+            .standing
+            .decide(principal, row.row.community, need, accepts)?,
+        member_count: u64::try_from(row.member_count).unwrap_or(0),
+        has_approved_terms: row.has_approved_terms,
     })
 }
 
@@ -166,7 +400,6 @@ pub async fn network_ids_of<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
 ) -> Result<Vec<String>, Failure> {
-    use sea_orm::QuerySelect;
     Ok(network_member::Entity::find()
         .select_only()
         .column(network_member::Column::NetworkId)
@@ -174,4 +407,48 @@ pub async fn network_ids_of<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?)
+}
+
+/// The same as a subquery (`network_id IN (…)` without a round trip).
+pub fn network_ids_query(user_id: &str) -> SelectStatement {
+    Query::select()
+        .column(network_member::Column::NetworkId)
+        .from(network_member::Entity)
+        .and_where(Expr::col(network_member::Column::UserId).eq(user_id))
+        .to_owned()
+}
+
+/// A person's network memberships with their networks, in network id
+/// order, in one statement. A stored role that does not decode is an error.
+pub async fn networks_of<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<Vec<(network::Model, NetworkRole)>, Failure> {
+    struct Row(network::Model, String);
+    impl FromQueryResult for Row {
+        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Self(
+                network::Model::from_query_result(res, pre)?,
+                res.try_get("", "my_role")?,
+            ))
+        }
+    }
+    let mine: RelationDef = network::Entity::belongs_to(network_member::Entity)
+        .from(network::Column::Id)
+        .to(network_member::Column::NetworkId)
+        .into();
+    let rows = network::Entity::find()
+        .join(JoinType::InnerJoin, mine)
+        .expr_as(
+            Expr::col((network_member::Entity, network_member::Column::Role)),
+            "my_role",
+        )
+        .filter(network_member::Column::UserId.eq(user_id))
+        .order_by_asc(network::Column::Id)
+        .into_model::<Row>()
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|Row(n, role)| Ok((n, crate::stored::decode("network_member.role", &role)?)))
+        .collect()
 }

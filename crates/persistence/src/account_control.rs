@@ -10,6 +10,7 @@
 //! community go to its wait-list through
 //! [`crate::memberships::fill_places`], and matches close through
 //! [`crate::matching::close`], the same paths every other departure takes.
+use peerhub_domain::webhook::EventType;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -211,7 +212,7 @@ pub async fn remove_from_network(
     let mut messages = end_matching_ties(&txn, ctx, &net, &u, &mut removed, now).await?;
     messages.push(
         Message::event(
-            "network.member_removed",
+            EventType::NetworkMemberRemoved,
             "network",
             network_id,
             json!({
@@ -345,7 +346,7 @@ async fn end_community_ties(
                     .changed(vec!["status"]),
                 vec![
                     Message::event(
-                        "application.withdrawn",
+                        EventType::ApplicationWithdrawn,
                         "application",
                         &a.id,
                         json!({

@@ -143,20 +143,42 @@ pub async fn authenticate(
     db: &Db,
     raw: &str,
 ) -> Result<Option<(api_token::Model, user::Model)>, Failure> {
+    /// The owner's columns, prefixed so they do not meet the token's.
+    const OWNER: &str = "u_";
+    struct Row(api_token::Model, user::Model);
+    impl sea_orm::FromQueryResult for Row {
+        fn from_query_result(
+            res: &sea_orm::QueryResult,
+            pre: &str,
+        ) -> Result<Self, sea_orm::DbErr> {
+            Ok(Self(
+                api_token::Model::from_query_result(res, pre)?,
+                user::Model::from_query_result(res, OWNER)?,
+            ))
+        }
+    }
+    use sea_orm::{IdenStatic, Iterable, QuerySelect};
     let now = Utc::now();
-    let Some(t) = api_token::Entity::find()
+    // One statement: the token with its owner.
+    let owner: sea_orm::RelationDef = api_token::Entity::belongs_to(user::Entity)
+        .from(api_token::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let mut q = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(token_hash(raw)))
-        .one(db)
-        .await?
-    else {
+        .join(sea_orm::JoinType::InnerJoin, owner);
+    for col in user::Column::iter() {
+        q = q.expr_as(
+            sea_orm::sea_query::Expr::col((user::Entity, col)),
+            format!("{OWNER}{}", col.as_str()),
+        );
+    }
+    let Some(Row(t, u)) = q.into_model::<Row>().one(db).await? else {
         return Ok(None);
     };
     if t.revoked_at.is_some() || t.expires_at.is_some_and(|e| e <= now) {
         return Ok(None);
     }
-    let Some(u) = user::Entity::find_by_id(t.user_id.clone()).one(db).await? else {
-        return Ok(None);
-    };
     if crate::accounts::user_status_of(&u)? != UserStatus::Active {
         return Ok(None);
     }

@@ -1,4 +1,5 @@
 //! Communities of Practice and their Terms of Reference.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
@@ -128,7 +129,7 @@ pub(crate) async fn insert<C: ConnectionTrait>(
                 "status",
             ]),
         vec![
-            Message::event("community.created", "community", &c.id, event_payload(&c))
+            Message::event(EventType::CommunityCreated, "community", &c.id, event_payload(&c))
                 .network(network_id),
         ],
     )
@@ -160,17 +161,15 @@ pub struct ListFilter {
     pub q: Option<String>,
 }
 
-/// Communities in the caller's networks (every network for a platform admin).
-pub async fn list(
-    db: &Db,
-    principal: &Principal,
-    f: &ListFilter,
-    page: &PageRequest,
-) -> Result<Page<community::Model>, Failure> {
+/// The select behind [`list`] and [`list_with_summaries`]: the caller's
+/// networks are a subquery, not a round trip.
+fn list_select(principal: &Principal, f: &ListFilter) -> sea_orm::Select<community::Entity> {
     let mut q = community::Entity::find();
     if !principal.is_platform_admin {
-        let ids = crate::access::network_ids_of(db, &principal.user_id).await?;
-        q = q.filter(community::Column::NetworkId.is_in(ids));
+        q = q.filter(
+            community::Column::NetworkId
+                .in_subquery(crate::access::network_ids_query(&principal.user_id)),
+        );
     }
     if let Some(n) = &f.network_id {
         q = q.filter(community::Column::NetworkId.eq(n));
@@ -193,7 +192,64 @@ pub async fn list(
             ),
         );
     }
+    q
+}
+
+/// Communities in the caller's networks (every network for a platform admin).
+pub async fn list(
+    db: &Db,
+    principal: &Principal,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<community::Model>, Failure> {
+    let q = list_select(principal, f);
     Ok(page::fetch(db, q, community::Column::Id, |c| c.id.clone(), page).await?)
+}
+
+/// A community with its active member count and whether it has approved
+/// Terms of Reference.
+#[derive(Debug, Clone)]
+pub struct Summarised {
+    pub community: community::Model,
+    pub member_count: u64,
+    pub has_approved_terms: bool,
+}
+
+impl sea_orm::FromQueryResult for Summarised {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        let n: i64 = res.try_get("", "member_count")?;
+        Ok(Self {
+            community: community::Model::from_query_result(res, pre)?,
+            member_count: u64::try_from(n).unwrap_or(0),
+            has_approved_terms: res.try_get("", "has_approved_terms")?,
+        })
+    }
+}
+
+/// Like [`list`], each community with its summary, in one statement.
+pub async fn list_with_summaries(
+    db: &Db,
+    principal: &Principal,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<Summarised>, Failure> {
+    let mut q = crate::access::with_summary(list_select(principal, f), community::Column::Id);
+    if let Some(after) = &page.after {
+        q = q.filter(community::Column::Id.gt(after.clone()));
+    }
+    let mut items: Vec<Summarised> = q
+        .order_by_asc(community::Column::Id)
+        .limit(page.limit + 1)
+        .into_model()
+        .all(db)
+        .await?;
+    let next_after = if items.len() as u64 > page.limit {
+        items.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
+        items.last().map(|s| s.community.id.clone())
+    } else {
+        None
+    };
+    Ok(Page { items, next_after })
 }
 
 /// Changes settings and, optionally, status proposed → active.
@@ -240,7 +296,7 @@ pub async fn update(
             .network(&network_id)
             .changed(changed),
         vec![
-            Message::event("community.updated", "community", &c.id, event_payload(&c))
+            Message::event(EventType::CommunityUpdated, "community", &c.id, event_payload(&c))
                 .network(&network_id),
         ],
     )
@@ -291,7 +347,7 @@ pub async fn archive(
             .network(&network_id)
             .changed(vec!["status"]),
         vec![
-            Message::event("community.archived", "community", &c.id, event_payload(&c))
+            Message::event(EventType::CommunityArchived, "community", &c.id, event_payload(&c))
                 .network(&network_id),
         ],
     )
@@ -437,7 +493,7 @@ pub async fn approve_terms(
         now,
         Audit::new("terms.approved", "community", &c.id).network(&c.network_id).changed(vec!["terms"]),
         vec![Message::event(
-            "terms.approved",
+            EventType::TermsApproved,
             "community",
             &c.id,
             json!({"community_id": c.id, "network_id": c.network_id, "version": t.number, "review_due": t.review_due}),

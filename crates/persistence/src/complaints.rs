@@ -17,6 +17,7 @@
 //! rule is [`peerhub_domain::matching::complaint_view`]). Resolved and
 //! dismissed complaints are closed: they need an outcome note and cannot
 //! change afterwards.
+use peerhub_domain::webhook::EventType;
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
@@ -146,7 +147,7 @@ pub async fn raise(
             .changed(vec![about_field, "summary"]),
         vec![
             Message::event(
-                "complaint.raised",
+                EventType::ComplaintRaised,
                 "complaint",
                 &c.id,
                 json!({
@@ -413,7 +414,7 @@ pub async fn update(
     let messages = if to != from {
         vec![
             Message::event(
-                "complaint.status_changed",
+                EventType::ComplaintStatusChanged,
                 "complaint",
                 &c.id,
                 json!({

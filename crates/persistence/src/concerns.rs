@@ -13,6 +13,7 @@
 //! safeguarding lead (while a manager); the lead it was delivered to
 //! (while a manager); and, while the programme has no lead who is a
 //! manager, the network's managers (the people it is delivered to).
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::Invalid;
 use peerhub_domain::access::{Need, Principal};
@@ -176,7 +177,7 @@ pub async fn raise(
         .collect();
     messages.push(
         Message::event(
-            TOPIC,
+            EventType::SafeguardingConcernRaised,
             "safeguarding_concern",
             &c.id,
             json!({

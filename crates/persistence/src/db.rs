@@ -1,43 +1,77 @@
-//! Connection setup for SQLite and PostgreSQL.
+//! Connection setup for SQLite and PostgreSQL, and how the process copes
+//! with PostgreSQL going away (see [`health`] and [`startup`]).
 use std::time::Duration;
 
 use peerhub_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
 };
 
+pub mod health;
+pub mod startup;
+
+pub use health::{DbHealth, PROBE_INTERVAL, RETRY_AFTER_SECS, health};
+pub use startup::{ConnectCause, ConnectError};
+
 pub type Db = DatabaseConnection;
 
 /// Pool sizing and timeouts.
 #[derive(Debug, Clone)]
-pub struct PoolSettings {
+pub struct DbOptions {
+    /// Upper bound on open connections (SQLite in-memory always uses 1).
     pub max_connections: u32,
+    /// How long a request waits for a pooled connection before it fails
+    /// with 503. Short on purpose: during an outage a request should
+    /// answer quickly instead of holding a worker.
     pub acquire_timeout: Duration,
+    /// How long one attempt to open a connection may take.
+    pub connect_timeout: Duration,
+    /// How long start-up keeps retrying PostgreSQL while the cause is one
+    /// waiting can fix (connection refused, server starting); other
+    /// causes (bad host name, credentials, TLS) fail at once.
+    pub startup_timeout: Duration,
 }
 
-impl Default for PoolSettings {
+/// The name existing callers use.
+pub type PoolSettings = DbOptions;
+
+impl Default for DbOptions {
     fn default() -> Self {
         Self {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(2),
+            connect_timeout: Duration::from_secs(2),
+            startup_timeout: Duration::from_secs(30),
         }
     }
 }
 
+/// A connection idle at least this long is pinged before it is handed out
+/// (one round trip after a quiet spell, none under load).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
+
 /// Opens a pool. SQLite connections each get foreign keys, WAL and a busy
-/// timeout; the pool is lazy so the server can start (and report not-ready)
-/// while PostgreSQL is down.
-pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
+/// timeout. For PostgreSQL it first checks the server is reachable
+/// (retrying what waiting can fix for up to `startup_timeout`, failing at
+/// once with the real cause otherwise), then opens a lazy pool and has
+/// [`health`] watch it.
+///
+/// Connections are not pinged on every acquire (that costs a round trip
+/// per request); a broken one surfaces as an "unavailable" error, which
+/// marks the database down, and connections opened before the latest
+/// outage are discarded unused when next handed out.
+pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let is_sqlite = url.starts_with("sqlite:");
     let in_memory = is_sqlite && url.contains(":memory:");
     opts.max_connections(if in_memory { 1 } else { pool.max_connections })
         .min_connections(0)
         .acquire_timeout(pool.acquire_timeout)
-        .connect_timeout(Duration::from_secs(3))
+        .connect_timeout(pool.connect_timeout)
         .idle_timeout(Duration::from_secs(300))
-        .test_before_acquire(true)
+        .test_before_acquire(false)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.foreign_keys(true)
@@ -46,10 +80,22 @@ pub async fn connect(url: &str, pool: &PoolSettings) -> Result<Db, DbErr> {
                 .busy_timeout(Duration::from_secs(10))
                 .create_if_missing(true)
         });
-    if !is_sqlite {
-        opts.connect_lazy(true);
+    if is_sqlite {
+        return Database::connect(opts).await;
     }
+    let pg: PgConnectOptions = url.parse().map_err(|e| {
+        DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
+            "the database URL does not parse: {e}"
+        )))
+    })?;
+    startup::wait_until_reachable(&pg, pool.connect_timeout, pool.startup_timeout).await?;
+    opts.connect_lazy(true)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .map_sqlx_postgres_before_acquire(|_conn, meta| {
+            Box::pin(async move { Ok(!health().opened_before_last_outage(meta.age)) })
+        });
     let db = Database::connect(opts).await?;
+    health().watch(pg, pool.connect_timeout);
     Ok(db)
 }
 

@@ -75,6 +75,7 @@ impl From<DbErr> for Failure {
 impl From<DbErr> for StoreError {
     fn from(e: DbErr) -> Self {
         if is_unavailable(&e) {
+            crate::db::health().mark_down(&e);
             StoreError::Unavailable(e)
         } else {
             StoreError::Db(e)

@@ -4,7 +4,9 @@
 //! also lapses community place offers past their expiry and offers those
 //! places to the next people waiting, and expires match proposals nobody
 //! answered in time, and applies each network's retention settings
-//! (private notes, closed matches, audit entries: [`crate::retention`]).
+//! (private notes, closed matches, audit entries: [`crate::retention`])
+//! and the operator's retention of delivered outbox messages and webhook
+//! deliveries ([`crate::delivered_retention`]).
 use chrono::{Duration, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 
@@ -17,8 +19,9 @@ use crate::error::Failure;
 pub const REFRESH_TOKEN_GRACE_DAYS: i64 = 7;
 
 /// Runs every clean-up; returns how many rows were removed (or, for place
-/// offers, lapsed).
-pub async fn run(db: &Db) -> Result<u64, Failure> {
+/// offers, lapsed). `delivered_days` is the operator's retention of
+/// delivered messages ([`crate::delivered_retention`]).
+pub async fn run(db: &Db, delivered_days: i32) -> Result<u64, Failure> {
     let now = Utc::now();
     let mut n = crate::idempotency::purge_expired(db).await?;
     n += crate::applications::lapse_expired_offers(db).await?;
@@ -49,5 +52,6 @@ pub async fn run(db: &Db) -> Result<u64, Failure> {
         .await?
         .rows_affected;
     n += crate::retention::apply(db, now).await?;
+    n += crate::delivered_retention::purge(db, delivered_days, now).await?;
     Ok(n)
 }

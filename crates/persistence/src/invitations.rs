@@ -1,6 +1,7 @@
 //! Invitations: managers invite people without an allowed email domain (or
 //! anyone they choose); accepting creates an already-verified account, or
 //! adds an existing account to the network once its password is proven.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{
     Email, NetworkRole, UserStatus, check_new_password, parse_display_name,
@@ -318,7 +319,7 @@ pub async fn accept(
             .changed(vec!["status"]),
         vec![
             Message::event(
-                "network.member_joined",
+                EventType::NetworkMemberJoined,
                 "network",
                 &net.id,
                 json!({"network_id": net.id, "user_id": u.id, "role": role.as_str()}),

@@ -14,6 +14,7 @@ pub mod communities;
 pub mod complaints;
 pub mod concerns;
 pub mod db;
+pub mod delivered_retention;
 pub mod entities;
 pub mod error;
 pub mod governance;
@@ -40,8 +41,9 @@ pub mod secrets;
 pub mod sessions;
 pub mod stored;
 pub mod trail;
+pub mod webhooks;
 
-pub use db::{Db, connect, migrate};
+pub use db::{Db, DbOptions, connect, migrate};
 pub use error::{Failure, StoreError};
 pub use page::{Page, PageRequest};
 pub use trail::Ctx;

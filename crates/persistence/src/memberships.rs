@@ -7,6 +7,7 @@
 //! Changes run inside a transaction that holds the community row lock
 //! ([`lock_community`]), so a community never exceeds its capacity.
 //! A place counts as taken by an active member or by an unexpired offer.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::{CommunityNeed, Principal};
@@ -105,7 +106,7 @@ pub async fn insert_member<C: ConnectionTrait>(
             .network(&c.network_id)
             .changed(vec!["status", "role"]),
         vec![Message::event(
-            "membership.approved",
+            EventType::MembershipApproved,
             "community",
             &c.id,
             json!({"community_id": c.id, "network_id": c.network_id, "user_id": user_id, "role": role.as_str(), "membership_id": m.id}),
@@ -214,7 +215,7 @@ pub(crate) async fn fill_places<C: ConnectionTrait>(
                 .network(&a.network_id)
                 .changed(vec!["status", "offer_expires_at"]),
             vec![
-                Message::event("application.offered", "application", &a.id, payload)
+                Message::event(EventType::ApplicationOffered, "application", &a.id, payload)
                     .network(&a.network_id),
                 Message::email(
                     "application.offered",
@@ -336,7 +337,7 @@ pub(crate) async fn end_membership_in<C: ConnectionTrait>(
         payload["how"] = json!(how);
     }
     let mut messages = vec![
-        Message::event("membership.ended", "community", &c.id, payload).network(&c.network_id),
+        Message::event(EventType::MembershipEnded, "community", &c.id, payload).network(&c.network_id),
     ];
     if let (true, Ending::Departure { reason, .. }) = (rule.notifies(), ending) {
         let u = load_user(txn, user_id).await?;

@@ -1,4 +1,5 @@
 //! Networks (tenants), their settings and their people.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
@@ -93,7 +94,7 @@ pub async fn create(db: &Db, ctx: &Ctx, input: NewNetwork) -> Result<network::Mo
             ]),
         vec![
             Message::event(
-                "network.created",
+                EventType::NetworkCreated,
                 "network",
                 &n.id,
                 json!({"network_id": n.id, "name": n.name, "slug": n.slug}),
@@ -229,7 +230,7 @@ pub async fn update(
             .changed(changed.clone()),
         vec![
             Message::event(
-                "network.updated",
+                EventType::NetworkUpdated,
                 "network",
                 &n.id,
                 json!({"network_id": n.id, "changed": changed}),
@@ -325,7 +326,7 @@ pub async fn set_member_role(
             .changed(vec!["role"]),
         vec![
             Message::event(
-                "network.member_role_changed",
+                EventType::NetworkMemberRoleChanged,
                 "network",
                 network_id,
                 json!({"network_id": network_id, "user_id": user_id, "role": role.as_str()}),

@@ -2,6 +2,7 @@
 //! network may require the proposer to hold a named register);
 //! a manager approves it, which creates the community with a draft Terms of
 //! Reference and the proposer as its chair, or rejects it with a reason.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::UserStatus;
@@ -177,7 +178,7 @@ pub async fn create(
             .changed(vec!["name", "focus", "audience", "details", "status"]),
         vec![
             Message::event(
-                "proposal.submitted",
+                EventType::ProposalSubmitted,
                 "community_proposal",
                 &p.id,
                 json!({"proposal_id": p.id, "network_id": net.id, "name": p.name, "proposed_by": proposer_id}),
@@ -429,7 +430,7 @@ pub async fn decide(
     let p = am.update(&txn).await?;
     let mut messages = vec![
         Message::event(
-            "proposal.decided",
+            EventType::ProposalDecided,
             "community_proposal",
             &p.id,
             json!({

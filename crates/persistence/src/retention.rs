@@ -15,7 +15,7 @@ use peerhub_domain::matching::lifecycle::MatchStatus;
 use peerhub_domain::retention::{self, ANONYMISED_A, ANONYMISED_B, BATCH};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
 
@@ -25,7 +25,6 @@ use crate::entities::{
 };
 use crate::error::Failure;
 use crate::matching::StoredReason;
-use crate::trail::new_id;
 
 /// One network's settings, as (id, note days, match days, audit days).
 type Settings = (String, i32, i32, i32);
@@ -72,30 +71,27 @@ async fn network(
     Ok(n + m + a)
 }
 
-/// Writes the one audit entry of a purge that touched `count` rows.
+/// Writes the one audit entry of a purge that touched `count` rows (the
+/// count only, never what the rows held).
 async fn record(
     db: &Db,
     network_id: &str,
-    action: &str,
+    action: &'static str,
     count: u64,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
     if count == 0 {
         return Ok(());
     }
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        id: Set(new_id()),
-        occurred_at: Set(now),
-        actor_id: Set(None),
-        network_id: Set(Some(network_id.to_owned())),
-        action: Set(action.to_owned()),
-        entity_type: Set("network".to_owned()),
-        entity_id: Set(network_id.to_owned()),
-        changed_fields: Set(serde_json::json!([format!("count:{count}")]).to_string()),
-        request_id: Set(None),
-        client_address: Set(None),
-    })
-    .exec_without_returning(db)
+    crate::trail::write(
+        db,
+        &crate::trail::Ctx::system(),
+        now,
+        crate::trail::Audit::new(action, "network", network_id)
+            .network(network_id)
+            .count(count),
+        Vec::new(),
+    )
     .await?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Community rosters: who is in a community (for people and integrations),
 //! core-team roles, and each person's own memberships.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::community::{CommunityRole, MembershipStatus};
 use peerhub_domain::membership::{self, RoleState};
@@ -222,7 +223,7 @@ pub async fn set_role(
             .changed(vec!["role"]),
         vec![
             Message::event(
-                "membership.role_changed",
+                EventType::MembershipRoleChanged,
                 "community",
                 &c.id,
                 json!({

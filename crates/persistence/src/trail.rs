@@ -44,6 +44,9 @@ pub struct Audit {
     pub network_id: Option<String>,
     /// Names of fields that changed (never their values).
     pub changed: Vec<&'static str>,
+    /// How many rows a bulk change touched (retention purges), recorded
+    /// as `count:N` after the field names; never what they held.
+    pub count: Option<u64>,
 }
 
 impl Audit {
@@ -54,6 +57,7 @@ impl Audit {
             entity_id: entity_id.to_owned(),
             network_id: None,
             changed: Vec::new(),
+            count: None,
         }
     }
 
@@ -66,9 +70,16 @@ impl Audit {
         self.changed = fields;
         self
     }
+
+    /// A bulk change of `n` rows (see [`Audit::count`]).
+    pub fn count(mut self, n: u64) -> Self {
+        self.count = Some(n);
+        self
+    }
 }
 
 pub use peerhub_domain::outbox::Delivery;
+use peerhub_domain::webhook::EventType;
 
 /// One outbox message.
 #[derive(Debug, Clone)]
@@ -83,15 +94,17 @@ pub struct Message {
 }
 
 impl Message {
+    /// A domain event for integrations: delivered to the network's webhook
+    /// subscriptions that want `topic` (docs/integrations.md).
     pub fn event(
-        topic: &'static str,
+        topic: EventType,
         aggregate_type: &'static str,
         aggregate_id: &str,
         payload: Value,
     ) -> Self {
         Self {
             delivery: Delivery::Event,
-            topic,
+            topic: topic.as_str(),
             network_id: None,
             aggregate_type,
             aggregate_id: aggregate_id.to_owned(),
@@ -140,7 +153,11 @@ pub async fn write<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     // A JSON array of field names: built as a `Value`, whose text form
     // cannot fail, so there is no error to handle and no default to invent.
-    let changed = Value::from(audit.changed).to_string();
+    let mut changed: Vec<Value> = audit.changed.into_iter().map(Value::from).collect();
+    if let Some(n) = audit.count {
+        changed.push(Value::from(format!("count:{n}")));
+    }
+    let changed = Value::from(changed).to_string();
     audit_event::Entity::insert(audit_event::ActiveModel {
         id: Set(new_id()),
         occurred_at: Set(now),
@@ -155,8 +172,11 @@ pub async fn write<C: ConnectionTrait>(
     })
     .exec_without_returning(conn)
     .await?;
-    for m in messages {
-        outbox::Entity::insert(outbox::ActiveModel {
+    // One statement for all the messages (a bulletin to N members is one
+    // insert, not N).
+    let rows: Vec<outbox::ActiveModel> = messages
+        .into_iter()
+        .map(|m| outbox::ActiveModel {
             id: Set(new_id()),
             created_at: Set(now),
             kind: Set(m.delivery.as_str().to_owned()),
@@ -175,8 +195,13 @@ pub async fn write<C: ConnectionTrait>(
             last_error: Set(None),
             request_id: Set(ctx.request_id.clone()),
         })
-        .exec_without_returning(conn)
-        .await?;
+        .collect();
+    // Bound the statement's parameters (15 per row) well under SQLite's
+    // and PostgreSQL's limits.
+    for chunk in rows.chunks(500) {
+        outbox::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
     }
     Ok(())
 }

@@ -5,39 +5,46 @@ pub mod config;
 pub mod demo;
 pub mod notifier;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use peerhub_http::{AppState, HttpSettings, Metrics};
-use peerhub_persistence::db::PoolSettings;
-use peerhub_persistence::{Db, connect, migrate};
+use peerhub_persistence::{Db, DbOptions, connect, migrate};
 
 pub use config::Config;
 
 /// Opens the database described by `config`, creating the SQLite directory
-/// if needed.
+/// if needed. An error names the URL with its password redacted, and
+/// repeats no secret the driver's message quoted.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
     }
-    let db = connect(
+    connect(
         &config.database_url,
-        &PoolSettings {
+        &DbOptions {
             max_connections: config.db_max_connections,
-            ..PoolSettings::default()
+            acquire_timeout: config.database_acquire_timeout,
+            ..DbOptions::default()
         },
     )
     .await
-    .with_context(|| format!("connecting to {}", config::redact_url(&config.database_url)))?;
-    Ok(db)
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "connecting to {}: {}",
+            config::redact_url(&config.database_url),
+            config.redact(&e.to_string())
+        )
+    })
 }
 
 /// Runs migrations, retrying for a while if the database is not up yet.
@@ -70,6 +77,7 @@ fn http_settings(config: &Config) -> HttpSettings {
         cors_origins: config.cors_origins.clone(),
         organizer_email: bare_address(&config.smtp_from),
         guards: config.guards.clone(),
+        webhook_allow_private: config.webhook_allow_private,
     }
 }
 
@@ -119,6 +127,7 @@ pub struct Application {
     admin_server: Option<Server>,
     db: Db,
     config: Config,
+    metrics: Metrics,
 }
 
 impl Application {
@@ -142,7 +151,9 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(peerhub_http::middleware::idempotency))
+                .wrap(from_fn(peerhub_http::routes::health::database_gate))
                 .wrap(from_fn(peerhub_http::guard::rate_limit))
+                .wrap(from_fn(peerhub_http::middleware::json_newline))
                 .wrap(Compress::default())
                 .wrap(cors(&origins))
                 .wrap(from_fn(peerhub_http::middleware::observe))
@@ -150,7 +161,8 @@ impl Application {
                 .default_service(web::to(peerhub_http::fallback))
         })
         .listen(listener)?
-        .shutdown_timeout(20);
+        .disable_signals()
+        .shutdown_timeout(API_SHUTDOWN_SECS);
         if let Some(w) = config.workers {
             server = server.workers(w.max(1));
         }
@@ -166,6 +178,7 @@ impl Application {
                 let s = HttpServer::new(move || {
                     App::new()
                         .app_data(data.clone())
+                        .wrap(from_fn(peerhub_http::middleware::json_newline))
                         .route(
                             "/metrics",
                             web::get().to(|s: web::Data<AppState>| async move {
@@ -178,8 +191,9 @@ impl Application {
                         .service(peerhub_http::routes::health::ready)
                 })
                 .listen(l)?
+                .disable_signals()
                 .workers(1)
-                .shutdown_timeout(5)
+                .shutdown_timeout(ADMIN_SHUTDOWN_SECS)
                 .run();
                 (Some(s), Some(p))
             }
@@ -191,6 +205,7 @@ impl Application {
             admin_server,
             db,
             config,
+            metrics: state.metrics.clone(),
         })
     }
 
@@ -206,11 +221,21 @@ impl Application {
         &self.db
     }
 
-    /// Serves until a signal. SIGTERM is graceful: actix stops accepting,
-    /// lets in-flight requests finish (up to 20 s) and returns. SIGINT and
-    /// SIGQUIT stop at once (actix-server's behaviour).
+    /// Serves until a signal ([`stop_on_signals`]): SIGTERM and SIGINT
+    /// stop gracefully (no new connections; requests in flight get up to
+    /// 20 s on the API port, 5 s on the admin port), then the background
+    /// workers stop and the pool closes. One line is logged when shutdown
+    /// starts and one when it is complete.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let notifier = tokio::spawn(notifier::run(self.db.clone(), self.config.clone()));
+        let webhooks = webhooks::spawn(
+            self.db.clone(),
+            webhooks::Settings::from_config(&self.config),
+            self.metrics.clone(),
+        )?;
+        let mut handles = vec![self.server.handle()];
+        handles.extend(self.admin_server.as_ref().map(Server::handle));
+        let signals = tokio::spawn(stop_on_signals(handles));
         let admin = self.admin_server;
         let result = match admin {
             Some(a) => {
@@ -220,7 +245,103 @@ impl Application {
             None => self.server.await,
         };
         notifier.abort();
+        webhooks.stop().await;
         self.db.clone().close().await.ok();
+        signals.abort();
+        tracing::info!("peerhub stopped: shutdown complete");
         result.context("server error")
     }
+}
+
+/// Seconds requests in flight get to finish on the API port at shutdown.
+const API_SHUTDOWN_SECS: u64 = 20;
+/// The same on the admin port.
+const ADMIN_SHUTDOWN_SECS: u64 = 5;
+
+/// Waits for SIGTERM or SIGINT and stops the servers gracefully, logging
+/// the start of the shutdown; a second signal (or SIGQUIT) stops them at
+/// once, dropping requests in flight.
+async fn stop_on_signals(handles: Vec<ServerHandle>) {
+    let first = next_signal().await;
+    let graceful = !matches!(first, Stop::Quit);
+    if graceful {
+        tracing::info!(
+            signal = first.name(),
+            grace_secs = API_SHUTDOWN_SECS,
+            "shutting down: refusing new connections, finishing requests in flight"
+        );
+    } else {
+        tracing::warn!(
+            signal = first.name(),
+            "shutting down now: dropping requests in flight"
+        );
+    }
+    let stopping: Vec<_> = handles
+        .iter()
+        .map(|h| {
+            let h = h.clone();
+            tokio::spawn(async move { h.stop(graceful).await })
+        })
+        .collect();
+    if graceful {
+        let again = next_signal().await;
+        tracing::warn!(
+            signal = again.name(),
+            "second stop signal: dropping requests in flight"
+        );
+        for h in &handles {
+            h.stop(false).await;
+        }
+    }
+    for s in stopping {
+        let _ = s.await;
+    }
+}
+
+/// The stop signals.
+#[derive(Clone, Copy, Debug)]
+enum Stop {
+    Term,
+    Int,
+    Quit,
+}
+
+impl Stop {
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Term => "SIGTERM",
+            Stop::Int => "SIGINT",
+            Stop::Quit => "SIGQUIT",
+        }
+    }
+}
+
+/// The next stop signal. If the handlers cannot be installed, logs why
+/// and never returns (the process then stops only when killed).
+#[cfg(unix)]
+async fn next_signal() -> Stop {
+    use tokio::signal::unix::{SignalKind, signal};
+    let streams = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::quit()),
+    );
+    let (Ok(mut term), Ok(mut int), Ok(mut quit)) = streams else {
+        tracing::error!("cannot install the stop-signal handlers; stop the server with SIGKILL");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = term.recv() => Stop::Term,
+        _ = int.recv() => Stop::Int,
+        _ = quit.recv() => Stop::Quit,
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_signal() -> Stop {
+    if tokio::signal::ctrl_c().await.is_err() {
+        tracing::error!("cannot install the Ctrl-C handler");
+        return std::future::pending().await;
+    }
+    Stop::Int
 }

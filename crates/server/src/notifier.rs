@@ -104,10 +104,10 @@ pub async fn run(db: Db, config: Config) {
         }
         // Housekeeping about every ten minutes.
         if polls.is_multiple_of(300) {
-            match peerhub_persistence::housekeeping::run(&db).await {
+            match peerhub_persistence::housekeeping::run(&db, config.outbox_retention_days).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "housekeeping removed expired rows"),
                 Ok(_) => {}
-                Err(e) => tracing::debug!(error = %e, "housekeeping failed"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed; it runs again in ten minutes"),
             }
         }
         polls = polls.wrapping_add(1);

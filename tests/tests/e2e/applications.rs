@@ -1019,7 +1019,7 @@ dual! {
 
         // housekeeping lapses f's expired offer; nobody else is waiting
         exec(app, &format!("UPDATE applications SET offer_expires_at = '2020-01-01T00:00:00+00:00' WHERE id = '{ff}'")).await;
-        peerhub_persistence::housekeeping::run(&app.db).await.expect("housekeeping");
+        peerhub_persistence::housekeeping::run(&app.db, 30).await.expect("housekeeping");
         assert_eq!(status(app, &ff).await, "lapsed");
         assert_eq!(peerhub_persistence::applications::lapse_expired_offers(&app.db).await.expect("lapse"), 0);
         assert_eq!(active_members(app, &cop).await, 1);

@@ -140,6 +140,14 @@ dual! {
             (Method::GET, format!("/v1/networks/{BAD}/reports/governance"), "governance"),
             (Method::GET, format!("/v1/networks/{BAD}/reports/bulletin"), "governance"),
             (Method::POST, format!("/v1/networks/{BAD}/reports/bulletin/send"), "governance"),
+            // webhooks/
+            (Method::GET, format!("/v1/webhooks/{BAD}"), "webhooks"),
+            (Method::PATCH, format!("/v1/webhooks/{BAD}"), "webhooks"),
+            (Method::DELETE, format!("/v1/webhooks/{BAD}"), "webhooks"),
+            (Method::POST, format!("/v1/webhooks/{BAD}/ping"), "webhooks"),
+            (Method::POST, format!("/v1/webhooks/{BAD}/rotate-secret"), "webhooks"),
+            (Method::GET, format!("/v1/webhooks/{BAD}/deliveries"), "webhooks"),
+            (Method::POST, format!("/v1/webhooks/{BAD}/deliveries/{UNKNOWN}/redeliver"), "webhooks"),
         ];
         for (method, path, file) in &routes {
             let r = call(app, method.clone(), path, &admin, &body).await;
@@ -190,6 +198,8 @@ dual! {
             format!("/v1/programmes/{UNKNOWN}"),
             format!("/v1/match-requests/{UNKNOWN}"),
             format!("/v1/matching-runs/{UNKNOWN}"),
+            format!("/v1/webhooks/{UNKNOWN}"),
+            format!("/v1/webhooks/{UNKNOWN}/deliveries"),
         ];
         for path in &gets {
             let r = app.get(path, Some(&admin)).await;

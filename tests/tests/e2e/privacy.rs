@@ -182,7 +182,7 @@ dual! {
         // it could take some of what this test expires below.
         startup_housekeeping_done(app, &admin, nid).await;
         // nothing is due yet
-        peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
+        peerhub_persistence::housekeeping::run(&app.db, 30).await.unwrap();
         assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 1);
         assert_eq!(app.query("SELECT COUNT(*) FROM email_verifications").await[0][0], 1);
         for sql in [
@@ -191,7 +191,7 @@ dual! {
         ] {
             app.db.execute_unprepared(sql).await.unwrap();
         }
-        let removed = peerhub_persistence::housekeeping::run(&app.db).await.unwrap();
+        let removed = peerhub_persistence::housekeeping::run(&app.db, 30).await.unwrap();
         // The idempotency key and the verification token, nothing else.
         assert_eq!(removed, 2);
         assert_eq!(app.query("SELECT COUNT(*) FROM idempotency_keys").await[0][0], 0);

@@ -2,7 +2,8 @@
 //! private notes of long-closed matches, anonymises long-closed matches
 //! (still counted by the programme's evaluation), deletes old audit
 //! entries per network, and records each purge with a count only; and the
-//! three network settings are validated.
+//! three network settings are validated. The operator's setting removes
+//! delivered outbox messages and finished webhook deliveries.
 use chrono::{Duration, Utc};
 use peerhub_persistence::entities::{audit_event, peer_match};
 use peerhub_persistence::sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
@@ -102,7 +103,7 @@ async fn purged(app: &TestApp, network_id: &str, action: &str) -> i64 {
 }
 
 async fn housekeeping(app: &TestApp) {
-    peerhub_persistence::housekeeping::run(&app.db)
+    peerhub_persistence::housekeeping::run(&app.db, 30)
         .await
         .expect("housekeeping");
 }
@@ -288,5 +289,76 @@ dual! {
         // Not found.
         app.patch(&format!("/v1/networks/{}", uuid::Uuid::now_v7()), Some(&w.manager.token),
             json!({"audit_retention_days": 400})).await.problem(404, "not-found");
+    }
+}
+
+/// The one count-only entry of an operator purge (`action`), if any.
+async fn operator_purged(app: &TestApp, action: &str) -> Vec<String> {
+    let rows = app
+        .query(&format!(
+            "SELECT changed_fields FROM audit_events WHERE network_id IS NULL AND action = '{action}'"
+        ))
+        .await;
+    rows.iter()
+        .flat_map(|r| serde_json::from_str::<Vec<String>>(r[0].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+dual! {
+    async fn delivered_messages_go_after_the_operator_setting(app) {
+        use peerhub_persistence::entities::{outbox, webhook, webhook_delivery};
+        use peerhub_persistence::sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let admin = app.admin_token().await;
+        let net = id_of(&app.create_network(&admin, "ret-outbox", &["nhs.net"]).await);
+        let at = |days: i64| Utc::now() - Duration::days(days);
+        // Three old messages (sent, failed, still pending) and a recent sent one.
+        let mut ids = Vec::new();
+        for (status, days) in [("sent", 40), ("failed", 40), ("sending", 40), ("sent", 5)] {
+            let id = uuid::Uuid::now_v7().to_string();
+            outbox::ActiveModel {
+                id: Set(id.clone()), created_at: Set(at(days)), kind: Set("event".into()),
+                topic: Set("network.updated".into()), network_id: Set(Some(net.clone())),
+                aggregate_type: Set("network".into()), aggregate_id: Set(net.clone()),
+                recipient: Set(None), payload: Set("{}".into()), status: Set(status.into()),
+                attempts: Set(0), available_at: Set(at(days)), sent_at: Set(None),
+                last_error: Set(None), request_id: Set(None),
+            }.insert(&app.db).await.unwrap();
+            ids.push(id);
+        }
+        let hook = uuid::Uuid::now_v7().to_string();
+        webhook::ActiveModel {
+            id: Set(hook.clone()), network_id: Set(net.clone()), url: Set("https://hooks.example.org/".into()),
+            description: Set(String::new()),
+            event_types: Set(peerhub_persistence::stored::Json::from_raw(json!(["*"]))),
+            enabled: Set(false), disabled_reason: Set(Some("manual".into())), secret: Set("whsec_AAAA".into()),
+            previous_secret: Set(None), previous_secret_expires_at: Set(None), failed_run: Set(0),
+            created_by: Set(None), created_at: Set(at(50)), updated_at: Set(at(50)), version: Set(1),
+        }.insert(&app.db).await.unwrap();
+        for (status, days) in [("succeeded", 40), ("failed", 40), ("pending", 40), ("succeeded", 5)] {
+            webhook_delivery::ActiveModel {
+                id: Set(uuid::Uuid::now_v7().to_string()), webhook_id: Set(hook.clone()),
+                network_id: Set(net.clone()), event_id: Set(None), event_type: Set("network.updated".into()),
+                body: Set("{}".into()), status: Set(status.into()), attempts: Set(1),
+                next_attempt_at: Set(at(days)), last_status_code: Set(None), last_duration_ms: Set(None),
+                last_error: Set(None), created_at: Set(at(days)), finished_at: Set(None),
+            }.insert(&app.db).await.unwrap();
+        }
+
+        peerhub_persistence::housekeeping::run(&app.db, 30).await.expect("housekeeping");
+        let left = |id: &str| format!("SELECT COUNT(*) FROM outbox WHERE id = '{id}'");
+        assert_eq!(app.count(&left(&ids[0])).await, 0, "old sent message");
+        assert_eq!(app.count(&left(&ids[1])).await, 0, "old failed message");
+        assert_eq!(app.count(&left(&ids[2])).await, 1, "in flight is never purged");
+        assert_eq!(app.count(&left(&ids[3])).await, 1, "recent");
+        let statuses = app.query(&format!(
+            "SELECT status FROM webhook_deliveries WHERE webhook_id = '{hook}' ORDER BY status")).await;
+        let statuses: Vec<&str> = statuses.iter().map(|r| r[0].as_str().unwrap()).collect();
+        assert_eq!(statuses, vec!["pending", "succeeded"]);
+        assert_eq!(operator_purged(app, "retention.webhook_deliveries_deleted").await, vec!["count:2"]);
+        assert_eq!(operator_purged(app, "retention.outbox_deleted").await, vec!["count:2"]);
+
+        // A longer setting keeps what a shorter one would remove.
+        peerhub_persistence::housekeeping::run(&app.db, 3650).await.expect("housekeeping");
+        assert_eq!(app.count(&left(&ids[3])).await, 1);
     }
 }

@@ -1,7 +1,12 @@
-//! Liveness and readiness.
+//! Liveness, readiness, and the gate that answers 503 at once while the
+//! database is known to be down.
 use std::time::Duration;
 
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{HttpResponse, get, web};
+use peerhub_persistence::db::health;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -41,8 +46,9 @@ pub async fn live() -> HttpResponse {
 
 /// Readiness: the database answers
 ///
-/// Pings the database with a 3-second timeout; 503 with `Retry-After` while
-/// it does not answer.
+/// 503 with `Retry-After` at once while the database is known to be down
+/// (a background probe retries it every second); otherwise pings it with
+/// a 3-second timeout, and a failed ping marks it down.
 ///
 /// Access: anyone (no authentication).
 #[utoipa::path(
@@ -56,6 +62,9 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if let Some(down) = health().down_for() {
+        return Err(known_down(down));
+    }
     match tokio::time::timeout(
         Duration::from_secs(3),
         peerhub_persistence::db::ping(&state.db),
@@ -65,9 +74,69 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(HealthStatus {
             status: HealthCheckStatus::Ok,
         })),
-        Ok(Err(e)) => Err(ApiError::Unavailable(e.into())),
-        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
-            "database ping timed out"
-        ))),
+        // Converting classifies the error (and marks the database down
+        // when it is unreachable); any failed ping means "not ready".
+        Ok(Err(e)) => Err(ApiError::Unavailable(
+            peerhub_persistence::StoreError::from(e).into(),
+        )),
+        Err(_) => {
+            let e = anyhow::anyhow!("database ping timed out");
+            health().mark_down(&e);
+            Err(ApiError::Unavailable(e))
+        }
+    }
+}
+
+fn known_down(down: Duration) -> ApiError {
+    ApiError::Unavailable(anyhow::anyhow!(
+        "database known down for {} ms",
+        down.as_millis()
+    ))
+}
+
+/// Paths answered without the database: liveness, readiness (which
+/// decides for itself) and the API description.
+pub fn needs_database(path: &str) -> bool {
+    !(path.starts_with("/health/")
+        || path == "/openapi.json"
+        || path == "/docs"
+        || path.starts_with("/docs/"))
+}
+
+/// Middleware: while the database is known to be down, answers 503
+/// `database-unavailable` (with `Retry-After`) at once instead of letting
+/// the request wait for the pool's acquire timeout.
+pub async fn database_gate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if let Some(down) = health().down_for()
+        && needs_database(req.path())
+    {
+        return Ok(req.error_response(known_down(down)));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::needs_database;
+
+    #[test]
+    fn only_health_and_docs_skip_the_database_gate() {
+        for p in [
+            "/health/live",
+            "/health/ready",
+            "/openapi.json",
+            "/docs",
+            "/docs/index.html",
+        ] {
+            assert!(!needs_database(p), "{p}");
+        }
+        for p in ["/v1/networks", "/v1/auth/login", "/healthz", "/docsx", "/"] {
+            assert!(needs_database(p), "{p}");
+        }
     }
 }

@@ -25,6 +25,7 @@ pub mod series;
 pub mod system;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 /// Example UUIDs used in the OpenAPI document (many modules name them as
 /// `super::EX_…`).

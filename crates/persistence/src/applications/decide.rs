@@ -1,4 +1,5 @@
 //! A manager's decision on an application.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::application::{
     self as rules, DecisionRequest, DecisionState, TermsAssessment, failed_reasons, notice,
@@ -124,7 +125,7 @@ pub async fn decide(
                 "override_reason",
             ]),
         vec![
-            Message::event("application.decided", "application", &a.id, payload)
+            Message::event(EventType::ApplicationDecided, "application", &a.id, payload)
                 .network(&a.network_id),
             Message::email(
                 n.topic,

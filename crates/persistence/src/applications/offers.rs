@@ -1,5 +1,6 @@
 //! The applicant's actions (withdraw, accept or decline an offered place)
 //! and offers lapsing.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::application::{self as rules, Acceptance, OfferState, notice};
 use peerhub_domain::community::{ApplicationDecisionOutcome, ApplicationStatus, CommunityRole};
@@ -29,7 +30,7 @@ pub async fn withdraw(
     let (c, a) = lock_with_community(&txn, application_id).await?;
     let w = rules::withdraw(status_of(&a)?)?;
     let a = set_status(&txn, a, w.status).await?;
-    status_changed(&txn, ctx, &a, "application.withdrawn", now, vec![]).await?;
+    status_changed(&txn, ctx, &a, EventType::ApplicationWithdrawn, now, vec![]).await?;
     if w.frees_place {
         fill_places(&txn, ctx, &c, now).await?;
     }
@@ -87,7 +88,7 @@ pub async fn accept_offer(
                     .changed(vec!["status", "offer_expires_at"]),
                 vec![
                     Message::event(
-                        "application.waitlisted",
+                        EventType::ApplicationWaitlisted,
                         "application",
                         &a.id,
                         application_event(&a),
@@ -131,7 +132,7 @@ pub async fn accept_offer(
                 &txn,
                 ctx,
                 &a,
-                "application.offer_accepted",
+                EventType::ApplicationOfferAccepted,
                 now,
                 vec![email],
             )
@@ -155,7 +156,7 @@ pub async fn decline_offer(
     let (c, a) = lock_with_community(&txn, application_id).await?;
     let status = rules::decline_offer(status_of(&a)?)?;
     let a = set_status(&txn, a, status).await?;
-    status_changed(&txn, ctx, &a, "application.offer_declined", now, vec![]).await?;
+    status_changed(&txn, ctx, &a, EventType::ApplicationOfferDeclined, now, vec![]).await?;
     fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(a)
@@ -186,7 +187,7 @@ async fn lapse(
         }),
     )
     .network(&a.network_id);
-    status_changed(txn, ctx, &a, "application.lapsed", now, vec![email]).await?;
+    status_changed(txn, ctx, &a, EventType::ApplicationLapsed, now, vec![email]).await?;
     Ok(a)
 }
 

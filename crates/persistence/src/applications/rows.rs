@@ -1,5 +1,6 @@
 //! Reading and writing application rows: the helpers every application
 //! store shares.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::community::ApplicationStatus;
 use peerhub_domain::eligibility::{Applicant, Check, EligibilityVerdict};
@@ -83,7 +84,7 @@ pub(super) async fn status_changed<C: ConnectionTrait>(
     conn: &C,
     ctx: &Ctx,
     a: &application::Model,
-    topic: &'static str,
+    topic: EventType,
     now: DateTime<Utc>,
     extra: Vec<Message>,
 ) -> Result<(), Failure> {
@@ -95,7 +96,7 @@ pub(super) async fn status_changed<C: ConnectionTrait>(
         conn,
         ctx,
         now,
-        Audit::new(topic, "application", &a.id)
+        Audit::new(topic.as_str(), "application", &a.id)
             .network(&a.network_id)
             .changed(vec!["status"]),
         messages,

@@ -1,4 +1,5 @@
 //! Applying to join a community.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::application::{self as rules, Refusal, SubmitState};
 use peerhub_domain::eligibility::{Assessment, assess};
@@ -85,7 +86,7 @@ pub async fn submit(
             .network(&a.network_id)
             .changed(vec!["status", "statement", "verdict", "checks"]),
         vec![
-            Message::event("application.submitted", "application", &a.id, {
+            Message::event(EventType::ApplicationSubmitted, "application", &a.id, {
                 let mut p = application_event(&a);
                 p["terms_version"] = json!(a.terms_number);
                 p

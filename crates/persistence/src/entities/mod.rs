@@ -78,3 +78,6 @@ pub mod refresh_token;
 pub mod safeguarding_concern;
 pub mod terms_version;
 pub mod user;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;

@@ -1,6 +1,7 @@
 //! The bulletin digest (docs/governance.md, "The bulletin"): managers
 //! preview a network's upcoming meetings and the CoPs open to join, and
 //! send it to the network's members once per period.
+use peerhub_domain::webhook::EventType;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveTime, SubsecRound, Utc};
@@ -221,7 +222,7 @@ pub async fn send(
     let count = i32::try_from(recipients.len()).unwrap_or(i32::MAX);
     messages.push(
         Message::event(
-            "bulletin.sent",
+            EventType::BulletinSent,
             "network",
             &net.id,
             json!({

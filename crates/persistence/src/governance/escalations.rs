@@ -2,6 +2,7 @@
 //! by the network's managers through `raised → routed → acknowledged →
 //! closed` ([`peerhub_domain::governance::escalation::next`]). Every move
 //! is kept in `escalation_transitions`, audited, and emitted as an event.
+use peerhub_domain::webhook::EventType;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -109,7 +110,7 @@ pub(crate) async fn manager_emails<C: ConnectionTrait>(
         .await?)
 }
 
-fn event(topic: &'static str, e: &escalation::Model, note: Option<&str>) -> Message {
+fn event(topic: EventType, e: &escalation::Model, note: Option<&str>) -> Message {
     Message::event(
         topic,
         "escalation",
@@ -158,12 +159,12 @@ async fn step<C: ConnectionTrait>(
     Ok(())
 }
 
-fn topic(s: EscalationStatus) -> &'static str {
+fn topic(s: EscalationStatus) -> EventType {
     match s {
-        EscalationStatus::Raised => "escalation.raised",
-        EscalationStatus::Routed => "escalation.routed",
-        EscalationStatus::Acknowledged => "escalation.acknowledged",
-        EscalationStatus::Closed => "escalation.closed",
+        EscalationStatus::Raised => EventType::EscalationRaised,
+        EscalationStatus::Routed => EventType::EscalationRouted,
+        EscalationStatus::Acknowledged => EventType::EscalationAcknowledged,
+        EscalationStatus::Closed => EventType::EscalationClosed,
     }
 }
 
@@ -211,7 +212,7 @@ pub(crate) async fn raise<C: ConnectionTrait>(
         Audit::new("escalation.raised", "escalation", &e.id)
             .network(&e.network_id)
             .changed(vec!["status"]),
-        vec![event("escalation.raised", &e, None)],
+        vec![event(EventType::EscalationRaised, &e, None)],
     )
     .await?;
     Ok(Raised {
@@ -501,7 +502,7 @@ pub async fn transition(
         &txn,
         ctx,
         now,
-        Audit::new(topic(status), "escalation", &e.id)
+        Audit::new(topic(status).as_str(), "escalation", &e.id)
             .network(&e.network_id)
             .changed(if closes {
                 vec!["status", "closed_at"]

@@ -3,6 +3,7 @@
 //! escalation points are raised as escalations in the same transaction,
 //! and the network's managers get one email listing them. The author (or a
 //! manager) may change the form until one of its escalations is triaged.
+use peerhub_domain::webhook::EventType;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -252,7 +253,7 @@ async fn managers_notice<C: ConnectionTrait>(
 fn submitted_event(r: &FormRecord, changed: bool) -> Message {
     let f = &r.form;
     Message::event(
-        "feedback.submitted",
+        EventType::FeedbackSubmitted,
         "feedback_form",
         &f.id,
         json!({

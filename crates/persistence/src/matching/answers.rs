@@ -1,5 +1,6 @@
 //! A participant accepts, declines or ends a match: the rule is
 //! [`lifecycle::next`]; this loads, asks it, and writes.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::Principal;
 use peerhub_domain::matching::lifecycle::{
@@ -171,11 +172,11 @@ async fn answer_in<C: ConnectionTrait>(
     let (topic, changed) = if to == MatchStatus::Active {
         am.activated_at = Set(Some(now));
         (
-            "match.activated",
+            EventType::MatchActivated,
             vec!["status", "accepted", "activated_at"],
         )
     } else {
-        ("match.accepted", vec!["status", "accepted"])
+        (EventType::MatchAccepted, vec!["status", "accepted"])
     };
     let m = am.update(txn).await?;
     let mut messages = vec![
@@ -194,7 +195,7 @@ async fn answer_in<C: ConnectionTrait>(
         txn,
         ctx,
         now,
-        Audit::new(topic, "match", &m.id)
+        Audit::new(topic.as_str(), "match", &m.id)
             .network(&p.network_id)
             .changed(changed),
         messages,

@@ -1,6 +1,7 @@
 //! Matches: proposals written (by runs and manual pairs), closed
 //! (declined, expired, ended), expired by the clock, listed, and their
 //! stored reasons read back into the domain's [`Reason`].
+use peerhub_domain::webhook::EventType;
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -97,7 +98,7 @@ pub(super) async fn insert_match<C: ConnectionTrait>(
     set_requests(conn, request_ids(&m), MatchRequestStatus::Matched, now).await?;
     let mut messages = vec![
         Message::event(
-            "match.proposed",
+            EventType::MatchProposed,
             "match",
             &m.id,
             json!({
@@ -170,16 +171,16 @@ pub(crate) async fn close<C: ConnectionTrait>(
         MatchStatus::Declined => {
             am.declined_by = Set(Some(c.by.to_owned()));
             am.declined_at = Set(Some(now));
-            "match.declined"
+            EventType::MatchDeclined
         }
         MatchStatus::Ended => {
             am.ended_by = Set(Some(c.by.to_owned()));
             am.ended_at = Set(Some(now));
             am.end_reason = Set(c.end_reason);
             changed.push("ended_at");
-            "match.ended"
+            EventType::MatchEnded
         }
-        _ => "match.expired",
+        _ => EventType::MatchExpired,
     };
     let requests_to = MatchRequestStatus::after_match(c.to);
     let m = am.update(conn).await?;
@@ -195,7 +196,7 @@ pub(crate) async fn close<C: ConnectionTrait>(
         conn,
         ctx,
         now,
-        Audit::new(topic, "match", &m.id)
+        Audit::new(topic.as_str(), "match", &m.id)
             .network(&p.network_id)
             .changed(changed),
         vec![Message::event(topic, "match", &m.id, payload).network(&p.network_id)],

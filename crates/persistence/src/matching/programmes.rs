@@ -1,4 +1,5 @@
 //! Programmes: their settings, created and changed by managers.
+use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::NetworkRole;
@@ -235,7 +236,7 @@ async fn programme_in<C: ConnectionTrait>(
         Audit::new("programme.created", "programme", &p.id).network(network_id),
         vec![
             Message::event(
-                "programme.created",
+                EventType::ProgrammeCreated,
                 "programme",
                 &p.id,
                 json!({"programme_id": p.id, "network_id": network_id, "name": p.name, "kind": p.kind}),

@@ -13,6 +13,7 @@
 //! write transaction), so it can never propose a request twice.
 //! Everything else (say, a PATCH of the programme's description) goes on
 //! while the engine works.
+use peerhub_domain::webhook::EventType;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -290,7 +291,7 @@ pub async fn run(db: &Db, ctx: &Ctx, p: &programme::Model, dry_run: bool) -> Res
         Audit::new("matching_run.created", "matching_run", &r.id).network(&p.network_id),
         vec![
             Message::event(
-                "matching_run.completed",
+                EventType::MatchingRunCompleted,
                 "matching_run",
                 &r.id,
                 json!({

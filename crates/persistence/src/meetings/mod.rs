@@ -7,6 +7,7 @@
 //! every future meeting and people who leave drop out of them, while a past
 //! meeting keeps the people who were members when it took place.
 mod attendance;
+mod detail;
 mod feeds;
 mod listing;
 mod responses;
@@ -15,6 +16,7 @@ mod series;
 mod store;
 
 pub use self::attendance::*;
+pub use self::detail::*;
 pub use self::feeds::*;
 pub use self::listing::*;
 pub use self::responses::*;

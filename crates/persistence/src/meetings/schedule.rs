@@ -1,4 +1,5 @@
 //! Scheduling one meeting, changing it, its agenda, and cancelling it.
+use peerhub_domain::webhook::EventType;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
@@ -156,7 +157,7 @@ pub(super) async fn insert<C: ConnectionTrait>(
             ]),
         vec![
             Message::event(
-                "meeting.scheduled",
+                EventType::MeetingScheduled,
                 "meeting",
                 &m.id,
                 event_payload(&m, &c.name)?,
@@ -319,7 +320,7 @@ pub async fn update(
         am,
         true,
         "meeting.updated",
-        Some("meeting.updated"),
+        Some(EventType::MeetingUpdated),
         changed,
         &c.name,
         now,
@@ -361,7 +362,7 @@ pub async fn set_agenda(
         am,
         true,
         "meeting.agenda_changed",
-        Some("meeting.updated"),
+        Some(EventType::MeetingUpdated),
         vec!["agenda"],
         &c.name,
         now,
@@ -390,7 +391,7 @@ pub(super) async fn cancel_locked<C: ConnectionTrait>(
         am,
         true,
         "meeting.cancelled",
-        Some("meeting.cancelled"),
+        Some(EventType::MeetingCancelled),
         vec!["status", "cancel_reason"],
         community_name,
         now,

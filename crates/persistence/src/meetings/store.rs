@@ -1,5 +1,6 @@
 //! Loading and saving meetings: lookups, stored values, the guards every
 //! change passes, and the audit trail of a change.
+use peerhub_domain::webhook::EventType;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -213,7 +214,7 @@ pub(super) async fn save<C: ConnectionTrait>(
     mut am: meeting::ActiveModel,
     bump_sequence: bool,
     action: &'static str,
-    topic: Option<&'static str>,
+    topic: Option<EventType>,
     changed: Vec<&'static str>,
     community_name: &str,
     now: DateTime<Utc>,

@@ -1,5 +1,6 @@
 //! Actions recorded in approved minutes: listing them, marking them done
 //! or open, and carrying open ones forward.
+use peerhub_domain::webhook::EventType;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
@@ -154,7 +155,7 @@ async fn status_in<C: ConnectionTrait>(
             .network(&network_id)
             .changed(vec!["status"]),
         vec![Message::event(
-            "action.status_changed",
+            EventType::ActionStatusChanged,
             "action",
             &a.id,
             json!({"action_id": a.id, "meeting_id": a.meeting_id, "community_id": a.community_id, "owner_id": a.owner_id, "status": a.status, "due_on": a.due_on}),

@@ -1,5 +1,6 @@
 //! The minutes workflow: saving a draft, submitting it, and approving
 //! it (which publishes it and tracks its actions).
+use peerhub_domain::webhook::EventType;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
@@ -455,7 +456,7 @@ async fn approve_in<C: ConnectionTrait>(
         Audit::new("minutes.approved", "minutes", &mn.id)
             .network(&m.network_id)
             .changed(vec!["status", "published_revision"]),
-        vec![Message::event("minutes.published", "meeting", &m.id, payload).network(&m.network_id)],
+        vec![Message::event(EventType::MinutesPublished, "meeting", &m.id, payload).network(&m.network_id)],
     )
     .await?;
     Ok((mn, rev))

@@ -1,4 +1,5 @@
 //! Erasure (pseudonymisation) at a person's request.
+use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
@@ -238,7 +239,7 @@ async fn end_community_ties(
                 .network(&c.network_id)
                 .changed(vec!["status"]),
             vec![crate::trail::Message::event(
-                "membership.ended",
+                EventType::MembershipEnded,
                 "community",
                 &c.id,
                 serde_json::json!({"community_id": c.id, "network_id": c.network_id, "user_id": user_id, "how": Departure::Erased.how()}),

@@ -20,8 +20,14 @@ mod networks;
 mod people;
 mod ppn_support;
 mod support;
+mod webhooks;
 
 use peerhub_persistence::Db;
+use peerhub_persistence::entities::{
+    audit_event, community, community_member, meeting, minutes, network, network_member,
+    peer_match, programme, user,
+};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 pub use people::DEMO_PASSWORD;
 
@@ -41,6 +47,7 @@ pub async fn load(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     governance::load(db).await?;
     guild_exchange::load(db).await?;
     ppn_support::load(db).await?;
+    webhooks::load(db).await?;
     Ok(logins())
 }
 
@@ -53,4 +60,61 @@ pub fn logins() -> Vec<DemoLogin> {
             role: p.label,
         })
         .collect()
+}
+
+/// A count of the rows the demo writes (accounts, networks and their
+/// members, communities, meetings, minutes, programmes, matches, audit
+/// entries). Equal before and after [`load`] means it loaded nothing.
+pub async fn footprint(db: &Db) -> anyhow::Result<u64> {
+    Ok(count::<user::Entity>(db).await?
+        + count::<network::Entity>(db).await?
+        + count::<network_member::Entity>(db).await?
+        + count::<community::Entity>(db).await?
+        + count::<community_member::Entity>(db).await?
+        + count::<meeting::Entity>(db).await?
+        + count::<minutes::Entity>(db).await?
+        + count::<programme::Entity>(db).await?
+        + count::<peer_match::Entity>(db).await?
+        + count::<audit_event::Entity>(db).await?)
+}
+
+async fn count<E: EntityTrait>(db: &Db) -> anyhow::Result<u64>
+where
+    E::Model: Sync,
+{
+    Ok(E::find().count(db).await?)
+}
+
+/// What `peerhub demo` prints: whether anything was loaded, every listed
+/// login, and how the unlisted demo people log in.
+pub fn summary(loaded: bool) -> String {
+    let mut out = String::new();
+    out.push_str(if loaded {
+        "Demo data loaded.\n"
+    } else {
+        "Demo data already present; nothing to load.\n"
+    });
+    out.push_str(&format!("Logins (password for all: {DEMO_PASSWORD}):\n"));
+    for l in logins() {
+        out.push_str(&format!("  {:<45} {}\n", l.email, l.role));
+    }
+    let examples: Vec<&str> = people::BACKGROUND
+        .iter()
+        .filter(|p| p.email.ends_with("@nhs.net"))
+        .take(1)
+        .chain(
+            people::BACKGROUND
+                .iter()
+                .filter(|p| !p.email.ends_with("@nhs.net"))
+                .take(1),
+        )
+        .map(|p| p.email)
+        .collect();
+    out.push_str(&format!(
+        "Everyone else in the demo data (core teams, supporters, peers waiting for a match) \
+         logs in as first.last@nhs.net or first.last@positivepsychologyguild.org \
+         with the same password, e.g. {}.\n",
+        examples.join(", ")
+    ));
+    out
 }

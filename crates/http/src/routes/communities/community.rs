@@ -253,7 +253,7 @@ pub async fn list(
             "must be at most 200 characters",
         ));
     }
-    let page = communities::list(
+    let page = communities::list_with_summaries(
         &state.db,
         &auth.0,
         &ListFilter {
@@ -264,11 +264,8 @@ pub async fn list(
         &q.to_request()?,
     )
     .await?;
-    let ids: Vec<String> = page.items.iter().map(|c| c.id.clone()).collect();
-    let s = communities::summaries(&state.db, &ids).await?;
-    let page = try_page(page, |c| {
-        let (count, terms) = s.get(&c.id).copied().unwrap_or((0, false));
-        to_view(c, count, terms)
+    let page = try_page(page, |s| {
+        to_view(s.community, s.member_count, s.has_approved_terms)
     })?;
     Ok(page_response(&req, &state, page, |v| v))
 }
@@ -295,8 +292,13 @@ pub async fn get_one(
     auth: Auth,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None).await?;
-    respond(&state, actix_web::http::StatusCode::OK, c).await
+    // One statement: the community, the caller's standing and its summary.
+    let s = access::community_summary(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None)
+        .await?;
+    let v = to_view(s.access.community, s.member_count, s.has_approved_terms)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag(v.version)))
+        .json(v))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

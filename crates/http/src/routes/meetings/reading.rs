@@ -7,12 +7,9 @@ use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::meeting::{MeetingStatus, MinutesStatus, RsvpResponse};
 use peerhub_persistence::access;
 use peerhub_persistence::meetings::{self, ListFilter};
-use peerhub_persistence::minutes;
-use peerhub_persistence::stored::decode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::meeting_access;
 use crate::auth::Auth;
 use crate::extract::{PathId, closed_query, uuid_field};
 use crate::pagination::{PageQuery, page_response, try_page};
@@ -173,43 +170,22 @@ pub async fn get_one(
     auth: Auth,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    let (m, a) = meeting_access(&state, &auth, &id, CommunityNeed::Member).await?;
-    let invitees = meetings::invitee_ids(&state.db, &m).await?;
-    let my_rsvp = match meetings::response_of(&state.db, &m.id, &auth.0.user_id)
-        .await?
-        .and_then(|r| r.rsvp)
-    {
-        Some(r) => Some(decode::<RsvpResponse>("meeting_response.rsvp", &r)?),
-        None => None,
-    };
-    let carried = minutes::carried(&state.db, &m).await?;
-    let names = meetings::display_names(
-        &state.db,
-        carried.iter().map(|a| a.owner_id.clone()).collect(),
-    )
-    .await?;
-    let sees_drafts = a.role.is_some_and(|r| r.is_core());
-    let minutes_status = if sees_drafts {
-        match minutes::working_copy(&state.db, &m.id).await? {
-            Some(w) => Some(minutes::status_of(&w)?),
-            None => None,
-        }
-    } else {
-        minutes::published(&state.db, &m.id)
-            .await?
-            .map(|_| MinutesStatus::Published)
-    };
-    let version = m.version;
+    // Two statements: the meeting with the caller's standing, invitation,
+    // answer and minutes status; then the actions it carries with their
+    // owners' names.
+    let d = meetings::detail(&state.db, &auth.0, &id, CommunityNeed::Member).await?;
+    let (carried, names) = meetings::carried_with_owners(&state.db, &d.meeting).await?;
+    let version = d.meeting.version;
     let detail = MeetingDetail {
-        invitee_count: invitees.len(),
-        invited: invitees.contains(&auth.0.user_id),
-        my_rsvp,
+        invitee_count: usize::try_from(d.invitee_count).unwrap_or(usize::MAX),
+        invited: d.invited,
+        my_rsvp: d.my_rsvp,
         carried_actions: carried
             .into_iter()
             .map(|x| action_view(x, &names))
             .collect::<ApiResult<_>>()?,
-        minutes_status,
-        meeting: to_view(m)?,
+        minutes_status: d.minutes_status,
+        meeting: to_view(d.meeting)?,
     };
     Ok(with_etag(StatusCode::OK, version, None).json(detail))
 }

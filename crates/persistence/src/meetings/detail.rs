@@ -1,0 +1,255 @@
+//! Reading one meeting with what its page shows, in two statements: the
+//! meeting, its community, the caller's standing, invitation, answer and
+//! the status of the minutes; then the actions it carries with their
+//! owners' names.
+use std::collections::HashMap;
+
+use peerhub_domain::access::{CommunityNeed, Principal};
+use peerhub_domain::meeting::{ActionStatus, MinutesStatus, RsvpResponse};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
+    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef,
+};
+
+use crate::access::{CommunityAccess, RawStanding, with_standing};
+use crate::entities::{
+    action, community, community_member, meeting, meeting_response, minutes, minutes_revision, user,
+};
+use crate::error::Failure;
+use crate::stored::decode;
+
+/// Prefix of the community's columns in the meeting read.
+const COMMUNITY: &str = "c_";
+
+/// A meeting the caller may see, with what its page shows.
+#[derive(Debug, Clone)]
+pub struct MeetingDetail {
+    pub meeting: meeting::Model,
+    pub access: CommunityAccess,
+    /// People invited: the members whose membership covered the start.
+    pub invitee_count: u64,
+    /// Whether the caller is one of them.
+    pub invited: bool,
+    /// The caller's answer, if any.
+    pub my_rsvp: Option<RsvpResponse>,
+    /// The status of the minutes the caller may see: the working copy's
+    /// for the core team and managers, `published` for other members once
+    /// a revision is approved.
+    pub minutes_status: Option<MinutesStatus>,
+}
+
+struct Row {
+    meeting: meeting::Model,
+    community: community::Model,
+    standing: RawStanding,
+    invitee_count: i64,
+    invited: bool,
+    my_rsvp: Option<String>,
+    working_status: Option<String>,
+    published: bool,
+}
+
+impl FromQueryResult for Row {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            meeting: meeting::Model::from_query_result(res, pre)?,
+            community: community::Model::from_query_result(res, COMMUNITY)?,
+            standing: RawStanding::from_row(res)?,
+            invitee_count: res.try_get("", "invitee_count")?,
+            invited: res.try_get("", "invited")?,
+            my_rsvp: res.try_get("", "my_rsvp")?,
+            working_status: res.try_get("", "working_status")?,
+            published: res.try_get("", "published")?,
+        })
+    }
+}
+
+/// `community_members` rows of the meeting's community whose membership
+/// covered its start (the invitees; see the module docs of `meetings`).
+fn invitees() -> SelectStatement {
+    let cm = community_member::Entity;
+    Query::select()
+        .from(cm)
+        .and_where(
+            Expr::col((cm, community_member::Column::CommunityId))
+                .equals((meeting::Entity, meeting::Column::CommunityId)),
+        )
+        .and_where(
+            Expr::col((cm, community_member::Column::JoinedAt))
+                .lte(Expr::col((meeting::Entity, meeting::Column::StartsAt))),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((cm, community_member::Column::EndedAt)).is_null())
+                .add(
+                    Expr::col((cm, community_member::Column::EndedAt))
+                        .gt(Expr::col((meeting::Entity, meeting::Column::StartsAt))),
+                ),
+        )
+        .to_owned()
+}
+
+/// Loads a meeting and checks the caller's standing in its community
+/// (`need`), with the invitation, the caller's answer and the minutes'
+/// status, in one statement. A meeting of a community the caller cannot
+/// see answers 404 naming the meeting.
+pub async fn detail<C: ConnectionTrait>(
+    conn: &C,
+    principal: &Principal,
+    id: &str,
+    need: CommunityNeed,
+) -> Result<MeetingDetail, Failure> {
+    let uid = principal.user_id.clone();
+    let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
+        .from(meeting::Column::CommunityId)
+        .to(community::Column::Id)
+        .into();
+    let mut select =
+        meeting::Entity::find_by_id(id.to_owned()).join(JoinType::InnerJoin, of_community);
+    for col in community::Column::iter() {
+        select = select.expr_as(
+            Expr::col((community::Entity, col)),
+            format!("{COMMUNITY}{}", col.as_str()),
+        );
+    }
+    let select = with_standing(
+        select,
+        &uid,
+        meeting::Column::NetworkId,
+        meeting::Column::CommunityId,
+    );
+    let count = invitees()
+        .expr(Expr::cust("COUNT(DISTINCT community_members.user_id)"))
+        .to_owned();
+    let mine = invitees()
+        .expr(Expr::cust("1"))
+        .and_where(
+            Expr::col((community_member::Entity, community_member::Column::UserId)).eq(uid.clone()),
+        )
+        .to_owned();
+    let rsvp = Query::select()
+        .column(meeting_response::Column::Rsvp)
+        .from(meeting_response::Entity)
+        .and_where(
+            Expr::col((
+                meeting_response::Entity,
+                meeting_response::Column::MeetingId,
+            ))
+            .equals((meeting::Entity, meeting::Column::Id)),
+        )
+        .and_where(
+            Expr::col((meeting_response::Entity, meeting_response::Column::UserId)).eq(uid.clone()),
+        )
+        .limit(1)
+        .to_owned();
+    let working = Query::select()
+        .column(minutes::Column::Status)
+        .from(minutes::Entity)
+        .and_where(
+            Expr::col((minutes::Entity, minutes::Column::MeetingId))
+                .equals((meeting::Entity, meeting::Column::Id)),
+        )
+        .limit(1)
+        .to_owned();
+    let published = Query::select()
+        .expr(Expr::cust("1"))
+        .from(minutes_revision::Entity)
+        .and_where(
+            Expr::col((
+                minutes_revision::Entity,
+                minutes_revision::Column::MeetingId,
+            ))
+            .equals((meeting::Entity, meeting::Column::Id)),
+        )
+        .to_owned();
+    let row = select
+        .expr_as(Expr::from(count), "invitee_count")
+        .expr_as(Expr::exists(mine), "invited")
+        .expr_as(Expr::from(rsvp), "my_rsvp")
+        .expr_as(Expr::from(working), "working_status")
+        .expr_as(Expr::exists(published), "published")
+        .into_model::<Row>()
+        .one(conn)
+        .await?
+        .ok_or(Failure::not_found("meeting"))?;
+    let access = row
+        .standing
+        .decide(principal, row.community, need, None)
+        .map_err(|e| match e {
+            e if e.is_not_found() => Failure::not_found("meeting"),
+            e => e,
+        })?;
+    let my_rsvp = row
+        .my_rsvp
+        .map(|r| decode::<RsvpResponse>("meeting_response.rsvp", &r))
+        .transpose()?;
+    let minutes_status = if access.role.is_some_and(|r| r.is_core()) {
+        row.working_status
+            .map(|s| decode::<MinutesStatus>("minutes.status", &s))
+            .transpose()?
+    } else {
+        row.published.then_some(MinutesStatus::Published)
+    };
+    Ok(MeetingDetail {
+        meeting: row.meeting,
+        access,
+        invitee_count: u64::try_from(row.invitee_count).unwrap_or(0),
+        invited: row.invited,
+        my_rsvp,
+        minutes_status,
+    })
+}
+
+/// The community's open actions from meetings that started before `m`,
+/// by due date then id, with their owners' display names by user id, in
+/// one statement.
+pub async fn carried_with_owners<C: ConnectionTrait>(
+    conn: &C,
+    m: &meeting::Model,
+) -> Result<(Vec<action::Model>, HashMap<String, String>), Failure> {
+    struct Carried(action::Model, Option<String>);
+    impl FromQueryResult for Carried {
+        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Self(
+                action::Model::from_query_result(res, pre)?,
+                res.try_get("", "owner_name")?,
+            ))
+        }
+    }
+    let earlier = Query::select()
+        .column(meeting::Column::Id)
+        .from(meeting::Entity)
+        .and_where(Expr::col(meeting::Column::CommunityId).eq(m.community_id.clone()))
+        .and_where(Expr::col(meeting::Column::StartsAt).lt(m.starts_at))
+        .to_owned();
+    let owner: RelationDef = action::Entity::belongs_to(user::Entity)
+        .from(action::Column::OwnerId)
+        .to(user::Column::Id)
+        .into();
+    let rows = action::Entity::find()
+        .join(JoinType::LeftJoin, owner)
+        .expr_as(
+            Expr::col((user::Entity, user::Column::DisplayName)),
+            "owner_name",
+        )
+        .filter(action::Column::CommunityId.eq(&m.community_id))
+        .filter(action::Column::Status.eq(ActionStatus::Open.as_str()))
+        .filter(action::Column::MeetingId.in_subquery(earlier))
+        .order_by_asc(action::Column::DueOn)
+        .order_by_asc(action::Column::Id)
+        .into_model::<Carried>()
+        .all(conn)
+        .await?;
+    let mut names = HashMap::new();
+    let actions = rows
+        .into_iter()
+        .map(|Carried(a, name)| {
+            if let Some(n) = name {
+                names.insert(a.owner_id.clone(), n);
+            }
+            a
+        })
+        .collect();
+    Ok((actions, names))
+}
