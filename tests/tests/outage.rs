@@ -361,7 +361,10 @@ async fn postgres_outage_fails_fast_and_recovers_without_restart() {
         .min()
         .unwrap_or_else(|| panic!("no 503 during the outage"));
     let known: Vec<&&Outcome> = during.iter().filter(|o| o.at > noticed).collect();
-    assert!(!known.is_empty(), "no request once the outage was known");
+    assert!(
+        !known.is_empty(),
+        "no request once the outage was known: {during:#?}"
+    );
     for o in &known {
         assert!(
             o.took < Duration::from_millis(500),

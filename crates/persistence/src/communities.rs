@@ -1,5 +1,4 @@
 //! Communities of Practice and their Terms of Reference.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
@@ -10,6 +9,7 @@ use peerhub_domain::community::{
     RawSettings, Settings, TermsStatus,
 };
 use peerhub_domain::eligibility::EligibilityRules;
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -129,8 +129,13 @@ pub(crate) async fn insert<C: ConnectionTrait>(
                 "status",
             ]),
         vec![
-            Message::event(EventType::CommunityCreated, "community", &c.id, event_payload(&c))
-                .network(network_id),
+            Message::event(
+                EventType::CommunityCreated,
+                "community",
+                &c.id,
+                event_payload(&c),
+            )
+            .network(network_id),
         ],
     )
     .await?;
@@ -296,8 +301,13 @@ pub async fn update(
             .network(&network_id)
             .changed(changed),
         vec![
-            Message::event(EventType::CommunityUpdated, "community", &c.id, event_payload(&c))
-                .network(&network_id),
+            Message::event(
+                EventType::CommunityUpdated,
+                "community",
+                &c.id,
+                event_payload(&c),
+            )
+            .network(&network_id),
         ],
     )
     .await?;
@@ -347,8 +357,13 @@ pub async fn archive(
             .network(&network_id)
             .changed(vec!["status"]),
         vec![
-            Message::event(EventType::CommunityArchived, "community", &c.id, event_payload(&c))
-                .network(&network_id),
+            Message::event(
+                EventType::CommunityArchived,
+                "community",
+                &c.id,
+                event_payload(&c),
+            )
+            .network(&network_id),
         ],
     )
     .await?;

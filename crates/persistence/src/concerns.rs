@@ -13,7 +13,6 @@
 //! safeguarding lead (while a manager); the lead it was delivered to
 //! (while a manager); and, while the programme has no lead who is a
 //! manager, the network's managers (the people it is delivered to).
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::Invalid;
 use peerhub_domain::access::{Need, Principal};
@@ -21,6 +20,7 @@ use peerhub_domain::account::{NetworkRole, UserStatus};
 pub use peerhub_domain::matching::concern::ConcernCategory;
 use peerhub_domain::matching::concern::{self as concern_rules, ConcernRefusal};
 use peerhub_domain::meeting::bounded_text_multiline;
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,

@@ -71,11 +71,21 @@ pub async fn purge(db: &Db, days: i32, now: DateTime<Utc>) -> Result<u64, Failur
     }
     for (action, what, n) in [
         ("retention.outbox_deleted", "outbox", outbox_n),
-        ("retention.webhook_deliveries_deleted", "webhook_deliveries", deliveries_n),
+        (
+            "retention.webhook_deliveries_deleted",
+            "webhook_deliveries",
+            deliveries_n,
+        ),
     ] {
         if n > 0 {
-            trail::write(db, &Ctx::system(), now, Audit::new(action, what, what).count(n), Vec::new())
-                .await?;
+            trail::write(
+                db,
+                &Ctx::system(),
+                now,
+                Audit::new(action, what, what).count(n),
+                Vec::new(),
+            )
+            .await?;
         }
     }
     Ok(outbox_n + deliveries_n)

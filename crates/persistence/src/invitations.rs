@@ -1,13 +1,13 @@
 //! Invitations: managers invite people without an allowed email domain (or
 //! anyone they choose); accepting creates an already-verified account, or
 //! adds an existing account to the network once its password is proven.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Duration, Utc};
 use peerhub_domain::account::{
     Email, NetworkRole, UserStatus, check_new_password, parse_display_name,
 };
 use peerhub_domain::auth::{self, AuthRefusal};
 use peerhub_domain::network::{InvitationStatus, NetworkRefusal};
+use peerhub_domain::webhook::EventType;
 use peerhub_domain::{Invalid, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,

@@ -7,7 +7,6 @@
 //! Changes run inside a transaction that holds the community row lock
 //! ([`lock_community`]), so a community never exceeds its capacity.
 //! A place counts as taken by an active member or by an unexpired offer.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::Violations;
 use peerhub_domain::access::{CommunityNeed, Principal};
@@ -16,6 +15,7 @@ use peerhub_domain::community::{
     ApplicationStatus, CommunityRole, CommunityStatus, MembershipStatus,
 };
 use peerhub_domain::membership::{self, MAX_REMOVAL_REASON_CHARS, notice};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -337,7 +337,8 @@ pub(crate) async fn end_membership_in<C: ConnectionTrait>(
         payload["how"] = json!(how);
     }
     let mut messages = vec![
-        Message::event(EventType::MembershipEnded, "community", &c.id, payload).network(&c.network_id),
+        Message::event(EventType::MembershipEnded, "community", &c.id, payload)
+            .network(&c.network_id),
     ];
     if let (true, Ending::Departure { reason, .. }) = (rule.notifies(), ending) {
         let u = load_user(txn, user_id).await?;

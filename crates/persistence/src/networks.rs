@@ -1,5 +1,4 @@
 //! Networks (tenants), their settings and their people.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::Violations;
 use peerhub_domain::access::Principal;
@@ -9,6 +8,7 @@ use peerhub_domain::network::{
 };
 use peerhub_domain::retention;
 use peerhub_domain::validation::bounded_text;
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QuerySelect,

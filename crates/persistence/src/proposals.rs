@@ -2,7 +2,6 @@
 //! network may require the proposer to hold a named register);
 //! a manager approves it, which creates the community with a draft Terms of
 //! Reference and the proposer as its chair, or rejects it with a reason.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::UserStatus;
@@ -11,6 +10,7 @@ use peerhub_domain::community::{
 };
 use peerhub_domain::proposal::{self as rules, ProposalRefusal};
 use peerhub_domain::validation::bounded_text;
+use peerhub_domain::webhook::EventType;
 use peerhub_domain::{FieldViolation, Violations};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, IntoActiveModel,

@@ -15,8 +15,7 @@ use peerhub_domain::matching::lifecycle::MatchStatus;
 use peerhub_domain::retention::{self, ANONYMISED_A, ANONYMISED_B, BATCH};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use crate::Db;

@@ -1,9 +1,9 @@
 //! Community rosters: who is in a community (for people and integrations),
 //! core-team roles, and each person's own memberships.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::community::{CommunityRole, MembershipStatus};
 use peerhub_domain::membership::{self, RoleState};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationDef,

@@ -107,7 +107,9 @@ pub async fn run(db: Db, config: Config) {
             match peerhub_persistence::housekeeping::run(&db, config.outbox_retention_days).await {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "housekeeping removed expired rows"),
                 Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "housekeeping failed; it runs again in ten minutes"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "housekeeping failed; it runs again in ten minutes")
+                }
             }
         }
         polls = polls.wrapping_add(1);

@@ -60,7 +60,8 @@ impl Settings {
     }
 }
 
-/// A running worker; [`Worker::stop`] ends it.
+/// A running worker; [`Worker::stop`] ends it, and so does dropping it
+/// (without waiting).
 pub struct Worker {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -119,6 +120,19 @@ async fn run(
     );
     while !*stopped.borrow() {
         while sends.try_join_next().is_some() {}
+        // While the database is known to be down (docs/operations.md,
+        // "Database outages") there is nothing to claim: wait for the probe
+        // instead of logging a failure every poll.
+        if peerhub_persistence::db::health().is_down() {
+            let stop = tokio::select! {
+                _ = tokio::time::sleep(settings.poll.max(Duration::from_secs(1))) => false,
+                changed = stopped.changed() => changed.is_err() || *stopped.borrow(),
+            };
+            if stop {
+                break;
+            }
+            continue;
+        }
         let mut more = match worker::dispatch(&db, DISPATCH_BATCH).await {
             Ok(n) => n as u64 >= DISPATCH_BATCH,
             Err(e) => {
@@ -152,11 +166,15 @@ async fn run(
         if more && slots.available_permits() > 0 {
             continue;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(settings.poll), if !more => {}
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(settings.poll), if !more => false,
             // Every slot busy: go on as soon as one frees.
-            _ = slots.acquire(), if more => {}
-            _ = stopped.changed() => {}
+            _ = slots.acquire(), if more => false,
+            // Told to stop, or the handle is gone (its server was dropped).
+            changed = stopped.changed() => changed.is_err() || *stopped.borrow(),
+        };
+        if stop {
+            break;
         }
     }
     let grace = Duration::from_secs(SHUTDOWN_GRACE_SECS);
@@ -423,6 +441,33 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(describe(&e), NOT_PUBLIC);
+    }
+
+    #[tokio::test]
+    async fn the_worker_stops_when_told_or_when_its_handle_is_dropped() {
+        let db = peerhub_persistence::connect("sqlite::memory:", &Default::default())
+            .await
+            .unwrap();
+        peerhub_persistence::migrate(&db).await.unwrap();
+        let settings = Settings {
+            allow_private: true,
+            poll: Duration::from_secs(3600),
+            concurrency: 2,
+            claim_secs: 60,
+        };
+        let w = spawn(db.clone(), settings.clone(), Metrics::new()).unwrap();
+        tokio::time::timeout(Duration::from_secs(2), w.stop())
+            .await
+            .unwrap();
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(run(db, client(true).unwrap(), settings, Metrics::new(), rx));
+        drop(tx);
+        // without this, an aborted server left its worker polling in a
+        // tight loop
+        tokio::time::timeout(Duration::from_secs(2), task)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     #[test]

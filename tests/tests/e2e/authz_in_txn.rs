@@ -207,7 +207,11 @@ dual!(
             .await
             .problem(500, "internal-error");
         assert_eq!(app.count("SELECT COUNT(*) FROM password_resets").await, 0);
+        // An access token of such an account is neither let in nor a 401.
+        let access = pair["access_token"].as_str().unwrap();
+        app.get("/v1/me", Some(access)).await.problem(500, "internal-error");
         exec(app, "UPDATE users SET status = 'active' WHERE email = 'status@nhs.net'").await;
+        app.get("/v1/me", Some(access)).await.expect(200);
         app.post("/v1/auth/refresh", None, json!({"refresh_token": pair["refresh_token"]})).await.expect(200);
     }
 );

@@ -29,7 +29,8 @@ pub fn parse_url(raw: &str, allow_private: bool) -> Result<Url, Invalid> {
             format!("must be at most {MAX_URL} characters"),
         ));
     }
-    let url = Url::parse(raw).map_err(|e| Invalid::new("invalid_url", format!("is not a URL: {e}")))?;
+    let url =
+        Url::parse(raw).map_err(|e| Invalid::new("invalid_url", format!("is not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
@@ -155,14 +156,41 @@ mod tests {
     #[test]
     fn inside_addresses_are_not_public() {
         for a in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "192.0.0.1", "198.18.0.1", "224.0.0.1", "255.255.255.255", "240.0.0.1",
-            "192.0.2.1", "::1", "::", "fc00::1", "fd12::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254", "64:ff9b::a9fe:a9fe", "2001:db8::1", "2002:7f00:1::1", "::127.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "192.0.0.1",
+            "198.18.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.2.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a9fe:a9fe",
+            "2001:db8::1",
+            "2002:7f00:1::1",
+            "::127.0.0.1",
         ] {
             assert!(!is_public(ip(a)), "{a}");
         }
-        for a in ["8.8.8.8", "1.1.1.1", "2a00:1450:4009:81f::200e", "::ffff:8.8.8.8", "64:ff9b::808:808"] {
+        for a in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2a00:1450:4009:81f::200e",
+            "::ffff:8.8.8.8",
+            "64:ff9b::808:808",
+        ] {
             assert!(is_public(ip(a)), "{a}");
         }
     }
@@ -170,16 +198,56 @@ mod tests {
     #[test]
     fn urls_must_be_https_and_public() {
         assert!(parse_url("https://hooks.example.org/peerhub", false).is_ok());
-        assert_eq!(parse_url("http://hooks.example.org/", false).unwrap_err().code, "https_required");
-        assert_eq!(parse_url("ftp://hooks.example.org/", true).unwrap_err().code, "https_required");
-        assert_eq!(parse_url("https://127.0.0.1/", false).unwrap_err().code, "address_not_public");
-        assert_eq!(parse_url("https://[::1]:8443/", false).unwrap_err().code, "address_not_public");
-        assert_eq!(parse_url("https://169.254.169.254/latest", false).unwrap_err().code, "address_not_public");
-        assert_eq!(parse_url("https://localhost/", false).unwrap_err().code, "address_not_public");
-        assert_eq!(parse_url("https://db.internal./", false).unwrap_err().code, "address_not_public");
-        assert_eq!(parse_url("https://u:p@hooks.example.org/", false).unwrap_err().code, "credentials_in_url");
-        assert_eq!(parse_url("https://hooks.example.org/#x", false).unwrap_err().code, "invalid_url");
-        assert_eq!(parse_url("not a url", false).unwrap_err().code, "invalid_url");
+        assert_eq!(
+            parse_url("http://hooks.example.org/", false)
+                .unwrap_err()
+                .code,
+            "https_required"
+        );
+        assert_eq!(
+            parse_url("ftp://hooks.example.org/", true)
+                .unwrap_err()
+                .code,
+            "https_required"
+        );
+        assert_eq!(
+            parse_url("https://127.0.0.1/", false).unwrap_err().code,
+            "address_not_public"
+        );
+        assert_eq!(
+            parse_url("https://[::1]:8443/", false).unwrap_err().code,
+            "address_not_public"
+        );
+        assert_eq!(
+            parse_url("https://169.254.169.254/latest", false)
+                .unwrap_err()
+                .code,
+            "address_not_public"
+        );
+        assert_eq!(
+            parse_url("https://localhost/", false).unwrap_err().code,
+            "address_not_public"
+        );
+        assert_eq!(
+            parse_url("https://db.internal./", false).unwrap_err().code,
+            "address_not_public"
+        );
+        assert_eq!(
+            parse_url("https://u:p@hooks.example.org/", false)
+                .unwrap_err()
+                .code,
+            "credentials_in_url"
+        );
+        assert_eq!(
+            parse_url("https://hooks.example.org/#x", false)
+                .unwrap_err()
+                .code,
+            "invalid_url"
+        );
+        assert_eq!(
+            parse_url("not a url", false).unwrap_err().code,
+            "invalid_url"
+        );
         assert_eq!(parse_url(" ", false).unwrap_err().code, "required");
         let long = format!("https://hooks.example.org/{}", "a".repeat(MAX_URL));
         assert_eq!(parse_url(&long, false).unwrap_err().code, "too_long");

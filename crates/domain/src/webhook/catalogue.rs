@@ -248,7 +248,11 @@ mod tests {
     fn filters_parse_strictly() {
         assert_eq!(EventFilter::parse(&s(&["*"])), Ok(EventFilter::All));
         assert_eq!(
-            EventFilter::parse(&s(&["meeting.scheduled", " meeting.scheduled", "bulletin.sent"])),
+            EventFilter::parse(&s(&[
+                "meeting.scheduled",
+                " meeting.scheduled",
+                "bulletin.sent"
+            ])),
             Ok(EventFilter::Only(vec![
                 EventType::BulletinSent,
                 EventType::MeetingScheduled

@@ -49,7 +49,9 @@ pub fn message_id(delivery_id: &str) -> String {
 pub fn disabled_notice(host: &str, description: &str, reason: DisabledReason) -> (String, String) {
     let why = match reason {
         DisabledReason::Gone => "the receiver answered 410 Gone, which asks us to stop",
-        DisabledReason::Failing => "its last deliveries failed on every attempt for about a day each",
+        DisabledReason::Failing => {
+            "its last deliveries failed on every attempt for about a day each"
+        }
         DisabledReason::Manual => "a manager turned it off",
     };
     let named = if description.is_empty() {
@@ -75,22 +77,31 @@ mod tests {
 
     #[test]
     fn descriptions_are_bounded_and_visible() {
-        assert_eq!(parse_description("  Trust intranet ").as_deref(), Ok("Trust intranet"));
+        assert_eq!(
+            parse_description("  Trust intranet ").as_deref(),
+            Ok("Trust intranet")
+        );
         assert_eq!(parse_description("").as_deref(), Ok(""));
         assert_eq!(
             parse_description("a\u{200b}b").unwrap_err().code,
             "invisible_characters"
         );
         assert_eq!(
-            parse_description(&"x".repeat(MAX_DESCRIPTION + 1)).unwrap_err().code,
+            parse_description(&"x".repeat(MAX_DESCRIPTION + 1))
+                .unwrap_err()
+                .code,
             "too_long"
         );
     }
 
     #[test]
     fn the_disabled_notice_says_which_and_why() {
-        let (subject, body) = disabled_notice("hooks.example.org", "Intranet", DisabledReason::Gone);
-        assert_eq!(subject, "A PeerHub webhook to hooks.example.org was disabled");
+        let (subject, body) =
+            disabled_notice("hooks.example.org", "Intranet", DisabledReason::Gone);
+        assert_eq!(
+            subject,
+            "A PeerHub webhook to hooks.example.org was disabled"
+        );
         assert!(body.contains("(\"Intranet\")"));
         assert!(body.contains("410 Gone"));
         let (_, body) = disabled_notice("h", "", DisabledReason::Failing);

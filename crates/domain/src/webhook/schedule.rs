@@ -161,7 +161,12 @@ mod tests {
 
     #[test]
     fn a_run_of_failed_deliveries_disables() {
-        let n = after_attempt(MAX_ATTEMPTS, Outcome::Failed, FAILED_DELIVERIES_TO_DISABLE - 1, 0.1);
+        let n = after_attempt(
+            MAX_ATTEMPTS,
+            Outcome::Failed,
+            FAILED_DELIVERIES_TO_DISABLE - 1,
+            0.1,
+        );
         assert_eq!(n.disable, Some(DisabledReason::Failing));
         let n = after_attempt(3, Outcome::Failed, FAILED_DELIVERIES_TO_DISABLE + 5, 0.1);
         assert_eq!(n.disable, None, "only a spent delivery counts");
@@ -170,8 +175,14 @@ mod tests {
     #[test]
     fn gone_disables_at_once_and_success_resets_the_run() {
         let n = after_attempt(1, Outcome::Gone, 0, 0.1);
-        assert_eq!((n.status, n.disable), (DeliveryStatus::Failed, Some(DisabledReason::Gone)));
+        assert_eq!(
+            (n.status, n.disable),
+            (DeliveryStatus::Failed, Some(DisabledReason::Gone))
+        );
         let n = after_attempt(4, Outcome::Delivered, 2, 0.1);
-        assert_eq!((n.status, n.failed_run, n.disable), (DeliveryStatus::Succeeded, 0, None));
+        assert_eq!(
+            (n.status, n.failed_run, n.disable),
+            (DeliveryStatus::Succeeded, 0, None)
+        );
     }
 }

@@ -36,18 +36,19 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<Strin
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// The `webhook-signature` header: one signature per secret, the current
 /// one first, separated by spaces.
-pub fn signature_header(
-    secrets: &[&str],
-    id: &str,
-    timestamp: i64,
-    body: &[u8],
-) -> Option<String> {
-    let sigs: Option<Vec<String>> = secrets.iter().map(|s| sign(s, id, timestamp, body)).collect();
+pub fn signature_header(secrets: &[&str], id: &str, timestamp: i64, body: &[u8]) -> Option<String> {
+    let sigs: Option<Vec<String>> = secrets
+        .iter()
+        .map(|s| sign(s, id, timestamp, body))
+        .collect();
     let sigs = sigs?;
     (!sigs.is_empty()).then(|| sigs.join(" "))
 }
@@ -87,7 +88,13 @@ mod tests {
         assert!(!verify(SECRET, SIG, ID, TS + 1, BODY));
         assert!(!verify(SECRET, SIG, "msg_other", TS, BODY));
         assert!(!verify(SECRET, SIG, ID, TS, br#"{"test": 2432232315}"#));
-        assert!(!verify("whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA", SIG, ID, TS, BODY));
+        assert!(!verify(
+            "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            SIG,
+            ID,
+            TS,
+            BODY
+        ));
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! A manager's decision on an application.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::application::{
     self as rules, DecisionRequest, DecisionState, TermsAssessment, failed_reasons, notice,
 };
 use peerhub_domain::community::{ApplicationDecision, ApplicationDecisionOutcome, CommunityRole};
 use peerhub_domain::eligibility::{Assessment, assess};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
 use serde_json::json;
 

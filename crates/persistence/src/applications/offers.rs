@@ -1,9 +1,9 @@
 //! The applicant's actions (withdraw, accept or decline an offered place)
 //! and offers lapsing.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::application::{self as rules, Acceptance, OfferState, notice};
 use peerhub_domain::community::{ApplicationDecisionOutcome, ApplicationStatus, CommunityRole};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -156,7 +156,15 @@ pub async fn decline_offer(
     let (c, a) = lock_with_community(&txn, application_id).await?;
     let status = rules::decline_offer(status_of(&a)?)?;
     let a = set_status(&txn, a, status).await?;
-    status_changed(&txn, ctx, &a, EventType::ApplicationOfferDeclined, now, vec![]).await?;
+    status_changed(
+        &txn,
+        ctx,
+        &a,
+        EventType::ApplicationOfferDeclined,
+        now,
+        vec![],
+    )
+    .await?;
     fill_places(&txn, ctx, &c, now).await?;
     txn.commit().await?;
     Ok(a)

@@ -1,9 +1,9 @@
 //! Reading and writing application rows: the helpers every application
 //! store shares.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::community::ApplicationStatus;
 use peerhub_domain::eligibility::{Applicant, Check, EligibilityVerdict};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, IntoActiveModel,
 };

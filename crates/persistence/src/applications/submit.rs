@@ -1,8 +1,8 @@
 //! Applying to join a community.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::application::{self as rules, Refusal, SubmitState};
 use peerhub_domain::eligibility::{Assessment, assess};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 

@@ -1,12 +1,12 @@
 //! A participant accepts, declines or ends a match: the rule is
 //! [`lifecycle::next`]; this loads, asks it, and writes.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::Principal;
 use peerhub_domain::matching::lifecycle::{
     self, MAX_END_REASON, MatchAnswer, MatchStatus, Refusal,
 };
 use peerhub_domain::validation::{Violations, bounded_text};
+use peerhub_domain::webhook::EventType;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QuerySelect};
 use serde_json::json;

@@ -1,11 +1,11 @@
 //! Programmes: their settings, created and changed by managers.
-use peerhub_domain::webhook::EventType;
 use chrono::Utc;
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::NetworkRole;
 use peerhub_domain::matching::lifecycle::{DEFAULT_PROPOSAL_DAYS, PROPOSAL_DAYS};
 use peerhub_domain::matching::score::{Constraints, ProgrammeKind, Weights, check_settings};
 use peerhub_domain::validation::{Invalid, Violations, bounded_text};
+use peerhub_domain::webhook::EventType;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,

@@ -456,7 +456,10 @@ async fn approve_in<C: ConnectionTrait>(
         Audit::new("minutes.approved", "minutes", &mn.id)
             .network(&m.network_id)
             .changed(vec!["status", "published_revision"]),
-        vec![Message::event(EventType::MinutesPublished, "meeting", &m.id, payload).network(&m.network_id)],
+        vec![
+            Message::event(EventType::MinutesPublished, "meeting", &m.id, payload)
+                .network(&m.network_id),
+        ],
     )
     .await?;
     Ok((mn, rev))

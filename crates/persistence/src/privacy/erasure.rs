@@ -1,11 +1,11 @@
 //! Erasure (pseudonymisation) at a person's request.
-use peerhub_domain::webhook::EventType;
 use chrono::{DateTime, Utc};
 use peerhub_domain::account::{NetworkRole, UserStatus};
 use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
 use peerhub_domain::departure::{self, Departure};
 use peerhub_domain::matching::request::MatchRequestStatus;
 use peerhub_domain::outbox::{Delivery, OutboxStatus};
+use peerhub_domain::webhook::EventType;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,

@@ -25,7 +25,8 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
         is_platform_admin: false,
         token_scopes: None,
     };
-    let existing = subscriptions::list(db, &manager, &net.id, None, &PageRequest::default()).await?;
+    let existing =
+        subscriptions::list(db, &manager, &net.id, None, &PageRequest::default()).await?;
     if !existing.items.is_empty() {
         return Ok(());
     }

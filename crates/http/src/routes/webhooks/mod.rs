@@ -15,6 +15,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod deliveries;
 pub mod input;
+pub mod spec;
 pub mod subscriptions;
 
 /// Registers this module's handlers.
