@@ -627,3 +627,33 @@ dual! {
         }
     }
 }
+
+dual! {
+    /// The events a webhook subscription asked for: a stored value that is
+    /// not a list of catalogue types (or `["*"]` alone) is a 500, read
+    /// alone and in the list, never "every event" or "none". The worker
+    /// skips such a subscription (it gets nothing) without holding up the
+    /// others.
+    async fn webhook_event_types_that_do_not_decode_are_500s(app) {
+        let w = cop_world(app, "stored-json-webhooks", 0).await;
+        let created = app
+            .post("/v1/webhooks", Some(&w.manager.token), json!({
+                "network_id": w.network_id, "url": "http://127.0.0.1:9/hooks",
+                "events": ["meeting.scheduled"], "enabled": false,
+            }))
+            .await
+            .expect(201);
+        let hook = id_of(&created);
+        let one = format!("/v1/webhooks/{hook}");
+        let list = format!("/v1/webhooks?network_id={}", w.network_id);
+        let cases = vec![
+            case("webhooks", "event_types", &hook, r#""*""#, &one, &w.manager.token),
+            case("webhooks", "event_types", &hook, r#"["meeting.moved"]"#, &one, &w.manager.token),
+            case("webhooks", "event_types", &hook, r#"["*", "meeting.scheduled"]"#, &list, &w.manager.token),
+            case("webhooks", "event_types", &hook, r#"[]"#, &list, &w.manager.token),
+        ];
+        for c in &cases {
+            fails_closed(app, c).await;
+        }
+    }
+}
