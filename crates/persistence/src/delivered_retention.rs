@@ -8,67 +8,42 @@
 //! with the count only.
 use chrono::{DateTime, Utc};
 use peerhub_domain::outbox::OutboxStatus;
-use peerhub_domain::retention::{BATCH, cutoff};
+use peerhub_domain::retention::cutoff;
 use peerhub_domain::webhook::DeliveryStatus;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition};
 
 use crate::Db;
 use crate::entities::{outbox, webhook_delivery};
 use crate::error::Failure;
+use crate::retention::delete_in_batches;
 use crate::trail::{self, Audit, Ctx};
 
 /// Purges what is older than `days` at `now`; returns how many rows went.
 pub async fn purge(db: &Db, days: i32, now: DateTime<Utc>) -> Result<u64, Failure> {
     let before = cutoff(days, now);
-    let mut outbox_n = 0;
-    loop {
-        let ids: Vec<String> = outbox::Entity::find()
-            .select_only()
-            .column(outbox::Column::Id)
-            .filter(outbox::Column::Status.is_in([
+    let outbox_n = delete_in_batches::<outbox::Entity>(
+        db,
+        outbox::Column::Id,
+        Condition::all()
+            .add(outbox::Column::Status.is_in([
                 OutboxStatus::Sent.as_str(),
                 OutboxStatus::Failed.as_str(),
                 OutboxStatus::Erased.as_str(),
             ]))
-            .filter(outbox::Column::CreatedAt.lt(before))
-            .order_by_asc(outbox::Column::Id)
-            .limit(BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if ids.is_empty() {
-            break;
-        }
-        outbox_n += outbox::Entity::delete_many()
-            .filter(outbox::Column::Id.is_in(ids))
-            .exec(db)
-            .await?
-            .rows_affected;
-    }
-    let mut deliveries_n = 0;
-    loop {
-        let ids: Vec<String> = webhook_delivery::Entity::find()
-            .select_only()
-            .column(webhook_delivery::Column::Id)
-            .filter(webhook_delivery::Column::Status.is_in([
+            .add(outbox::Column::CreatedAt.lt(before)),
+    )
+    .await?;
+    let deliveries_n = delete_in_batches::<webhook_delivery::Entity>(
+        db,
+        webhook_delivery::Column::Id,
+        Condition::all()
+            .add(webhook_delivery::Column::Status.is_in([
                 DeliveryStatus::Succeeded.as_str(),
                 DeliveryStatus::Failed.as_str(),
             ]))
-            .filter(webhook_delivery::Column::CreatedAt.lt(before))
-            .order_by_asc(webhook_delivery::Column::Id)
-            .limit(BATCH)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if ids.is_empty() {
-            break;
-        }
-        deliveries_n += webhook_delivery::Entity::delete_many()
-            .filter(webhook_delivery::Column::Id.is_in(ids))
-            .exec(db)
-            .await?
-            .rows_affected;
-    }
+            .add(webhook_delivery::Column::CreatedAt.lt(before)),
+    )
+    .await?;
     for (action, what, n) in [
         ("retention.outbox_deleted", "outbox", outbox_n),
         (

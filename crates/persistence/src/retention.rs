@@ -161,14 +161,34 @@ async fn delete_notes(db: &Db, network_id: &str, cutoff: DateTime<Utc>) -> Resul
 }
 
 async fn delete_audit(db: &Db, network_id: &str, cutoff: DateTime<Utc>) -> Result<u64, Failure> {
+    delete_in_batches::<audit_event::Entity>(
+        db,
+        audit_event::Column::Id,
+        Condition::all()
+            .add(audit_event::Column::NetworkId.eq(network_id))
+            .add(audit_event::Column::OccurredAt.lt(cutoff)),
+    )
+    .await
+}
+
+/// Deletes the rows of `E` matching `due`, [`BATCH`] at a time by their
+/// string id `id`, until none is left; returns how many went. Each batch
+/// is chosen and deleted by id, so two nodes at once do the work once.
+pub(crate) async fn delete_in_batches<E>(
+    db: &Db,
+    id: E::Column,
+    due: Condition,
+) -> Result<u64, Failure>
+where
+    E: EntityTrait,
+{
     let mut n = 0;
     loop {
-        let ids: Vec<String> = audit_event::Entity::find()
+        let ids: Vec<String> = E::find()
             .select_only()
-            .column(audit_event::Column::Id)
-            .filter(audit_event::Column::NetworkId.eq(network_id))
-            .filter(audit_event::Column::OccurredAt.lt(cutoff))
-            .order_by_asc(audit_event::Column::OccurredAt)
+            .column(id)
+            .filter(due.clone())
+            .order_by_asc(id)
             .limit(BATCH)
             .into_tuple()
             .all(db)
@@ -176,8 +196,8 @@ async fn delete_audit(db: &Db, network_id: &str, cutoff: DateTime<Utc>) -> Resul
         if ids.is_empty() {
             return Ok(n);
         }
-        n += audit_event::Entity::delete_many()
-            .filter(audit_event::Column::Id.is_in(ids))
+        n += E::delete_many()
+            .filter(id.is_in(ids))
             .exec(db)
             .await?
             .rows_affected;
