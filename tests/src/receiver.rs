@@ -9,7 +9,7 @@
 //! | `/gone…` | 410 |
 //! | `/flaky…` | 500 the first time, then 200 |
 //! | `/hang…` | 200 after 15 s |
-//! | `/slow…` | 200 after 200 ms |
+//! | `/held…` | 200 once the test calls [`Receiver::release`] |
 //! | `/redirect…` | 301 to `/moved` |
 //! | `/big…` | 200 with a 10 MB body |
 use std::collections::HashMap;
@@ -44,6 +44,7 @@ impl Got {
 pub struct Receiver {
     pub addr: SocketAddr,
     got: Arc<Mutex<Vec<Got>>>,
+    gate: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -66,16 +67,22 @@ impl Receiver {
             .unwrap_or_else(|e| panic!("receiver addr: {e}"));
         let got: Arc<Mutex<Vec<Got>>> = Arc::default();
         let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let (gate, opened) = tokio::sync::watch::channel(false);
         let (g, s) = (got.clone(), seen.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (g, s) = (g.clone(), s.clone());
+                let (g, s, o) = (g.clone(), s.clone(), opened.clone());
                 tokio::spawn(async move {
-                    let _ = serve(stream, g, s).await;
+                    let _ = serve(stream, g, s, o).await;
                 });
             }
         });
-        Receiver { addr, got, task }
+        Receiver {
+            addr,
+            got,
+            gate,
+            task,
+        }
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -86,6 +93,11 @@ impl Receiver {
     /// Everything received so far.
     pub fn got(&self) -> Vec<Got> {
         self.got.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// Lets every `/held…` request answer, now and from now on.
+    pub fn release(&self) {
+        self.gate.send_replace(true);
     }
 
     /// Requests to paths starting with `prefix`.
@@ -119,6 +131,7 @@ async fn serve(
     mut stream: TcpStream,
     got: Arc<Mutex<Vec<Got>>>,
     seen: Arc<Mutex<HashMap<String, usize>>>,
+    mut opened: tokio::sync::watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut buf: Vec<u8> = Vec::new();
     loop {
@@ -182,8 +195,9 @@ async fn serve(
                 tokio::time::sleep(Duration::from_secs(15)).await;
                 ("200 OK", "", 0)
             }
-            Some(p) if p.starts_with("slow") => {
-                tokio::time::sleep(Duration::from_millis(200)).await;
+            Some(p) if p.starts_with("held") => {
+                // The sender dropping (receiver stopped) ends the wait too.
+                let _ = opened.wait_for(|open| *open).await;
                 ("200 OK", "", 0)
             }
             Some(p) if p.starts_with("redirect") => {
