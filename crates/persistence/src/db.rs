@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use peerhub_migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::postgres::PgConnectOptions;
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr,
@@ -88,6 +88,12 @@ pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
             "the database URL does not parse: {e}"
         )))
     })?;
+    let pg = if loopback_without_tls_choice(url, std::env::var_os("PGSSLMODE").is_some()) {
+        opts.map_sqlx_postgres_opts(|o| o.ssl_mode(PgSslMode::Disable));
+        pg.ssl_mode(PgSslMode::Disable)
+    } else {
+        pg
+    };
     startup::wait_until_reachable(&pg, pool.connect_timeout, pool.startup_timeout).await?;
     opts.connect_lazy(true)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
@@ -97,6 +103,46 @@ pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
     let db = Database::connect(opts).await?;
     health().watch(pg, pool.connect_timeout);
     Ok(db)
+}
+
+/// Whether a PostgreSQL URL names this machine (a loopback address,
+/// `localhost`, or a Unix socket directory) and leaves the TLS mode unset
+/// (no `sslmode` in the URL, `pgsslmode_set` false). Such a connection is
+/// made without TLS: the driver's default (`prefer`) would encrypt traffic
+/// that never leaves the machine, at about a fifth of a simple read's cost
+/// (docs/performance.md). Any `sslmode` the operator writes is obeyed.
+pub fn loopback_without_tls_choice(url: &str, pgsslmode_set: bool) -> bool {
+    let Ok(u) = url::Url::parse(url) else {
+        return false;
+    };
+    if pgsslmode_set || u.query_pairs().any(|(k, _)| k == "sslmode") {
+        return false;
+    }
+    // A `host` parameter overrides the authority; a path there is a socket.
+    let host = u
+        .query_pairs()
+        .find(|(k, _)| k == "host")
+        .map(|(_, v)| v.into_owned());
+    match host.as_deref() {
+        Some(h) if h.starts_with('/') => true,
+        Some(h) => is_loopback_name(h),
+        None => match u.host() {
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            Some(url::Host::Domain(d)) => is_loopback_name(d),
+            // No host: the driver's default, localhost.
+            None => true,
+        },
+    }
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
 }
 
 /// Runs every pending migration. On PostgreSQL a transaction-scoped
@@ -158,4 +204,43 @@ pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr>
         ..Default::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_without_tls_choice as plain;
+
+    #[test]
+    fn loopback_without_an_sslmode_goes_without_tls() {
+        for url in [
+            "postgres://u@127.0.0.1:5432/db",
+            "postgres://u@127.1.2.3/db",
+            "postgres://u:p@localhost/db",
+            "postgres://u@LOCALHOST/db",
+            "postgres://u@[::1]:5432/db",
+            "postgres:///db",
+            "postgres:///db?host=/var/run/postgresql",
+            "postgres://u@db.example.org/db?host=127.0.0.1",
+        ] {
+            assert!(plain(url, false), "{url}");
+        }
+    }
+
+    #[test]
+    fn any_tls_choice_or_another_host_keeps_the_driver_default() {
+        for url in [
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=prefer",
+            "postgres://u@db.internal:5432/db",
+            "postgres://u@10.0.0.5/db",
+            "postgres://u@[2001:db8::1]/db",
+            "postgres://u@localhost.example.org/db",
+            "postgres://u@127.0.0.1/db?host=db.internal",
+            "not a url",
+        ] {
+            assert!(!plain(url, false), "{url}");
+        }
+        // PGSSLMODE in the environment is a choice too.
+        assert!(!plain("postgres://u@127.0.0.1/db", true));
+    }
 }

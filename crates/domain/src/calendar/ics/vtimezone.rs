@@ -1,6 +1,9 @@
 //! Generated `VTIMEZONE` components (see the [`calendar`](crate::calendar)
 //! module documentation).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
 use chrono_tz::{OffsetComponents, OffsetName, Tz, TzOffset};
 
@@ -10,10 +13,49 @@ use super::content::{ICAL_LOCAL, Lines, escape_text};
 /// No zone changes its offset twice within this span.
 const SAMPLE_STEP_SECONDS: i64 = 6 * 3600;
 
+/// How many rendered `VTIMEZONE`s [`write_vtimezone`] keeps. A zone and a
+/// span of years is one entry (a few KiB for a span of a decade); when full,
+/// the memo starts again empty, so a caller choosing unusual years can cost
+/// a re-render, never unbounded memory.
+const MEMO_ENTRIES: usize = 64;
+
+/// Rendered `VTIMEZONE`s by (zone name, first year, last year).
+type Memo = HashMap<(&'static str, i32, i32), Arc<str>>;
+
+fn memo() -> &'static Mutex<Memo> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    MEMO.get_or_init(Mutex::default)
+}
+
 /// Writes the `VTIMEZONE` of `tz` covering local years `first_year` to
 /// `last_year` inclusive (see the [`calendar`](crate::calendar) module
 /// documentation).
+///
+/// Finding a zone's transitions samples its offset every few hours across
+/// the span, which made it most of a feed's cost; the result depends on
+/// the zone and the years only (the time zone database is compiled in), so
+/// it is rendered once and reused from a bounded memo.
 pub(super) fn write_vtimezone(out: &mut Lines, tz: Tz, first_year: i32, last_year: i32) {
+    let key = (tz.name(), first_year, last_year);
+    // A poisoned lock only means another render panicked; the map is
+    // still whole, and rendering afresh is always correct.
+    if let Some(text) = memo().lock().ok().and_then(|m| m.get(&key).cloned()) {
+        out.0.push_str(&text);
+        return;
+    }
+    let mut fresh = Lines::default();
+    render_vtimezone(&mut fresh, tz, first_year, last_year);
+    out.0.push_str(&fresh.0);
+    if let Ok(mut m) = memo().lock() {
+        if m.len() >= MEMO_ENTRIES {
+            m.clear();
+        }
+        m.insert(key, Arc::from(fresh.0));
+    }
+}
+
+/// Renders the `VTIMEZONE` [`write_vtimezone`] writes, without the memo.
+fn render_vtimezone(out: &mut Lines, tz: Tz, first_year: i32, last_year: i32) {
     let start_local = NaiveDate::from_ymd_opt(first_year, 1, 1)
         .unwrap_or(NaiveDate::MIN)
         .and_time(NaiveTime::MIN);
@@ -181,6 +223,25 @@ mod tests {
 
     fn obs(kind: &str, start: &str, from: &str, to: &str, name: &str) -> [String; 5] {
         [kind, start, from, to, name].map(str::to_owned)
+    }
+
+    #[test]
+    fn memo_answers_what_a_fresh_render_writes_and_stays_bounded() {
+        let fresh = |tz, a, b| {
+            let mut out = Lines::default();
+            render_vtimezone(&mut out, tz, a, b);
+            out.0
+        };
+        // Twice: the second comes from the memo.
+        for _ in 0..2 {
+            assert_eq!(vtimezone(London, 2025, 2027), fresh(London, 2025, 2027));
+            assert_eq!(vtimezone(New_York, 2025, 2027), fresh(New_York, 2025, 2027));
+        }
+        // More spans than it keeps: still right, and never more entries.
+        for year in 1990..1990 + 2 * MEMO_ENTRIES as i32 {
+            assert_eq!(vtimezone(London, year, year), fresh(London, year, year));
+            assert!(memo().lock().map(|m| m.len()).unwrap_or(0) <= MEMO_ENTRIES);
+        }
     }
 
     #[test]
