@@ -26,6 +26,9 @@ pub enum AuthRefusal {
     ReauthenticationFailed,
     /// 401 `invalid-refresh-token`.
     InvalidRefreshToken,
+    /// A bearer token that does not verify, has expired, or no longer
+    /// admits its account ([`session_admits`]): 401 `invalid-token`.
+    InvalidToken,
 }
 
 impl AuthRefusal {
@@ -38,6 +41,7 @@ impl AuthRefusal {
             Self::AccountDisabled => "account-disabled",
             Self::ReauthenticationFailed => "reauthentication-failed",
             Self::InvalidRefreshToken => "invalid-refresh-token",
+            Self::InvalidToken => "invalid-token",
         }
     }
 
@@ -55,6 +59,7 @@ impl AuthRefusal {
             Self::AccountDisabled => "this account is disabled",
             Self::ReauthenticationFailed => "the current password is incorrect",
             Self::InvalidRefreshToken => "the refresh token is unknown, expired or revoked",
+            Self::InvalidToken => "the bearer token is invalid or expired",
         }
     }
 }
@@ -64,7 +69,7 @@ impl From<AuthRefusal> for crate::Refusal {
         use AuthRefusal::*;
         match r {
             EmailTaken => crate::Refusal::conflict(r.code(), r.message()),
-            InvalidCredentials | InvitationPasswordWrong | InvalidRefreshToken => {
+            InvalidCredentials | InvitationPasswordWrong | InvalidRefreshToken | InvalidToken => {
                 crate::Refusal::unauthorized(r.code(), r.message())
             }
             InvitationRequired | EmailNotVerified | AccountDisabled | ReauthenticationFailed => {
@@ -82,6 +87,32 @@ pub fn may_log_in(status: UserStatus) -> Result<(), AuthRefusal> {
         UserStatus::PendingVerification => Err(AuthRefusal::EmailNotVerified),
         UserStatus::Disabled | UserStatus::Erased => Err(AuthRefusal::AccountDisabled),
     }
+}
+
+/// What a verified access token says: whose it is and when it was issued
+/// (to the millisecond). Its signature, issuer, audience and lifetime are
+/// checked before one is made; whether the account still accepts it is
+/// [`session_admits`], decided on the account row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClaim {
+    pub user_id: String,
+    pub issued_at_ms: i64,
+}
+
+/// Whether an access token issued at `issued_at_ms` still admits its
+/// account: the account is active, and no "log out everywhere", password
+/// change or reset (`sessions_valid_after_ms`) came after the token.
+pub fn session_admits(
+    status: UserStatus,
+    sessions_valid_after_ms: Option<i64>,
+    issued_at_ms: i64,
+) -> Result<(), AuthRefusal> {
+    if status != UserStatus::Active
+        || sessions_valid_after_ms.is_some_and(|after| issued_at_ms < after)
+    {
+        return Err(AuthRefusal::InvalidToken);
+    }
+    Ok(())
 }
 
 /// Whether an existing account in `status` may join a network by
@@ -109,6 +140,29 @@ mod tests {
             };
             assert_eq!(may_log_in(s), expected, "{s:?}");
         }
+    }
+
+    #[test]
+    fn a_session_admits_only_an_active_account_not_cut_off_after_it() {
+        for &s in UserStatus::ALL {
+            assert_eq!(
+                session_admits(s, None, 1_000).is_ok(),
+                s == UserStatus::Active,
+                "{s:?}"
+            );
+        }
+        let active = UserStatus::Active;
+        // Issued before the cut-off: refused; at or after it: admitted.
+        assert_eq!(
+            session_admits(active, Some(1_001), 1_000),
+            Err(AuthRefusal::InvalidToken)
+        );
+        assert_eq!(session_admits(active, Some(1_000), 1_000), Ok(()));
+        assert_eq!(session_admits(active, Some(999), 1_000), Ok(()));
+        assert_eq!(
+            Refusal::from(AuthRefusal::InvalidToken),
+            Refusal::unauthorized("invalid-token", "the bearer token is invalid or expired")
+        );
     }
 
     #[test]

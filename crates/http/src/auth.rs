@@ -7,9 +7,10 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, Header, Validation, decode, encode};
 use peerhub_domain::access::Principal;
-use peerhub_domain::account::{ApiTokenScope, UserStatus};
-use peerhub_persistence::entities::user;
-use peerhub_persistence::{Ctx, access, accounts, api_tokens};
+use peerhub_domain::account::ApiTokenScope;
+use peerhub_domain::auth::{AuthRefusal, SessionClaim};
+use peerhub_persistence::caller::{self, Who};
+use peerhub_persistence::{Ctx, access, api_tokens};
 use serde::{Deserialize, Serialize};
 
 use crate::context::current_request;
@@ -74,7 +75,8 @@ fn validation(state: &AppState) -> Validation {
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::unauthorized("invalid-token", "the bearer token is invalid or expired")
+    let r = AuthRefusal::InvalidToken;
+    ApiError::unauthorized(r.code(), r.message())
 }
 
 /// The authenticated caller. Extracting it answers 401 when there is no
@@ -142,12 +144,9 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.trim().to_owned()))
 }
 
-/// Checks a bearer token; answers the caller and their account row (read
-/// once, so a route about the caller's own account needs no second read).
-pub(crate) async fn authenticate(
-    state: &AppState,
-    token: &str,
-) -> Result<(Principal, user::Model), ApiError> {
+/// Checks a bearer token (one statement: the account, or the API token
+/// with its owner); answers the caller.
+pub(crate) async fn authenticate(state: &AppState, token: &str) -> Result<Principal, ApiError> {
     if token.starts_with(api_tokens::TOKEN_PREFIX) {
         let (t, u) = api_tokens::authenticate(&state.db, token)
             .await?
@@ -157,46 +156,113 @@ pub(crate) async fn authenticate(
             is_platform_admin: u.is_platform_admin,
             token_scopes: Some(api_tokens::stored_scopes(&t)?),
         };
-        return Ok((principal, u));
+        return Ok(principal);
     }
-    let data = decode::<Claims>(token, &state.keys.decoding, &validation(state))
-        .map_err(|_| invalid_token())?;
-    let u = match accounts::get(&state.db, &data.claims.sub).await {
-        Ok(u) => u,
-        Err(e) if e.is_not_found() => return Err(invalid_token()),
-        Err(e) => return Err(e.into()),
-    };
-    // A stored status that does not decode is an error, not a refusal.
-    if accounts::user_status_of(&u)? != UserStatus::Active {
-        return Err(invalid_token());
-    }
-    // Log out everywhere, a password change or a reset ends the sessions
-    // that existed before it, access tokens included.
-    if u.sessions_valid_after
-        .is_some_and(|after| issued_at_ms(&data.claims) < after.timestamp_millis())
-    {
-        return Err(invalid_token());
-    }
-    let principal = Principal {
-        user_id: u.id.clone(),
-        is_platform_admin: u.is_platform_admin,
-        token_scopes: None,
-    };
-    Ok((principal, u))
+    // The account must still admit the token: active, and no log out
+    // everywhere, password change or reset since it was issued. A stored
+    // status that does not decode is an error, not a refusal.
+    let claim = verify_session(state, token)?;
+    Ok(caller::session_account(&state.db, &claim).await?)
 }
 
-/// Authenticates `req`: 401 without a valid bearer token.
-async fn authenticate_request(req: &HttpRequest) -> Result<(Principal, user::Model), ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
-    let token = bearer(req)?.ok_or_else(|| {
+/// Verifies an access token without the database: signature, issuer,
+/// audience and lifetime. Whether its account still admits it is checked
+/// on the account row (`caller::session_account`, or folded into a read).
+fn verify_session(state: &AppState, token: &str) -> Result<SessionClaim, ApiError> {
+    let data = decode::<Claims>(token, &state.keys.decoding, &validation(state))
+        .map_err(|_| invalid_token())?;
+    Ok(SessionClaim {
+        issued_at_ms: issued_at_ms(&data.claims),
+        user_id: data.claims.sub,
+    })
+}
+
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))
+}
+
+/// The bearer token of `req`: 401 without one.
+fn required_bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    bearer(req)?.ok_or_else(|| {
         ApiError::unauthorized(
             "authentication-required",
             "send Authorization: Bearer <token>",
         )
-    })?;
+    })
+}
+
+/// Authenticates `req`: 401 without a valid bearer token.
+async fn authenticate_request(req: &HttpRequest) -> Result<Principal, ApiError> {
+    let state = app_state(req)?;
+    let token = required_bearer(req)?;
     authenticate(state, &token).await
+}
+
+/// The caller of a read that folds authentication into its own statement
+/// (`peerhub_persistence::caller`): a person's access token, verified but
+/// with its account not yet read, or an API token, authenticated as
+/// [`Auth`] does. Extracting it answers 401 without a bearer token or with
+/// one that does not verify; the read itself answers 401 when the account
+/// no longer admits the token, before any 403 or 404.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Checked(Auth),
+    Session(SessionClaim),
+}
+
+impl Caller {
+    pub fn who(&self) -> Who<'_> {
+        match self {
+            Caller::Checked(auth) => Who::Principal(&auth.0),
+            Caller::Session(claim) => Who::Session(claim),
+        }
+    }
+
+    /// 403 `insufficient-scope` to an API token, for the operations only
+    /// a person may use (see [`Person`]).
+    pub fn person_only(&self) -> Result<(), ApiError> {
+        match self {
+            Caller::Checked(auth) => auth.require_scope(None),
+            Caller::Session(_) => Ok(()),
+        }
+    }
+
+    /// The caller authenticated on their own (one statement for a
+    /// session), for a read that cannot fold it in.
+    pub async fn principal(&self, state: &AppState) -> Result<Principal, ApiError> {
+        match self {
+            Caller::Checked(auth) => Ok(auth.0.clone()),
+            Caller::Session(claim) => Ok(caller::session_account(&state.db, claim).await?),
+        }
+    }
+
+    /// Audit/outbox context for this caller and request.
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            actor_id: Some(self.who().user_id().to_owned()),
+            request_id: current_request().map(|r| r.id),
+            client_address: None,
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            let token = required_bearer(&req)?;
+            if token.starts_with(api_tokens::TOKEN_PREFIX) {
+                let principal = authenticate(state, &token).await?;
+                return Ok(Caller::Checked(Auth(principal)));
+            }
+            Ok(Caller::Session(verify_session(state, &token)?))
+        })
+    }
 }
 
 impl FromRequest for Auth {
@@ -205,7 +271,7 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { authenticate_request(&req).await.map(|(p, _)| Auth(p)) })
+        Box::pin(async move { authenticate_request(&req).await.map(Auth) })
     }
 }
 
@@ -225,33 +291,6 @@ impl FromRequest for Person {
             let auth = auth.await?;
             auth.require_scope(None)?;
             Ok(Person(auth))
-        })
-    }
-}
-
-/// A signed-in person (like [`Person`]) with their account row as
-/// authentication read it, for the routes about the caller's own account:
-/// the row is not read a second time.
-#[derive(Debug, Clone)]
-pub struct PersonAccount {
-    pub person: Person,
-    pub user: user::Model,
-}
-
-impl FromRequest for PersonAccount {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let (principal, user) = authenticate_request(&req).await?;
-            let auth = Auth(principal);
-            auth.require_scope(None)?;
-            Ok(PersonAccount {
-                person: Person(auth),
-                user,
-            })
         })
     }
 }

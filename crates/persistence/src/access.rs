@@ -12,6 +12,7 @@ use sea_orm::{
     QueryOrder, QueryResult, QuerySelect, RelationDef, Select,
 };
 
+use crate::caller::{RawCaller, Who, absent, with_caller};
 use crate::entities::{community, community_member, network, network_member, terms_version};
 use crate::error::Failure;
 
@@ -155,6 +156,8 @@ pub struct CommunityAccess {
     pub role: Option<CommunityRole>,
     /// A manager of the community's network, or a platform admin.
     pub is_manager: bool,
+    /// Who the read acted for (for a session, authenticated by the read).
+    pub principal: Principal,
 }
 
 /// The aliases under which [`with_standing`] joins the caller's network
@@ -163,18 +166,20 @@ pub struct CommunityAccess {
 const MY_NETWORK_MEMBERSHIP: &str = "my_nm";
 const MY_COMMUNITY_MEMBERSHIP: &str = "my_cm";
 
-/// Joins the caller's network membership (`network_role`) and active
-/// community membership (`community_role`) to a select whose `network_id`
-/// and `community_id` columns are `network_col` and `community_col`: one
-/// statement loads a resource and the caller's standing in its community.
+/// Joins the caller's account ([`with_caller`]), network membership
+/// (`network_role`) and active community membership (`community_role`) to
+/// a select whose `network_id` and `community_id` columns are
+/// `network_col` and `community_col`: one statement authenticates a
+/// session, loads a resource and the caller's standing in its community.
 /// Both joins find at most one row (unique indexes on network members and
 /// on active community members).
 pub(crate) fn with_standing<E: EntityTrait>(
     select: Select<E>,
-    user_id: &str,
+    who: &Who<'_>,
     network_col: E::Column,
     community_col: E::Column,
 ) -> Select<E> {
+    let user_id = who.user_id();
     let (nm, cm) = (
         Alias::new(MY_NETWORK_MEMBERSHIP),
         Alias::new(MY_COMMUNITY_MEMBERSHIP),
@@ -200,7 +205,7 @@ pub(crate) fn with_standing<E: EntityTrait>(
                 )
         })
         .into();
-    select
+    with_caller(select, who)
         .join_as(JoinType::LeftJoin, network, nm.clone())
         .join_as(JoinType::LeftJoin, membership, cm.clone())
         .expr_as(
@@ -216,6 +221,7 @@ pub(crate) fn with_standing<E: EntityTrait>(
 /// The stored roles [`with_standing`] selected, undecoded.
 #[derive(Debug, Clone)]
 pub(crate) struct RawStanding {
+    caller: RawCaller,
     network_role: Option<String>,
     community_role: Option<String>,
 }
@@ -223,22 +229,24 @@ pub(crate) struct RawStanding {
 impl RawStanding {
     pub(crate) fn from_row(res: &QueryResult) -> Result<Self, DbErr> {
         Ok(Self {
+            caller: RawCaller::from_row(res)?,
             network_role: res.try_get("", "network_role")?,
             community_role: res.try_get("", "community_role")?,
         })
     }
 
-    /// Decodes the roles and applies the policy for `need`. A stored role
-    /// that does not decode is an error (never "not a member", nor a
-    /// guessed role); the community role is decoded only when `need`
-    /// depends on it.
+    /// Authenticates a session caller (401 first), decodes the roles and
+    /// applies the policy for `need`. A stored role that does not decode
+    /// is an error (never "not a member", nor a guessed role); the
+    /// community role is decoded only when `need` depends on it.
     pub(crate) fn decide(
         self,
-        principal: &Principal,
+        who: &Who<'_>,
         community: community::Model,
         need: CommunityNeed,
         accepts: Option<ApiTokenScope>,
     ) -> Result<CommunityAccess, Failure> {
+        let principal = self.caller.principal(who)?;
         let network_role: Option<NetworkRole> = self
             .network_role
             .map(|r| crate::stored::decode("network_member.role", &r))
@@ -252,13 +260,14 @@ impl RawStanding {
                     .transpose()?
             };
         apply(
-            decide_community(principal, network_role, community_role, need, accepts),
+            decide_community(&principal, network_role, community_role, need, accepts),
             "community",
         )?;
         Ok(CommunityAccess {
             community,
             role: community_role,
             is_manager: principal.is_platform_admin || network_role == Some(NetworkRole::Manager),
+            principal,
         })
     }
 }
@@ -281,24 +290,27 @@ impl FromQueryResult for CommunityRow {
 /// Like [`community`], also returning the caller's role and whether they
 /// manage the network. One statement: the community with the caller's
 /// network and community memberships joined.
-pub async fn community_access<C: ConnectionTrait>(
+pub async fn community_access<'a, C: ConnectionTrait>(
     conn: &C,
-    principal: &Principal,
+    who: impl Into<Who<'a>>,
     community_id: &str,
     need: CommunityNeed,
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunityAccess, Failure> {
-    let row = with_standing(
+    let who = who.into();
+    let Some(row) = with_standing(
         community::Entity::find_by_id(community_id.to_owned()),
-        &principal.user_id,
+        &who,
         community::Column::NetworkId,
         community::Column::Id,
     )
     .into_model::<CommunityRow>()
     .one(conn)
     .await?
-    .ok_or(Failure::not_found("community"))?;
-    row.standing.decide(principal, row.community, need, accepts)
+    else {
+        return Err(absent(conn, &who, "community").await);
+    };
+    row.standing.decide(&who, row.community, need, accepts)
 }
 
 /// A community the caller may read, with its member count and whether it
@@ -367,29 +379,32 @@ pub(crate) fn with_summary<E: EntityTrait>(
 
 /// Like [`community_access`], with what the community's view shows, in
 /// the same one statement.
-pub async fn community_summary<C: ConnectionTrait>(
+pub async fn community_summary<'a, C: ConnectionTrait>(
     conn: &C,
-    principal: &Principal,
+    who: impl Into<Who<'a>>,
     community_id: &str,
     need: CommunityNeed,
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunitySummary, Failure> {
+    let who = who.into();
     let select = with_standing(
         community::Entity::find_by_id(community_id.to_owned()),
-        &principal.user_id,
+        &who,
         community::Column::NetworkId,
         community::Column::Id,
     );
-    let row = with_summary(select, community::Column::Id)
+    let Some(row) = with_summary(select, community::Column::Id)
         .into_model::<SummaryRow>()
         .one(conn)
         .await?
-        .ok_or(Failure::not_found("community"))?;
+    else {
+        return Err(absent(conn, &who, "community").await);
+    };
     Ok(CommunitySummary {
         access: row
             .row
             .standing
-            .decide(principal, row.row.community, need, accepts)?,
+            .decide(&who, row.row.community, need, accepts)?,
         member_count: u64::try_from(row.member_count).unwrap_or(0),
         has_approved_terms: row.has_approved_terms,
     })

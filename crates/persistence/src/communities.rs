@@ -18,6 +18,7 @@ use serde_json::json;
 
 use crate::Db;
 use crate::accounts::list_to_json;
+use crate::caller::{RawCaller, Who, caller_is_platform_admin, confirm, with_caller};
 use crate::entities::{community, terms_version};
 use crate::error::Failure;
 use crate::load;
@@ -168,13 +169,23 @@ pub struct ListFilter {
 
 /// The select behind [`list`] and [`list_with_summaries`]: the caller's
 /// networks are a subquery, not a round trip.
-fn list_select(principal: &Principal, f: &ListFilter) -> sea_orm::Select<community::Entity> {
-    let mut q = community::Entity::find();
-    if !principal.is_platform_admin {
-        q = q.filter(
-            community::Column::NetworkId
-                .in_subquery(crate::access::network_ids_query(&principal.user_id)),
-        );
+/// The communities `who` may see, filtered: those of their networks, or
+/// all for a platform admin. For a session the admin flag is the joined
+/// account's ([`with_caller`]), so the check costs no statement of its own.
+fn list_select(who: &Who<'_>, f: &ListFilter) -> sea_orm::Select<community::Entity> {
+    let mut q = with_caller(community::Entity::find(), who);
+    let mine =
+        community::Column::NetworkId.in_subquery(crate::access::network_ids_query(who.user_id()));
+    match who {
+        Who::Principal(p) if p.is_platform_admin => {}
+        Who::Principal(_) => q = q.filter(mine),
+        Who::Session(_) => {
+            q = q.filter(
+                sea_orm::Condition::any()
+                    .add(caller_is_platform_admin())
+                    .add(mine),
+            );
+        }
     }
     if let Some(n) = &f.network_id {
         q = q.filter(community::Column::NetworkId.eq(n));
@@ -207,7 +218,7 @@ pub async fn list(
     f: &ListFilter,
     page: &PageRequest,
 ) -> Result<Page<community::Model>, Failure> {
-    let q = list_select(principal, f);
+    let q = list_select(&Who::Principal(principal), f);
     Ok(page::fetch(db, q, community::Column::Id, |c| c.id.clone(), page).await?)
 }
 
@@ -231,23 +242,45 @@ impl sea_orm::FromQueryResult for Summarised {
     }
 }
 
-/// Like [`list`], each community with its summary, in one statement.
-pub async fn list_with_summaries(
+/// A [`Summarised`] row with the caller's account columns.
+struct SummarisedRow(Summarised, RawCaller);
+
+impl sea_orm::FromQueryResult for SummarisedRow {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self(
+            Summarised::from_query_result(res, pre)?,
+            RawCaller::from_row(res)?,
+        ))
+    }
+}
+
+/// Like [`list`], each community with its summary, in one statement (a
+/// session is authenticated on the account joined to the page's rows; an
+/// empty page checks it on its own).
+pub async fn list_with_summaries<'a>(
     db: &Db,
-    principal: &Principal,
+    who: impl Into<Who<'a>>,
     f: &ListFilter,
     page: &PageRequest,
 ) -> Result<Page<Summarised>, Failure> {
-    let mut q = crate::access::with_summary(list_select(principal, f), community::Column::Id);
+    let who = who.into();
+    let mut q = crate::access::with_summary(list_select(&who, f), community::Column::Id);
     if let Some(after) = &page.after {
         q = q.filter(community::Column::Id.gt(after.clone()));
     }
-    let mut items: Vec<Summarised> = q
+    let rows: Vec<SummarisedRow> = q
         .order_by_asc(community::Column::Id)
         .limit(page.limit + 1)
         .into_model()
         .all(db)
         .await?;
+    match rows.first() {
+        Some(SummarisedRow(_, caller)) => {
+            caller.clone().principal(&who)?;
+        }
+        None => confirm(db, &who).await?,
+    }
+    let mut items: Vec<Summarised> = rows.into_iter().map(|r| r.0).collect();
     let next_after = if items.len() as u64 > page.limit {
         items.truncate(usize::try_from(page.limit).unwrap_or(usize::MAX));
         items.last().map(|s| s.community.id.clone())

@@ -10,6 +10,7 @@ pub mod admins;
 pub mod api_tokens;
 pub mod applications;
 pub mod audit;
+pub mod caller;
 pub mod communities;
 pub mod complaints;
 pub mod concerns;

@@ -14,6 +14,7 @@ mod conventions;
 mod escalations;
 mod fail_closed;
 mod feedback;
+mod folded_auth;
 mod golden;
 mod governance;
 mod governance_report;

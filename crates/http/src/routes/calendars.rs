@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::meetings::meeting_access;
-use crate::auth::{Auth, Person};
+use crate::auth::{Auth, Caller, Person};
 use crate::extract::PathId;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -174,11 +174,15 @@ pub async fn meeting_calendar(
 #[get("/v1/communities/{id}/calendar.ics")]
 pub async fn community_calendar(
     state: web::Data<AppState>,
-    auth: Auth,
+    caller: Caller,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
     let id = id.0;
-    let c = access::community(&state.db, &auth.0, &id, CommunityNeed::Member, None).await?;
+    // The community with the caller's account (a session is authenticated
+    // here) and standing, then its meetings: two statements.
+    let c = access::community_access(&state.db, caller.who(), &id, CommunityNeed::Member, None)
+        .await?
+        .community;
     let ms = meetings::of_community(&state.db, &c.id).await?;
     let names = HashMap::from([(c.id.clone(), c.name.clone())]);
     let body = render_calendar(&c.name, &ms, &names, &state.settings.organizer_email)?;

@@ -6,13 +6,14 @@ use peerhub_domain::meeting::{AttendanceStatus, RsvpResponse};
 use peerhub_domain::profile::{ProfilePatch, SensitiveAttributes};
 use peerhub_domain::taxonomy::{CareerLevel, Profession};
 use peerhub_persistence::accounts::{self, json_to_list, sensitive_of};
-use peerhub_persistence::entities::user;
+use peerhub_persistence::caller::own_account;
+use peerhub_persistence::entities::{network, user};
 use peerhub_persistence::{access, stored};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::auth::{Person, PersonAccount};
+use crate::auth::{Caller, Person};
 use crate::extract::{IfMatch, JsonBody, etag};
 use crate::problem::ApiResult;
 use crate::state::AppState;
@@ -114,8 +115,13 @@ impl From<SensitiveAttributesView> for SensitiveAttributes {
 }
 
 async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
-    let networks = access::networks_of(&state.db, &u.id)
-        .await?
+    let networks = access::networks_of(&state.db, &u.id).await?;
+    view_of(u, networks)
+}
+
+/// The view of an account with its networks and roles.
+fn view_of(u: user::Model, networks: Vec<(network::Model, NetworkRole)>) -> ApiResult<Me> {
+    let networks = networks
         .into_iter()
         .map(|(n, role)| NetworkRoleView {
             network_id: n.id,
@@ -172,10 +178,12 @@ async fn me_view(state: &AppState, u: user::Model) -> ApiResult<Me> {
     responses((status = 200, description = "My profile", body = Me, headers(("ETag" = String, description = "Profile version"))))
 )]
 #[get("/v1/me")]
-pub async fn get_me(state: web::Data<AppState>, me: PersonAccount) -> ApiResult<HttpResponse> {
-    // The account row authentication read; one more statement for the
-    // networks.
-    let v = me_view(&state, me.user).await?;
+pub async fn get_me(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.person_only()?;
+    // One statement: the account (a session is authenticated on it) with
+    // its networks.
+    let (_, u, networks) = own_account(&state.db, caller.who()).await?;
+    let v = view_of(u, networks)?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(v.version)))
         .json(v))

@@ -4,7 +4,7 @@
 //! owners' names.
 use std::collections::HashMap;
 
-use peerhub_domain::access::{CommunityNeed, Principal};
+use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::meeting::{ActionStatus, MinutesStatus, RsvpResponse};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use crate::access::{CommunityAccess, RawStanding, with_standing};
+use crate::caller::{Who, absent};
 use crate::entities::{
     action, community, community_member, meeting, meeting_response, minutes, minutes_revision, user,
 };
@@ -94,13 +95,14 @@ fn invitees() -> SelectStatement {
 /// (`need`), with the invitation, the caller's answer and the minutes'
 /// status, in one statement. A meeting of a community the caller cannot
 /// see answers 404 naming the meeting.
-pub async fn detail<C: ConnectionTrait>(
+pub async fn detail<'a, C: ConnectionTrait>(
     conn: &C,
-    principal: &Principal,
+    who: impl Into<Who<'a>>,
     id: &str,
     need: CommunityNeed,
 ) -> Result<MeetingDetail, Failure> {
-    let uid = principal.user_id.clone();
+    let who = who.into();
+    let uid = who.user_id().to_owned();
     let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
         .from(meeting::Column::CommunityId)
         .to(community::Column::Id)
@@ -115,7 +117,7 @@ pub async fn detail<C: ConnectionTrait>(
     }
     let select = with_standing(
         select,
-        &uid,
+        &who,
         meeting::Column::NetworkId,
         meeting::Column::CommunityId,
     );
@@ -171,11 +173,13 @@ pub async fn detail<C: ConnectionTrait>(
         .expr_as(Expr::exists(published), "published")
         .into_model::<Row>()
         .one(conn)
-        .await?
-        .ok_or(Failure::not_found("meeting"))?;
+        .await?;
+    let Some(row) = row else {
+        return Err(absent(conn, &who, "meeting").await);
+    };
     let access = row
         .standing
-        .decide(principal, row.community, need, None)
+        .decide(&who, row.community, need, None)
         .map_err(|e| match e {
             e if e.is_not_found() => Failure::not_found("meeting"),
             e => e,

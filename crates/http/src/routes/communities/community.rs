@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::auth::{Auth, Person};
+use crate::auth::{Auth, Caller};
 use crate::extract::{IfMatch, JsonBody, PathId, closed_query, etag, uuid_field};
 use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::{ApiError, ApiResult};
@@ -235,11 +235,11 @@ pub struct CommunityFilter {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    person: Person,
+    caller: Caller,
     f: web::Query<CommunityFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let auth = person.0;
+    caller.person_only()?;
     let network_id = f
         .network_id
         .as_deref()
@@ -253,9 +253,11 @@ pub async fn list(
             "must be at most 200 characters",
         ));
     }
+    // One statement: the page with the caller's account (a session is
+    // authenticated on it; an empty page checks it on its own).
     let page = communities::list_with_summaries(
         &state.db,
-        &auth.0,
+        caller.who(),
         &ListFilter {
             network_id,
             status,
@@ -289,12 +291,19 @@ pub async fn list(
 #[get("/v1/communities/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
-    auth: Auth,
+    caller: Caller,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    // One statement: the community, the caller's standing and its summary.
-    let s = access::community_summary(&state.db, &auth.0, &id, CommunityNeed::NetworkMember, None)
-        .await?;
+    // One statement: the community, the caller's account (a session is
+    // authenticated here), standing and the community's summary.
+    let s = access::community_summary(
+        &state.db,
+        caller.who(),
+        &id,
+        CommunityNeed::NetworkMember,
+        None,
+    )
+    .await?;
     let v = to_view(s.access.community, s.member_count, s.has_approved_terms)?;
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag(v.version)))

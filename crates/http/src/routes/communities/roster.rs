@@ -13,7 +13,7 @@ use peerhub_persistence::stored::decode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Auth;
+use crate::auth::{Auth, Caller};
 use crate::extract::{PathId, closed_query};
 use crate::pagination::try_page;
 use crate::pagination::{PageQuery, page_response};
@@ -221,20 +221,23 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
 pub async fn list_members(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    caller: Caller,
     id: PathId,
     f: web::Query<RosterQuery>,
     fmt: web::Query<FormatQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    let c = access::community(
+    // The community with the caller's account (a session is authenticated
+    // here) and standing, then the page: two statements.
+    let c = access::community_access(
         &state.db,
-        &auth.0,
+        caller.who(),
         &id,
         CommunityNeed::NetworkMember,
         Some(ApiTokenScope::MembershipsRead),
     )
-    .await?;
+    .await?
+    .community;
     let filter = f.to_filter()?;
     if fmt.wants_csv(&req)? {
         return csv_response(state.db.clone(), c.id, filter).await;

@@ -10,7 +10,7 @@ use peerhub_persistence::meetings::{self, ListFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Auth;
+use crate::auth::Caller;
 use crate::extract::{PathId, closed_query, uuid_field};
 use crate::pagination::{PageQuery, page_response, try_page};
 use crate::problem::{ApiError, ApiResult};
@@ -100,19 +100,26 @@ crate::page_schema!(MeetingPage, MeetingView);
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: Auth,
+    caller: Caller,
     f: web::Query<MeetingFilter>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    auth.require_scope(None)?;
+    caller.person_only()?;
     let community_id = f
         .community_id
         .as_deref()
         .map(|c| uuid_field(c, "community_id"))
         .transpose()?;
-    if let Some(c) = &community_id {
-        access::community(&state.db, &auth.0, c, CommunityNeed::Member, None).await?;
-    }
+    // The community's access check authenticates a session too; without a
+    // community the account is read on its own. Then the page.
+    let principal = match &community_id {
+        Some(c) => {
+            access::community_access(&state.db, caller.who(), c, CommunityNeed::Member, None)
+                .await?
+                .principal
+        }
+        None => caller.principal(&state).await?,
+    };
     let series_id = f
         .series_id
         .as_deref()
@@ -130,7 +137,7 @@ pub async fn list(
     }
     let page = meetings::list(
         &state.db,
-        &auth.0,
+        &principal,
         &ListFilter {
             community_id,
             series_id,
@@ -167,13 +174,13 @@ pub async fn list(
 #[get("/v1/meetings/{id}")]
 pub async fn get_one(
     state: web::Data<AppState>,
-    auth: Auth,
+    caller: Caller,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    // Two statements: the meeting with the caller's standing, invitation,
-    // answer and minutes status; then the actions it carries with their
-    // owners' names.
-    let d = meetings::detail(&state.db, &auth.0, &id, CommunityNeed::Member).await?;
+    // Two statements: the meeting with the caller's account (a session is
+    // authenticated here), standing, invitation, answer and minutes
+    // status; then the actions it carries with their owners' names.
+    let d = meetings::detail(&state.db, caller.who(), &id, CommunityNeed::Member).await?;
     let (carried, names) = meetings::carried_with_owners(&state.db, &d.meeting).await?;
     let version = d.meeting.version;
     let detail = MeetingDetail {
