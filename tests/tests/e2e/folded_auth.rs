@@ -72,7 +72,9 @@ dual! {
         let r = app.send(app.req(Method::POST, "/v1/auth/logout-all", Some(&token))).await;
         assert_eq!(r.status.as_u16(), 204, "{}", r.text);
         for p in reads(&w, &meeting).into_iter().chain(reads_of_nothing()) {
-            app.get(&p, Some(&token)).await.problem(401, "invalid-token");
+            let r = app.get(&p, Some(&token)).await;
+            r.problem(401, "invalid-token");
+            assert_eq!(r.header("www-authenticate").as_deref(), Some("Bearer realm=\"peerhub\""), "{p}");
         }
         // A new session reads again.
         let fresh = app.login("chair.fold-out@nhs.net", PASSWORD).await;
