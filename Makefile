@@ -12,7 +12,7 @@ TEST_ARGS ?=
 
 ## run: build the release binary, load the demo data, then serve (prints URLs and logins)
 run:
-	@echo "make run: building the release binary (the first build compiles ~380 crates: about 14 minutes on 2 cores; later builds take seconds)"
+	@echo "make run: building the release binary (the first build compiles ~370 crates: 7 to 10 minutes on 2 cores; later builds take seconds)"
 	$(CARGO) build --release -p peerhub-server
 	mkdir -p "$${PEERHUB_DATA_DIR:-data}"
 	$(BIN) demo
