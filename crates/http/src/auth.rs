@@ -236,15 +236,6 @@ impl Caller {
             Caller::Session(claim) => Ok(caller::session_account(&state.db, claim).await?),
         }
     }
-
-    /// Audit/outbox context for this caller and request.
-    pub fn ctx(&self) -> Ctx {
-        Ctx {
-            actor_id: Some(self.who().user_id().to_owned()),
-            request_id: current_request().map(|r| r.id),
-            client_address: None,
-        }
-    }
 }
 
 impl FromRequest for Caller {

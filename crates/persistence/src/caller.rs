@@ -154,8 +154,11 @@ pub async fn session_account<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(invalid_token)?;
-    let status: UserStatus = decode("users.status", &u.status)?;
-    admit(claim, status, u.sessions_valid_after)?;
+    admit(
+        claim,
+        crate::accounts::user_status_of(&u)?,
+        u.sessions_valid_after,
+    )?;
     Ok(Principal {
         user_id: u.id,
         is_platform_admin: u.is_platform_admin,
@@ -260,8 +263,11 @@ pub async fn own_account<C: ConnectionTrait>(
     let principal = match who {
         Who::Principal(p) => p.clone(),
         Who::Session(claim) => {
-            let status: UserStatus = decode("users.status", &u.status)?;
-            admit(claim, status, u.sessions_valid_after)?;
+            admit(
+                claim,
+                crate::accounts::user_status_of(&u)?,
+                u.sessions_valid_after,
+            )?;
             Principal {
                 user_id: u.id.clone(),
                 is_platform_admin: u.is_platform_admin,
