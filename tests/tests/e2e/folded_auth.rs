@@ -88,6 +88,10 @@ dual! {
 dual! {
     async fn folded_reads_refuse_a_disabled_or_missing_account_before_403(app) {
         let w = cop_world(app, "fold-dis", 1).await;
+        // A calendar without meetings checks the community on its own.
+        let (status, text) = status_of(app, &w.community_path("/calendar.ics"), &w.chair.token).await;
+        assert_eq!(status, 200, "{text}");
+        app.get(&w.community_path("/calendar.ics"), Some(&w.outsider.token)).await.problem(403, "forbidden");
         let meeting = meeting_of(app, &w).await;
         // The outsider is in the network but not the community: the
         // meeting, members page and calendar are 403 to them...

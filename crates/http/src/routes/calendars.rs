@@ -8,7 +8,6 @@ use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::calendar::{self, EventStatus, Organizer};
 use peerhub_domain::meeting::MeetingStatus;
 use peerhub_persistence::Failure;
-use peerhub_persistence::access;
 use peerhub_persistence::entities::meeting;
 use peerhub_persistence::meetings;
 use serde::Serialize;
@@ -178,12 +177,11 @@ pub async fn community_calendar(
     id: PathId,
 ) -> ApiResult<HttpResponse> {
     let id = id.0;
-    // The community with the caller's account (a session is authenticated
-    // here) and standing, then its meetings: two statements.
-    let c = access::community_access(&state.db, caller.who(), &id, CommunityNeed::Member, None)
-        .await?
-        .community;
-    let ms = meetings::of_community(&state.db, &c.id).await?;
+    // One statement: the meetings with their community and the caller's
+    // account (a session is authenticated here) and standing; a community
+    // without meetings is checked on its own.
+    let (c, ms) =
+        meetings::calendar_of(&state.db, caller.who(), &id, CommunityNeed::Member).await?;
     let names = HashMap::from([(c.id.clone(), c.name.clone())]);
     let body = render_calendar(&c.name, &ms, &names, &state.settings.organizer_email)?;
     Ok(ics_response(body, "community"))

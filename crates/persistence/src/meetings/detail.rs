@@ -9,7 +9,7 @@ use peerhub_domain::meeting::{ActionStatus, MinutesStatus, RsvpResponse};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef,
+    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef, Select,
 };
 
 use crate::access::{CommunityAccess, RawStanding, with_standing};
@@ -91,6 +91,81 @@ fn invitees() -> SelectStatement {
         .to_owned()
 }
 
+/// Meetings joined with their community (its columns prefixed
+/// [`COMMUNITY`]) and the caller's account and standing in it
+/// ([`with_standing`]).
+fn with_community(select: Select<meeting::Entity>, who: &Who<'_>) -> Select<meeting::Entity> {
+    let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
+        .from(meeting::Column::CommunityId)
+        .to(community::Column::Id)
+        .into();
+    let mut select = select.join(JoinType::InnerJoin, of_community);
+    for col in community::Column::iter() {
+        select = select.expr_as(
+            Expr::col((community::Entity, col)),
+            format!("{COMMUNITY}{}", col.as_str()),
+        );
+    }
+    with_standing(
+        select,
+        who,
+        meeting::Column::NetworkId,
+        meeting::Column::CommunityId,
+    )
+}
+
+/// A meeting of [`calendar_of`], with its community and the caller's
+/// standing.
+struct CalendarRow {
+    meeting: meeting::Model,
+    community: community::Model,
+    standing: RawStanding,
+}
+
+impl FromQueryResult for CalendarRow {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            meeting: meeting::Model::from_query_result(res, pre)?,
+            community: community::Model::from_query_result(res, COMMUNITY)?,
+            standing: RawStanding::from_row(res)?,
+        })
+    }
+}
+
+/// A community the caller may act on with `need`, and every one of its
+/// meetings by start (its calendar), in one statement: the meetings joined
+/// with the community and the caller's account and standing. A community
+/// without meetings is checked on its own ([`crate::access::community_access`]).
+pub async fn calendar_of<'a, C: ConnectionTrait>(
+    conn: &C,
+    who: impl Into<Who<'a>>,
+    community_id: &str,
+    need: CommunityNeed,
+) -> Result<(community::Model, Vec<meeting::Model>), Failure> {
+    let who = who.into();
+    let rows: Vec<CalendarRow> = with_community(
+        meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
+        &who,
+    )
+    .order_by_asc(meeting::Column::StartsAt)
+    .order_by_asc(meeting::Column::Id)
+    .into_model()
+    .all(conn)
+    .await?;
+    let Some(first) = rows.first() else {
+        let access = crate::access::community_access(conn, who, community_id, need, None).await?;
+        return Ok((access.community, Vec::new()));
+    };
+    let access = first
+        .standing
+        .clone()
+        .decide(&who, first.community.clone(), need, None)?;
+    Ok((
+        access.community,
+        rows.into_iter().map(|r| r.meeting).collect(),
+    ))
+}
+
 /// Loads a meeting and checks the caller's standing in its community
 /// (`need`), with the invitation, the caller's answer and the minutes'
 /// status, in one statement. A meeting of a community the caller cannot
@@ -103,24 +178,7 @@ pub async fn detail<'a, C: ConnectionTrait>(
 ) -> Result<MeetingDetail, Failure> {
     let who = who.into();
     let uid = who.user_id().to_owned();
-    let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
-        .from(meeting::Column::CommunityId)
-        .to(community::Column::Id)
-        .into();
-    let mut select =
-        meeting::Entity::find_by_id(id.to_owned()).join(JoinType::InnerJoin, of_community);
-    for col in community::Column::iter() {
-        select = select.expr_as(
-            Expr::col((community::Entity, col)),
-            format!("{COMMUNITY}{}", col.as_str()),
-        );
-    }
-    let select = with_standing(
-        select,
-        &who,
-        meeting::Column::NetworkId,
-        meeting::Column::CommunityId,
-    );
+    let select = with_community(meeting::Entity::find_by_id(id.to_owned()), &who);
     let count = invitees()
         .expr(Expr::cust("COUNT(DISTINCT community_members.user_id)"))
         .to_owned();
