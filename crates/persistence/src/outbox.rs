@@ -1,5 +1,6 @@
 //! Reading and settling outbox messages (the notifier's side).
 use chrono::{Duration, Utc};
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::Db;
@@ -9,36 +10,65 @@ use peerhub_domain::outbox::{CLAIM_MINUTES, Delivery, OutboxStatus, after_failur
 
 pub use peerhub_domain::outbox::MAX_ATTEMPTS;
 
-/// Claims up to `limit` due email messages for this worker. Claiming is a
-/// conditional update, so several nodes can run notifiers safely.
-pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>, Failure> {
-    let now = Utc::now();
-    let candidates = outbox::Entity::find()
+/// Email messages that are due: pending, and available now.
+fn due_emails(now: chrono::DateTime<Utc>) -> sea_orm::Select<outbox::Entity> {
+    outbox::Entity::find()
         .filter(outbox::Column::Kind.eq(Delivery::Email.as_str()))
         .filter(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .filter(outbox::Column::AvailableAt.lte(now))
+}
+
+/// Claims up to `limit` due email messages for this worker, marking them
+/// `sending` for [`CLAIM_MINUTES`]; answers them as claimed. Several nodes
+/// can run notifiers: the due rows are locked with `SKIP LOCKED` on
+/// PostgreSQL (SQLite's single writer serialises the transaction), so a
+/// message is claimed by one of them. Three statements whatever the batch
+/// (a look, the locked select, one update by id), and only the look while
+/// nothing is due.
+pub async fn claim_due_emails(db: &Db, limit: u64) -> Result<Vec<outbox::Model>, Failure> {
+    let now = Utc::now();
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    // A look first, outside a transaction: an idle poll takes no lock.
+    let waiting: Option<String> = due_emails(now)
+        .select_only()
+        .column(outbox::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if waiting.is_none() {
+        return Ok(Vec::new());
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut claimed = due_emails(now)
         .order_by_asc(outbox::Column::Id)
         .limit(limit)
-        .all(db)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .all(&txn)
         .await?;
-    let mut claimed = Vec::new();
-    for m in candidates {
-        let r = outbox::Entity::update_many()
-            .col_expr(
-                outbox::Column::Status,
-                sea_orm::sea_query::Expr::value(OutboxStatus::Sending.as_str()),
-            )
-            .col_expr(
-                outbox::Column::AvailableAt,
-                sea_orm::sea_query::Expr::value(now + Duration::minutes(CLAIM_MINUTES)),
-            )
-            .filter(outbox::Column::Id.eq(m.id.clone()))
-            .filter(outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 1 {
-            claimed.push(m);
-        }
+    if claimed.is_empty() {
+        txn.rollback().await?;
+        return Ok(claimed);
+    }
+    let until = now + Duration::minutes(CLAIM_MINUTES);
+    let ids: Vec<String> = claimed.iter().map(|m| m.id.clone()).collect();
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value(OutboxStatus::Sending.as_str()),
+        )
+        .col_expr(
+            outbox::Column::AvailableAt,
+            sea_orm::sea_query::Expr::value(until),
+        )
+        .filter(outbox::Column::Id.is_in(ids))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    for m in &mut claimed {
+        m.status = OutboxStatus::Sending.as_str().to_owned();
+        m.available_at = until;
     }
     Ok(claimed)
 }

@@ -24,6 +24,7 @@ mod matching;
 mod meetings;
 mod minutes;
 mod networks;
+mod outbox_claims;
 mod output;
 mod path_ids;
 mod privacy;
