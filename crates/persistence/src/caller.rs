@@ -114,28 +114,43 @@ impl RawCaller {
                     return Err(invalid_token());
                 };
                 let status: UserStatus = decode("users.status", &status)?;
-                admit(claim, status, self.sessions_valid_after)?;
-                Ok(Principal {
-                    user_id: claim.user_id.clone(),
-                    is_platform_admin,
-                    token_scopes: None,
-                })
+                admitted(claim, status, self.sessions_valid_after, is_platform_admin)
             }
         }
     }
 }
 
-fn admit(
+/// The principal of a session whose account row says `status`,
+/// `sessions_valid_after` and `is_platform_admin`, if that account still
+/// admits the token (401 `invalid-token` if not).
+fn admitted(
     claim: &SessionClaim,
     status: UserStatus,
     sessions_valid_after: Option<sea_orm::prelude::DateTimeUtc>,
-) -> Result<(), Failure> {
+    is_platform_admin: bool,
+) -> Result<Principal, Failure> {
     session_admits(
         status,
         sessions_valid_after.map(|t| t.timestamp_millis()),
         claim.issued_at_ms,
     )
-    .map_err(|r| peerhub_domain::Refusal::from(r).into())
+    .map_err(|r| Failure::from(peerhub_domain::Refusal::from(r)))?;
+    Ok(Principal {
+        user_id: claim.user_id.clone(),
+        is_platform_admin,
+        token_scopes: None,
+    })
+}
+
+/// [`admitted`] for a whole account row (its status logged with the row
+/// when it does not decode).
+fn admitted_row(claim: &SessionClaim, u: &user::Model) -> Result<Principal, Failure> {
+    admitted(
+        claim,
+        crate::accounts::user_status_of(u)?,
+        u.sessions_valid_after,
+        u.is_platform_admin,
+    )
 }
 
 fn invalid_token() -> Failure {
@@ -154,16 +169,7 @@ pub async fn session_account<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or_else(invalid_token)?;
-    admit(
-        claim,
-        crate::accounts::user_status_of(&u)?,
-        u.sessions_valid_after,
-    )?;
-    Ok(Principal {
-        user_id: u.id,
-        is_platform_admin: u.is_platform_admin,
-        token_scopes: None,
-    })
+    admitted_row(claim, &u)
 }
 
 /// For a read that found nothing to check the account on: a session's
@@ -262,18 +268,7 @@ pub async fn own_account<C: ConnectionTrait>(
     let u = first.user.clone();
     let principal = match who {
         Who::Principal(p) => p.clone(),
-        Who::Session(claim) => {
-            admit(
-                claim,
-                crate::accounts::user_status_of(&u)?,
-                u.sessions_valid_after,
-            )?;
-            Principal {
-                user_id: u.id.clone(),
-                is_platform_admin: u.is_platform_admin,
-                token_scopes: None,
-            }
-        }
+        Who::Session(claim) => admitted_row(claim, &u)?,
     };
     let networks = rows
         .into_iter()
