@@ -180,3 +180,49 @@ dual! {
         }
     }
 }
+
+dual! {
+    async fn folded_reads_answer_a_token_from_another_network_with_404(app) {
+        let w = cop_world(app, "fold-str", 1).await;
+        let meeting = meeting_of(app, &w).await;
+        // Someone who leads a community in another network.
+        let other = cop_world(app, "fold-str2", 1).await;
+        let stranger = other.chair.token.clone();
+        for p in [
+            w.community_path(""),
+            format!("/v1/meetings/{meeting}"),
+            w.community_path("/members?limit=50"),
+            w.community_path("/calendar.ics"),
+            format!("/v1/meetings?community_id={}&limit=50", w.community_id),
+        ] {
+            let r = app.get(&p, Some(&stranger)).await;
+            r.problem(404, "not-found");
+            assert!(!r.text.contains("Folded"), "{p} leaked the meeting: {}", r.text);
+        }
+        // Their own lists do not show the other network's community or meeting.
+        let page = app.get("/v1/communities?limit=50", Some(&stranger)).await.expect(200);
+        assert!(!page.to_string().contains(&w.community_id), "{page}");
+        let page = app.get("/v1/meetings?limit=50", Some(&stranger)).await.expect(200);
+        assert!(!page.to_string().contains(&meeting), "{page}");
+        // The outsider (same network, not in the community) gets 403 on the
+        // community's meeting page, with or without a filter that empties it.
+        let outsider = w.outsider.token.clone();
+        app.get(&format!("/v1/meetings?community_id={}", w.community_id), Some(&outsider))
+            .await
+            .problem(403, "forbidden");
+        app.get(&format!("/v1/meetings?community_id={}&status=cancelled", w.community_id), Some(&outsider))
+            .await
+            .problem(403, "forbidden");
+        // A member pages through with a cursor, and a filter still applies.
+        let first = app
+            .get(&format!("/v1/meetings?community_id={}&limit=1", w.community_id), Some(&w.chair.token))
+            .await
+            .expect(200);
+        assert_eq!(first["items"][0]["id"], meeting.as_str(), "{first}");
+        let cancelled = app
+            .get(&format!("/v1/meetings?community_id={}&status=cancelled", w.community_id), Some(&w.chair.token))
+            .await
+            .expect(200);
+        assert_eq!(cancelled["items"].as_array().map(Vec::len), Some(0), "{cancelled}");
+    }
+}

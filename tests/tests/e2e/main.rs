@@ -27,6 +27,7 @@ mod networks;
 mod outbox_claims;
 mod output;
 mod path_ids;
+mod pool_release;
 mod privacy;
 mod retention;
 mod rosters;

@@ -94,7 +94,10 @@ fn invitees() -> SelectStatement {
 /// Meetings joined with their community (its columns prefixed
 /// [`COMMUNITY`]) and the caller's account and standing in it
 /// ([`with_standing`]).
-fn with_community(select: Select<meeting::Entity>, who: &Who<'_>) -> Select<meeting::Entity> {
+pub(super) fn with_community(
+    select: Select<meeting::Entity>,
+    who: &Who<'_>,
+) -> Select<meeting::Entity> {
     let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
         .from(meeting::Column::CommunityId)
         .to(community::Column::Id)
@@ -114,15 +117,15 @@ fn with_community(select: Select<meeting::Entity>, who: &Who<'_>) -> Select<meet
     )
 }
 
-/// A meeting of [`calendar_of`], with its community and the caller's
-/// standing.
-struct CalendarRow {
-    meeting: meeting::Model,
-    community: community::Model,
-    standing: RawStanding,
+/// A meeting of [`calendar_of`] or [`super::list_of_community`], with its
+/// community and the caller's standing.
+pub(super) struct MeetingInCommunity {
+    pub(super) meeting: meeting::Model,
+    pub(super) community: community::Model,
+    pub(super) standing: RawStanding,
 }
 
-impl FromQueryResult for CalendarRow {
+impl FromQueryResult for MeetingInCommunity {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
             meeting: meeting::Model::from_query_result(res, pre)?,
@@ -143,7 +146,7 @@ pub async fn calendar_of<'a, C: ConnectionTrait>(
     need: CommunityNeed,
 ) -> Result<(community::Model, Vec<meeting::Model>), Failure> {
     let who = who.into();
-    let rows: Vec<CalendarRow> = with_community(
+    let rows: Vec<MeetingInCommunity> = with_community(
         meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
         &who,
     )

@@ -1,13 +1,17 @@
 //! Which meetings a person sees, and listing them.
 
 use chrono::{DateTime, Utc};
-use peerhub_domain::access::Principal;
+use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::account::NetworkRole;
 use peerhub_domain::community::MembershipStatus;
 use peerhub_domain::meeting::MeetingStatus;
 use sea_orm::sea_query::{Condition, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
+use super::detail::{MeetingInCommunity, with_community};
+use crate::caller::Who;
 use crate::entities::{community_member, meeting, network_member};
 use crate::error::Failure;
 use crate::page::{Page, PageRequest};
@@ -87,6 +91,54 @@ pub async fn list<C: ConnectionTrait>(
     if let Some(c) = &f.community_id {
         q = q.filter(meeting::Column::CommunityId.eq(c));
     }
+    let items = filtered(q, f, page)?.all(conn).await?;
+    Ok(paged(items, page))
+}
+
+/// One page of a community's meetings for a caller who may act on it with
+/// `need`, in one statement: the page joined with the community and the
+/// caller's account and standing ([`super::detail`]'s join), so the access
+/// check, the authentication of a session and the page are one round trip.
+/// Every meeting of a community the caller may read is visible to them (a
+/// member, a manager of its network or a platform admin), so no further
+/// scope applies. An empty page checks the community on its own
+/// ([`crate::access::community_access`]). `f.community_id` is ignored.
+pub async fn list_of_community<'a, C: ConnectionTrait>(
+    conn: &C,
+    who: impl Into<Who<'a>>,
+    community_id: &str,
+    need: CommunityNeed,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Page<meeting::Model>, Failure> {
+    let who = who.into();
+    let q = with_community(
+        meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
+        &who,
+    );
+    let rows: Vec<MeetingInCommunity> = filtered(q, f, page)?.into_model().all(conn).await?;
+    let Some(first) = rows.first() else {
+        crate::access::community_access(conn, who, community_id, need, None).await?;
+        return Ok(Page {
+            items: Vec::new(),
+            next_after: None,
+        });
+    };
+    first
+        .standing
+        .clone()
+        .decide(&who, first.community.clone(), need, None)?;
+    let items = rows.into_iter().map(|r| r.meeting).collect();
+    Ok(paged(items, page))
+}
+
+/// The filters, cursor, order and limit (one more than the page, to see
+/// whether another follows) of a meeting listing.
+fn filtered(
+    mut q: Select<meeting::Entity>,
+    f: &ListFilter,
+    page: &PageRequest,
+) -> Result<Select<meeting::Entity>, Failure> {
     if let Some(s) = &f.series_id {
         q = q.filter(meeting::Column::SeriesId.eq(s));
     }
@@ -122,19 +174,20 @@ pub async fn list<C: ConnectionTrait>(
             ),
         );
     }
-    let mut items = q
-        .order_by_asc(meeting::Column::StartsAt)
+    Ok(q.order_by_asc(meeting::Column::StartsAt)
         .order_by_asc(meeting::Column::Id)
-        .limit(page.limit + 1)
-        .all(conn)
-        .await?;
+        .limit(page.limit + 1))
+}
+
+/// A page from up to `page.limit + 1` rows in order.
+fn paged(mut items: Vec<meeting::Model>, page: &PageRequest) -> Page<meeting::Model> {
     let next_after = if items.len() as u64 > page.limit {
         items.truncate(page.limit as usize);
         items.last().map(cursor_of)
     } else {
         None
     };
-    Ok(Page { items, next_after })
+    Page { items, next_after }
 }
 
 /// Every meeting of a community, by start (for its calendar).

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 
 use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::meeting::{MeetingStatus, MinutesStatus, RsvpResponse};
-use peerhub_persistence::access;
 use peerhub_persistence::meetings::{self, ListFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,16 +109,6 @@ pub async fn list(
         .as_deref()
         .map(|c| uuid_field(c, "community_id"))
         .transpose()?;
-    // The community's access check authenticates a session too; without a
-    // community the account is read on its own. Then the page.
-    let principal = match &community_id {
-        Some(c) => {
-            access::community_access(&state.db, caller.who(), c, CommunityNeed::Member, None)
-                .await?
-                .principal
-        }
-        None => caller.principal(&state).await?,
-    };
     let series_id = f
         .series_id
         .as_deref()
@@ -135,19 +124,35 @@ pub async fn list(
             "must not be before `from`",
         ));
     }
-    let page = meetings::list(
-        &state.db,
-        &principal,
-        &ListFilter {
-            community_id,
-            series_id,
-            from: f.from,
-            to: f.to,
-            status,
-        },
-        &q.to_request()?,
-    )
-    .await?;
+    let filter = ListFilter {
+        community_id: community_id.clone(),
+        series_id,
+        from: f.from,
+        to: f.to,
+        status,
+    };
+    let page_request = q.to_request()?;
+    // A community's page is one statement: the meetings with the
+    // community, the caller's account (a session is authenticated here)
+    // and standing. Without a community the account is read on its own,
+    // then the page.
+    let page = match &community_id {
+        Some(c) => {
+            meetings::list_of_community(
+                &state.db,
+                caller.who(),
+                c,
+                CommunityNeed::Member,
+                &filter,
+                &page_request,
+            )
+            .await?
+        }
+        None => {
+            let principal = caller.principal(&state).await?;
+            meetings::list(&state.db, &principal, &filter, &page_request).await?
+        }
+    };
     let page = try_page(page, to_view)?;
     Ok(page_response(&req, &state, page, |v| v))
 }
