@@ -8,13 +8,14 @@ use peerhub_domain::account::{ApiTokenScope, NetworkRole};
 use peerhub_domain::community::{CommunityRole, MembershipStatus, TermsStatus};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, RelationDef, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef, Select, Statement,
 };
 
-use crate::caller::{RawCaller, Who, absent, with_caller};
+use crate::caller::{RawCaller, Who, absent, shape_caller, with_caller};
 use crate::entities::{community, community_member, network, network_member, terms_version};
 use crate::error::Failure;
+use crate::memo::Memo;
 
 fn apply(d: Decision, what: &'static str) -> Result<(), Failure> {
     Ok(d.into_result(what)?)
@@ -298,19 +299,31 @@ pub async fn community_access<'a, C: ConnectionTrait>(
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunityAccess, Failure> {
     let who = who.into();
-    let Some(row) = with_standing(
-        community::Entity::find_by_id(community_id.to_owned()),
-        &who,
-        community::Column::NetworkId,
-        community::Column::Id,
-    )
-    .into_model::<CommunityRow>()
-    .one(conn)
-    .await?
-    else {
+    let stmt = COMMUNITY_ACCESS.statement(
+        conn.get_database_backend(),
+        [who.user_id(), community_id],
+        community_access_statement,
+    );
+    let Some(row) = CommunityRow::find_by_statement(stmt).one(conn).await? else {
         return Err(absent(conn, &who, "community").await);
     };
     row.standing.decide(&who, row.community, need, accepts)
+}
+
+static COMMUNITY_ACCESS: Memo = Memo::new();
+
+/// [`community_access`]'s statement: the community with the caller's
+/// account and standing ([`with_standing`]).
+fn community_access_statement(backend: DbBackend, [user_id, community_id]: [&str; 2]) -> Statement {
+    let principal = shape_caller(user_id);
+    with_standing(
+        community::Entity::find_by_id(community_id.to_owned()),
+        &Who::Principal(&principal),
+        community::Column::NetworkId,
+        community::Column::Id,
+    )
+    .limit(1)
+    .build(backend)
 }
 
 /// A community the caller may read, with its member count and whether it
@@ -387,17 +400,12 @@ pub async fn community_summary<'a, C: ConnectionTrait>(
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunitySummary, Failure> {
     let who = who.into();
-    let select = with_standing(
-        community::Entity::find_by_id(community_id.to_owned()),
-        &who,
-        community::Column::NetworkId,
-        community::Column::Id,
+    let stmt = COMMUNITY_SUMMARY.statement(
+        conn.get_database_backend(),
+        [who.user_id(), community_id],
+        community_summary_statement,
     );
-    let Some(row) = with_summary(select, community::Column::Id)
-        .into_model::<SummaryRow>()
-        .one(conn)
-        .await?
-    else {
+    let Some(row) = SummaryRow::find_by_statement(stmt).one(conn).await? else {
         return Err(absent(conn, &who, "community").await);
     };
     Ok(CommunitySummary {
@@ -408,6 +416,26 @@ pub async fn community_summary<'a, C: ConnectionTrait>(
         member_count: u64::try_from(row.member_count).unwrap_or(0),
         has_approved_terms: row.has_approved_terms,
     })
+}
+
+static COMMUNITY_SUMMARY: Memo = Memo::new();
+
+/// [`community_summary`]'s statement: [`community_access_statement`] with
+/// the summary's subqueries ([`with_summary`]).
+fn community_summary_statement(
+    backend: DbBackend,
+    [user_id, community_id]: [&str; 2],
+) -> Statement {
+    let principal = shape_caller(user_id);
+    let select = with_standing(
+        community::Entity::find_by_id(community_id.to_owned()),
+        &Who::Principal(&principal),
+        community::Column::NetworkId,
+        community::Column::Id,
+    );
+    with_summary(select, community::Column::Id)
+        .limit(1)
+        .build(backend)
 }
 
 /// Ids of the networks a person belongs to (for filtering lists).

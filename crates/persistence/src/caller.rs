@@ -16,12 +16,14 @@ use peerhub_domain::account::UserStatus;
 use peerhub_domain::auth::{AuthRefusal, SessionClaim, session_admits};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef,
+    Select, Statement,
 };
 
 use crate::entities::{network, network_member, user};
 use crate::error::Failure;
+use crate::memo::Memo;
 use crate::stored::decode;
 
 /// The caller of a read.
@@ -61,6 +63,10 @@ const CALLER: &str = "caller";
 /// primary key), with its status, cut-off and admin flag as `caller_*`
 /// columns for [`RawCaller`]. Joined for every caller, so one query text
 /// serves both kinds; for [`Who::Principal`] the columns are not used.
+///
+/// The SQL depends on `who` only through its user id's value, never its
+/// kind, so a statement built around it can be memoised ([`crate::memo`],
+/// [`shape_caller`]).
 pub(crate) fn with_caller<E: EntityTrait>(mut select: Select<E>, who: &Who<'_>) -> Select<E> {
     let alias = Alias::new(CALLER);
     QueryTrait::query(&mut select).join_as(
@@ -82,6 +88,17 @@ pub(crate) fn with_caller<E: EntityTrait>(mut select: Select<E>, who: &Who<'_>) 
             Expr::col((alias, user::Column::IsPlatformAdmin)),
             "caller_is_platform_admin",
         )
+}
+
+/// A stand-in caller for building a memoised statement's shape
+/// ([`crate::memo`]): [`with_caller`] and `access::with_standing` use only
+/// the user id, so the shape serves a session and an API token alike.
+pub(crate) fn shape_caller(user_id: &str) -> Principal {
+    Principal {
+        user_id: user_id.to_owned(),
+        is_platform_admin: false,
+        token_scopes: None,
+    }
 }
 
 /// The caller's account columns [`with_caller`] selected, undecoded.
@@ -232,33 +249,12 @@ pub async fn own_account<C: ConnectionTrait>(
     conn: &C,
     who: Who<'_>,
 ) -> Result<(Principal, user::Model, Vec<(network::Model, NetworkRole)>), Failure> {
-    let memberships: RelationDef = user::Entity::belongs_to(network_member::Entity)
-        .from(user::Column::Id)
-        .to(network_member::Column::UserId)
-        .into();
-    let of_network: RelationDef = network_member::Entity::belongs_to(network::Entity)
-        .from(network_member::Column::NetworkId)
-        .to(network::Column::Id)
-        .into();
-    let mut select = user::Entity::find()
-        .filter(user::Column::Id.eq(who.user_id()))
-        .join(JoinType::LeftJoin, memberships)
-        .join(JoinType::LeftJoin, of_network)
-        .expr_as(
-            Expr::col((network_member::Entity, network_member::Column::Role)),
-            "my_role",
-        );
-    for col in network::Column::iter() {
-        select = select.expr_as(
-            Expr::col((network::Entity, col)),
-            format!("{NETWORK}{}", col.as_str()),
-        );
-    }
-    let rows = select
-        .order_by_asc(network::Column::Id)
-        .into_model::<OwnRow>()
-        .all(conn)
-        .await?;
+    let stmt = OWN_ACCOUNT.statement(
+        conn.get_database_backend(),
+        [who.user_id()],
+        own_account_statement,
+    );
+    let rows = OwnRow::find_by_statement(stmt).all(conn).await?;
     let Some(first) = rows.first() else {
         return Err(match who {
             Who::Session(_) => invalid_token(),
@@ -276,4 +272,34 @@ pub async fn own_account<C: ConnectionTrait>(
         .map(|(n, role)| Ok((n, decode::<NetworkRole>("network_member.role", &role)?)))
         .collect::<Result<_, Failure>>()?;
     Ok((principal, u, networks))
+}
+
+static OWN_ACCOUNT: Memo = Memo::new();
+
+/// [`own_account`]'s statement: the account left-joined with its network
+/// memberships and their networks, by network id.
+fn own_account_statement(backend: DbBackend, [user_id]: [&str; 1]) -> Statement {
+    let memberships: RelationDef = user::Entity::belongs_to(network_member::Entity)
+        .from(user::Column::Id)
+        .to(network_member::Column::UserId)
+        .into();
+    let of_network: RelationDef = network_member::Entity::belongs_to(network::Entity)
+        .from(network_member::Column::NetworkId)
+        .to(network::Column::Id)
+        .into();
+    let mut select = user::Entity::find()
+        .filter(user::Column::Id.eq(user_id))
+        .join(JoinType::LeftJoin, memberships)
+        .join(JoinType::LeftJoin, of_network)
+        .expr_as(
+            Expr::col((network_member::Entity, network_member::Column::Role)),
+            "my_role",
+        );
+    for col in network::Column::iter() {
+        select = select.expr_as(
+            Expr::col((network::Entity, col)),
+            format!("{NETWORK}{}", col.as_str()),
+        );
+    }
+    select.order_by_asc(network::Column::Id).build(backend)
 }

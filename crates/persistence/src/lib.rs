@@ -29,6 +29,7 @@ pub mod match_sessions;
 pub mod matching;
 pub mod meetings;
 pub mod memberships;
+mod memo;
 pub mod minutes;
 pub mod networks;
 pub mod notifications;

@@ -8,16 +8,18 @@ use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::meeting::{ActionStatus, MinutesStatus, RsvpResponse};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable,
-    JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef,
+    Select, Statement,
 };
 
 use crate::access::{CommunityAccess, RawStanding, with_standing};
-use crate::caller::{Who, absent};
+use crate::caller::{Who, absent, shape_caller};
 use crate::entities::{
     action, community, community_member, meeting, meeting_response, minutes, minutes_revision, user,
 };
 use crate::error::Failure;
+use crate::memo::Memo;
 use crate::stored::decode;
 
 /// Prefix of the community's columns in the meeting read.
@@ -146,15 +148,14 @@ pub async fn calendar_of<'a, C: ConnectionTrait>(
     need: CommunityNeed,
 ) -> Result<(community::Model, Vec<meeting::Model>), Failure> {
     let who = who.into();
-    let rows: Vec<MeetingInCommunity> = with_community(
-        meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
-        &who,
-    )
-    .order_by_asc(meeting::Column::StartsAt)
-    .order_by_asc(meeting::Column::Id)
-    .into_model()
-    .all(conn)
-    .await?;
+    let stmt = CALENDAR.statement(
+        conn.get_database_backend(),
+        [who.user_id(), community_id],
+        calendar_statement,
+    );
+    let rows = MeetingInCommunity::find_by_statement(stmt)
+        .all(conn)
+        .await?;
     let Some(first) = rows.first() else {
         let access = crate::access::community_access(conn, who, community_id, need, None).await?;
         return Ok((access.community, Vec::new()));
@@ -169,6 +170,21 @@ pub async fn calendar_of<'a, C: ConnectionTrait>(
     ))
 }
 
+static CALENDAR: Memo = Memo::new();
+
+/// [`calendar_of`]'s statement: the community's meetings by start with the
+/// community, the caller's account and standing.
+fn calendar_statement(backend: DbBackend, [user_id, community_id]: [&str; 2]) -> Statement {
+    let principal = shape_caller(user_id);
+    with_community(
+        meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
+        &Who::Principal(&principal),
+    )
+    .order_by_asc(meeting::Column::StartsAt)
+    .order_by_asc(meeting::Column::Id)
+    .build(backend)
+}
+
 /// Loads a meeting and checks the caller's standing in its community
 /// (`need`), with the invitation, the caller's answer and the minutes'
 /// status, in one statement. A meeting of a community the caller cannot
@@ -180,8 +196,55 @@ pub async fn detail<'a, C: ConnectionTrait>(
     need: CommunityNeed,
 ) -> Result<MeetingDetail, Failure> {
     let who = who.into();
-    let uid = who.user_id().to_owned();
-    let select = with_community(meeting::Entity::find_by_id(id.to_owned()), &who);
+    let stmt = DETAIL.statement(
+        conn.get_database_backend(),
+        [who.user_id(), id],
+        detail_statement,
+    );
+    let row = Row::find_by_statement(stmt).one(conn).await?;
+    let Some(row) = row else {
+        return Err(absent(conn, &who, "meeting").await);
+    };
+    let access = row
+        .standing
+        .decide(&who, row.community, need, None)
+        .map_err(|e| match e {
+            e if e.is_not_found() => Failure::not_found("meeting"),
+            e => e,
+        })?;
+    let my_rsvp = row
+        .my_rsvp
+        .map(|r| decode::<RsvpResponse>("meeting_response.rsvp", &r))
+        .transpose()?;
+    let minutes_status = if access.role.is_some_and(|r| r.is_core()) {
+        row.working_status
+            .map(|s| decode::<MinutesStatus>("minutes.status", &s))
+            .transpose()?
+    } else {
+        row.published.then_some(MinutesStatus::Published)
+    };
+    Ok(MeetingDetail {
+        meeting: row.meeting,
+        access,
+        invitee_count: u64::try_from(row.invitee_count).unwrap_or(0),
+        invited: row.invited,
+        my_rsvp,
+        minutes_status,
+    })
+}
+
+static DETAIL: Memo = Memo::new();
+
+/// [`detail`]'s statement: the meeting with its community, the caller's
+/// account and standing, and the invitation, answer and minutes
+/// subqueries.
+fn detail_statement(backend: DbBackend, [user_id, id]: [&str; 2]) -> Statement {
+    let principal = shape_caller(user_id);
+    let uid = user_id.to_owned();
+    let select = with_community(
+        meeting::Entity::find_by_id(id.to_owned()),
+        &Who::Principal(&principal),
+    );
     let count = invitees()
         .expr(Expr::cust("COUNT(DISTINCT community_members.user_id)"))
         .to_owned();
@@ -226,44 +289,14 @@ pub async fn detail<'a, C: ConnectionTrait>(
             .equals((meeting::Entity, meeting::Column::Id)),
         )
         .to_owned();
-    let row = select
+    select
         .expr_as(Expr::from(count), "invitee_count")
         .expr_as(Expr::exists(mine), "invited")
         .expr_as(Expr::from(rsvp), "my_rsvp")
         .expr_as(Expr::from(working), "working_status")
         .expr_as(Expr::exists(published), "published")
-        .into_model::<Row>()
-        .one(conn)
-        .await?;
-    let Some(row) = row else {
-        return Err(absent(conn, &who, "meeting").await);
-    };
-    let access = row
-        .standing
-        .decide(&who, row.community, need, None)
-        .map_err(|e| match e {
-            e if e.is_not_found() => Failure::not_found("meeting"),
-            e => e,
-        })?;
-    let my_rsvp = row
-        .my_rsvp
-        .map(|r| decode::<RsvpResponse>("meeting_response.rsvp", &r))
-        .transpose()?;
-    let minutes_status = if access.role.is_some_and(|r| r.is_core()) {
-        row.working_status
-            .map(|s| decode::<MinutesStatus>("minutes.status", &s))
-            .transpose()?
-    } else {
-        row.published.then_some(MinutesStatus::Published)
-    };
-    Ok(MeetingDetail {
-        meeting: row.meeting,
-        access,
-        invitee_count: u64::try_from(row.invitee_count).unwrap_or(0),
-        invited: row.invited,
-        my_rsvp,
-        minutes_status,
-    })
+        .limit(1)
+        .build(backend)
 }
 
 /// The community's open actions from meetings that started before `m`,
