@@ -5,7 +5,7 @@ use peerhub_domain::access::{
     AccessRefusal, CommunityNeed, Decision, Need, Principal, decide, decide_community, decide_self,
 };
 use peerhub_domain::account::{ApiTokenScope, NetworkRole};
-use peerhub_domain::community::{CommunityRole, MembershipStatus, TermsStatus};
+use peerhub_domain::community::{CommunityRole, TermsStatus};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType,
@@ -124,7 +124,7 @@ pub async fn community_role_of<C: ConnectionTrait>(
     let m = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .one(conn)
         .await?;
     m.map(|m| crate::stored::decode("community_member.role", &m.role))
@@ -200,10 +200,7 @@ pub(crate) fn with_standing<E: EntityTrait>(
         .on_condition(move |_, right| {
             Condition::all()
                 .add(Expr::col((right.clone(), community_member::Column::UserId)).eq(uid.clone()))
-                .add(
-                    Expr::col((right, community_member::Column::Status))
-                        .eq(MembershipStatus::Active.as_str()),
-                )
+                .add(community_member::active_in(right))
         })
         .into();
     with_caller(select, who)
@@ -368,10 +365,7 @@ pub(crate) fn with_summary<E: EntityTrait>(
             ))
             .equals((E::default(), community_col)),
         )
-        .and_where(
-            Expr::col((community_member::Entity, community_member::Column::Status))
-                .eq(MembershipStatus::Active.as_str()),
-        )
+        .and_where(community_member::active())
         .to_owned();
     let terms = Query::select()
         .expr(Expr::cust("1"))

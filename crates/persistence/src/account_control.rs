@@ -21,7 +21,7 @@ use peerhub_domain::account::notice;
 use peerhub_domain::account_control::{
     self as rules, AccountAction, Removal, RemovalRefusal, Transition,
 };
-use peerhub_domain::community::{ApplicationStatus, MembershipStatus};
+use peerhub_domain::community::ApplicationStatus;
 use peerhub_domain::departure::{self, Departure};
 use peerhub_domain::validation::bounded_text;
 use sea_orm::sea_query::Expr;
@@ -296,7 +296,7 @@ async fn end_community_ties(
         .column(community_member::Column::CommunityId)
         .filter(community_member::Column::NetworkId.eq(network_id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .into_tuple::<String>()
         .all(txn)
         .await?

@@ -5,8 +5,8 @@ use peerhub_domain::access::Principal;
 use peerhub_domain::community::lifecycle;
 use peerhub_domain::community::terms::{self, ApprovalState};
 use peerhub_domain::community::{
-    CadenceUnit, CommunityKind, CommunityStatus, DeliveryMode, MembershipStatus, OrganisedAround,
-    RawSettings, Settings, TermsStatus,
+    CadenceUnit, CommunityKind, CommunityStatus, DeliveryMode, OrganisedAround, RawSettings,
+    Settings, TermsStatus,
 };
 use peerhub_domain::eligibility::EligibilityRules;
 use peerhub_domain::webhook::EventType;
@@ -598,7 +598,7 @@ pub async fn summaries<C: ConnectionTrait>(
         .column(community_member::Column::CommunityId)
         .column_as(community_member::Column::Id.count(), "n")
         .filter(community_member::Column::CommunityId.is_in(ids.to_vec()))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .group_by(community_member::Column::CommunityId)
         .into_tuple()
         .all(conn)

@@ -44,7 +44,7 @@ pub async fn active_count<C: ConnectionTrait>(
 ) -> Result<u64, Failure> {
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .count(conn)
         .await?)
 }
@@ -58,7 +58,7 @@ pub async fn active_of<C: ConnectionTrait>(
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .one(conn)
         .await?)
 }
@@ -310,7 +310,7 @@ pub(crate) async fn end_membership_in<C: ConnectionTrait>(
     let Some(m) = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(&c.id))
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .lock_exclusive()
         .one(txn)
         .await?

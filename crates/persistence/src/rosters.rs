@@ -115,7 +115,7 @@ pub async fn list<C: ConnectionTrait>(
     let mut q = community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id));
     if !f.include_departed {
-        q = q.filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()));
+        q = q.filter(community_member::active());
     }
     if let Some(r) = f.role {
         q = q.filter(community_member::Column::Role.eq(r.as_str()));
@@ -166,7 +166,7 @@ pub async fn list<C: ConnectionTrait>(
 async fn secretary_count<C: ConnectionTrait>(conn: &C, community_id: &str) -> Result<u64, Failure> {
     Ok(community_member::Entity::find()
         .filter(community_member::Column::CommunityId.eq(community_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .filter(community_member::Column::Role.eq(CommunityRole::Secretary.as_str()))
         .count(conn)
         .await?)
@@ -262,7 +262,7 @@ pub async fn of_user(
         .into();
     let mut q = community_member::Entity::find()
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()));
+        .filter(community_member::active());
     if let Some(after) = &page.after {
         q = q.filter(community_member::Column::Id.gt(after.clone()));
     }

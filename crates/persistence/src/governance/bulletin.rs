@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveTime, SubsecRound, Utc};
 use peerhub_domain::access::{Need, Principal};
 use peerhub_domain::account::UserStatus;
-use peerhub_domain::community::{CommunityKind, CommunityStatus, MembershipStatus};
+use peerhub_domain::community::{CommunityKind, CommunityStatus};
 use peerhub_domain::governance::bulletin::{
     self as rules, Digest, DigestCommunity, DigestMeeting, MAX_COMMUNITIES, MAX_MEETINGS, Period,
 };
@@ -47,7 +47,7 @@ pub async fn preview(
         .column(community_member::Column::CommunityId)
         .filter(community_member::Column::NetworkId.eq(&net.id))
         .filter(community_member::Column::UserId.eq(&principal.user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .into_tuple::<String>()
         .all(db)
         .await?
@@ -98,7 +98,7 @@ async fn digest<C: ConnectionTrait>(
             "n",
         )
         .filter(community_member::Column::NetworkId.eq(&net.id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .group_by(community_member::Column::CommunityId)
         .into_tuple::<(String, i64)>()
         .all(conn)
@@ -305,7 +305,7 @@ async fn recipients<C: ConnectionTrait>(
             .column(community_member::Column::CommunityId)
             .filter(community_member::Column::NetworkId.eq(network_id))
             .filter(community_member::Column::UserId.is_in(chunk.to_vec()))
-            .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .filter(community_member::active())
             .into_tuple()
             .all(conn)
             .await?;

@@ -559,12 +559,12 @@ async fn scope<C: ConnectionTrait>(
 ) -> Result<(Vec<String>, Vec<String>), Failure> {
     use crate::entities::{community_member, network_member};
     use peerhub_domain::account::NetworkRole;
-    use peerhub_domain::community::{CommunityRole, MembershipStatus};
+    use peerhub_domain::community::CommunityRole;
     let core: Vec<String> = community_member::Entity::find()
         .select_only()
         .column(community_member::Column::CommunityId)
         .filter(community_member::Column::UserId.eq(&principal.user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .filter(
             community_member::Column::Role.is_in(
                 CommunityRole::ALL

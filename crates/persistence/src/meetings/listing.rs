@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use peerhub_domain::access::{CommunityNeed, Principal};
 use peerhub_domain::account::NetworkRole;
-use peerhub_domain::community::MembershipStatus;
 use peerhub_domain::meeting::MeetingStatus;
 use sea_orm::sea_query::{Condition, Query};
 use sea_orm::{
@@ -40,7 +39,7 @@ pub async fn visible_scope<C: ConnectionTrait>(
         .select_only()
         .column(community_member::Column::CommunityId)
         .filter(community_member::Column::UserId.eq(&principal.user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .into_tuple()
         .all(conn)
         .await?;
@@ -74,7 +73,7 @@ pub async fn list<C: ConnectionTrait>(
             .column(community_member::Column::CommunityId)
             .from(community_member::Entity)
             .and_where(community_member::Column::UserId.eq(&principal.user_id))
-            .and_where(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+            .and_where(community_member::active())
             .to_owned();
         let managed = Query::select()
             .column(network_member::Column::NetworkId)

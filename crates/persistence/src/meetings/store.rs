@@ -4,7 +4,7 @@ use peerhub_domain::webhook::EventType;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use peerhub_domain::community::{CommunityRole, CommunityStatus, MembershipStatus};
+use peerhub_domain::community::{CommunityRole, CommunityStatus};
 use peerhub_domain::meeting::{
     AgendaItem, MeetingDeliveryMode, MeetingStatus, SeriesStatus, lifecycle,
 };
@@ -75,7 +75,7 @@ pub async fn member_ids<C: ConnectionTrait>(
         .select_only()
         .column(community_member::Column::UserId)
         .filter(community_member::Column::CommunityId.eq(community_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .into_tuple()
         .all(conn)
         .await?;
@@ -305,7 +305,7 @@ pub async fn core_team<C: ConnectionTrait>(
         .column(community_member::Column::UserId)
         .column(community_member::Column::Role)
         .filter(community_member::Column::CommunityId.eq(community_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .filter(Expr::col(community_member::Column::Role).is_in([
             CommunityRole::Chair.as_str(),
             CommunityRole::CoChair.as_str(),

@@ -197,7 +197,7 @@ async fn end_community_ties(
         .await?;
     let active = community_member::Entity::find()
         .filter(community_member::Column::UserId.eq(user_id))
-        .filter(community_member::Column::Status.eq(MembershipStatus::Active.as_str()))
+        .filter(community_member::active())
         .all(txn)
         .await?;
     for m in active {
