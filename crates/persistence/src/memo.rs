@@ -61,26 +61,51 @@ impl Memo {
         args: [&str; N],
         build: fn(DbBackend, [&str; N]) -> Statement,
     ) -> Statement {
+        match self.shape(backend, |markers| build(backend, markers)) {
+            Some(shape) => bind(backend, shape, |i| Value::from(args[i].to_owned())),
+            None => build(backend, args),
+        }
+    }
+
+    /// [`Memo::statement`] for arguments of any type (a time, a number):
+    /// `build` places each argument in the statement as a value
+    /// (`Expr::val`, `.eq(v)`), never looks inside it.
+    pub(crate) fn statement_of_values<const N: usize>(
+        &self,
+        backend: DbBackend,
+        args: [Value; N],
+        build: fn(DbBackend, [Value; N]) -> Statement,
+    ) -> Statement {
+        let learnt = self.shape(backend, |markers: [&str; N]| {
+            build(backend, markers.map(|m| Value::from(m.to_owned())))
+        });
+        match learnt {
+            Some(shape) => bind(backend, shape, |i| args[i].clone()),
+            None => build(backend, args),
+        }
+    }
+
+    /// The learnt shape on `backend`, learning it with `with_markers` the
+    /// first time; `None` when it cannot be memoised.
+    fn shape<const N: usize>(
+        &self,
+        backend: DbBackend,
+        with_markers: impl FnOnce([&str; N]) -> Statement,
+    ) -> Option<&Shape> {
         let cell = match backend {
             DbBackend::Postgres => &self.postgres,
             DbBackend::Sqlite => &self.sqlite,
-            _ => return build(backend, args),
+            _ => return None,
         };
-        match cell.get_or_init(|| learn(backend, build)) {
-            Some(shape) => bind(backend, shape, args),
-            None => build(backend, args),
-        }
+        cell.get_or_init(|| learn(with_markers)).as_ref()
     }
 }
 
 /// Builds once with markers and maps each bound value back to an argument
 /// or a constant. `None` when an argument was transformed or inlined.
-fn learn<const N: usize>(
-    backend: DbBackend,
-    build: fn(DbBackend, [&str; N]) -> Statement,
-) -> Option<Shape> {
+fn learn<const N: usize>(with_markers: impl FnOnce([&str; N]) -> Statement) -> Option<Shape> {
     let markers: [String; N] = std::array::from_fn(|i| format!("{MARK}{i}"));
-    let stmt = build(backend, std::array::from_fn(|i| markers[i].as_str()));
+    let stmt = with_markers(std::array::from_fn(|i| markers[i].as_str()));
     if stmt.sql.contains(MARK) {
         return None;
     }
@@ -101,12 +126,12 @@ fn learn<const N: usize>(
     })
 }
 
-fn bind<const N: usize>(backend: DbBackend, shape: &Shape, args: [&str; N]) -> Statement {
+fn bind(backend: DbBackend, shape: &Shape, arg: impl Fn(usize) -> Value) -> Statement {
     let values = shape
         .slots
         .iter()
         .map(|s| match s {
-            Slot::Arg(i) => Value::String(Some(args[*i].to_owned())),
+            Slot::Arg(i) => arg(*i),
             Slot::Fixed(v) => v.clone(),
         })
         .collect();
@@ -167,11 +192,40 @@ mod tests {
 
     #[test]
     fn a_transformed_argument_is_never_memoised() {
-        assert!(learn(DbBackend::Postgres, transformed).is_none());
+        assert!(learn(|m| transformed(DbBackend::Postgres, m)).is_none());
         let memo = Memo::new();
         for name in ["Ada", "Grace"] {
             let got = memo.statement(DbBackend::Postgres, [name], transformed);
             assert_eq!(got, transformed(DbBackend::Postgres, [name]));
+        }
+    }
+
+    fn before(backend: DbBackend, [community, at]: [Value; 2]) -> Statement {
+        let q = Query::select()
+            .column("id")
+            .from("meetings")
+            .and_where(Expr::col("community_id").eq(community))
+            .and_where(Expr::col("starts_at").lt(at))
+            .and_where(Expr::col("status").eq("open"))
+            .to_owned();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => q.build(PostgresQueryBuilder),
+            _ => q.build(SqliteQueryBuilder),
+        };
+        Statement::from_sql_and_values(backend, sql, values)
+    }
+
+    #[test]
+    fn typed_arguments_are_bound_as_given() {
+        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let memo = Memo::new();
+            for (community, at) in [("c1", at), ("c2", at + chrono::Duration::days(1))] {
+                let args = || [Value::from(community.to_owned()), Value::from(at)];
+                let got = memo.statement_of_values(backend, args(), before);
+                assert_eq!(got, before(backend, args()), "{backend:?} {community}");
+            }
+            assert!(memo_learnt(&memo, backend), "{backend:?} shape not learnt");
         }
     }
 

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef,
-    Select, Statement,
+    Select, Statement, Value,
 };
 
 use crate::access::{CommunityAccess, RawStanding, with_standing};
@@ -299,6 +299,35 @@ fn detail_statement(backend: DbBackend, [user_id, id]: [&str; 2]) -> Statement {
         .build(backend)
 }
 
+static CARRIED: Memo = Memo::new();
+
+/// [`carried_with_owners`]'s statement: the community's open actions of
+/// meetings that started before a time, with their owners' names.
+fn carried_statement(backend: DbBackend, [community_id, before]: [Value; 2]) -> Statement {
+    let earlier = Query::select()
+        .column(meeting::Column::Id)
+        .from(meeting::Entity)
+        .and_where(Expr::col(meeting::Column::CommunityId).eq(community_id.clone()))
+        .and_where(Expr::col(meeting::Column::StartsAt).lt(before))
+        .to_owned();
+    let owner: RelationDef = action::Entity::belongs_to(user::Entity)
+        .from(action::Column::OwnerId)
+        .to(user::Column::Id)
+        .into();
+    action::Entity::find()
+        .join(JoinType::LeftJoin, owner)
+        .expr_as(
+            Expr::col((user::Entity, user::Column::DisplayName)),
+            "owner_name",
+        )
+        .filter(action::Column::CommunityId.eq(community_id))
+        .filter(action::Column::Status.eq(ActionStatus::Open.as_str()))
+        .filter(action::Column::MeetingId.in_subquery(earlier))
+        .order_by_asc(action::Column::DueOn)
+        .order_by_asc(action::Column::Id)
+        .build(backend)
+}
+
 /// The community's open actions from meetings that started before `m`,
 /// by due date then id, with their owners' display names by user id, in
 /// one statement.
@@ -315,30 +344,12 @@ pub async fn carried_with_owners<C: ConnectionTrait>(
             ))
         }
     }
-    let earlier = Query::select()
-        .column(meeting::Column::Id)
-        .from(meeting::Entity)
-        .and_where(Expr::col(meeting::Column::CommunityId).eq(m.community_id.clone()))
-        .and_where(Expr::col(meeting::Column::StartsAt).lt(m.starts_at))
-        .to_owned();
-    let owner: RelationDef = action::Entity::belongs_to(user::Entity)
-        .from(action::Column::OwnerId)
-        .to(user::Column::Id)
-        .into();
-    let rows = action::Entity::find()
-        .join(JoinType::LeftJoin, owner)
-        .expr_as(
-            Expr::col((user::Entity, user::Column::DisplayName)),
-            "owner_name",
-        )
-        .filter(action::Column::CommunityId.eq(&m.community_id))
-        .filter(action::Column::Status.eq(ActionStatus::Open.as_str()))
-        .filter(action::Column::MeetingId.in_subquery(earlier))
-        .order_by_asc(action::Column::DueOn)
-        .order_by_asc(action::Column::Id)
-        .into_model::<Carried>()
-        .all(conn)
-        .await?;
+    let stmt = CARRIED.statement_of_values(
+        conn.get_database_backend(),
+        [m.community_id.clone().into(), m.starts_at.into()],
+        carried_statement,
+    );
+    let rows = Carried::find_by_statement(stmt).all(conn).await?;
     let mut names = HashMap::new();
     let actions = rows
         .into_iter()
