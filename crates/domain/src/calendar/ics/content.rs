@@ -1,10 +1,31 @@
 //! iCalendar values and content lines: TEXT, parameter and URI values, and
 //! lines folded at 75 octets (RFC 5545 §3.1, §3.2, §3.3).
 
-/// iCalendar DATE-TIME, local form (RFC 5545 §3.3.5, form #3 with `TZID`).
-pub(super) const ICAL_LOCAL: &str = "%Y%m%dT%H%M%S";
-/// iCalendar DATE-TIME, UTC form (§3.3.5, form #2).
-pub(super) const ICAL_UTC: &str = "%Y%m%dT%H%M%SZ";
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+/// iCalendar DATE-TIME, local form (RFC 5545 §3.3.5, form #3 with `TZID`):
+/// `YYYYMMDDTHHMMSS` of the time's own (wall-clock) fields. Written
+/// directly rather than through a strftime pattern, which chrono parses
+/// again at every call (a feed formats three times per event).
+pub(super) fn ical_local(t: &(impl Datelike + Timelike)) -> String {
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// iCalendar DATE-TIME, UTC form (§3.3.5, form #2): [`ical_local`] of the
+/// UTC time with `Z`.
+pub(super) fn ical_utc(t: &DateTime<Utc>) -> String {
+    let mut s = ical_local(t);
+    s.push('Z');
+    s
+}
 /// Longest content line, in octets, excluding the line break (§3.1).
 pub(super) const MAX_LINE_OCTETS: usize = 75;
 
@@ -84,6 +105,21 @@ fn fold_into(out: &mut String, line: &str) {
 pub(super) mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The hand-written DATE-TIME forms equal chrono's strftime of the
+        /// same pattern, for any instant from year 1000 to 9999, in UTC and
+        /// as a wall-clock time elsewhere.
+        #[test]
+        fn date_times_equal_strftime(secs in -30_610_224_000i64..253_402_300_799i64) {
+            let t = DateTime::<Utc>::from_timestamp(secs, 0).unwrap();
+            prop_assert_eq!(ical_utc(&t), t.format("%Y%m%dT%H%M%SZ").to_string());
+            let local = t.with_timezone(&chrono_tz::Pacific::Chatham);
+            prop_assert_eq!(ical_local(&local), local.format("%Y%m%dT%H%M%S").to_string());
+            let naive = t.naive_utc();
+            prop_assert_eq!(ical_local(&naive), naive.format("%Y%m%dT%H%M%S").to_string());
+        }
+    }
 
     /// Inverse of `escape_text`, independent of it.
     fn unescape(s: &str) -> String {

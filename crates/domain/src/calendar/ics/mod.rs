@@ -11,7 +11,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use super::local::to_local;
-use content::{ICAL_LOCAL, ICAL_UTC, Lines, escape_text, param_value, uri_value};
+use content::{Lines, escape_text, ical_local, ical_utc, param_value, uri_value};
 use vtimezone::write_vtimezone;
 
 /// Whether an event takes place.
@@ -121,11 +121,11 @@ fn write_event(out: &mut Lines, e: &Event<'_>) {
     out.prop("SEQUENCE", &e.sequence.max(0).to_string());
     out.prop("STATUS", e.status.ical());
     out.prop("SUMMARY", &escape_text(e.summary));
-    let local_start = to_local(e.tz, e.start).format(ICAL_LOCAL);
-    out.prop(&format!("DTSTART;TZID={zone}"), &local_start.to_string());
+    let local_start = ical_local(&to_local(e.tz, e.start));
+    out.prop(&format!("DTSTART;TZID={zone}"), &local_start);
     if e.duration_minutes > 0 {
-        let local_end = to_local(e.tz, e.end()).format(ICAL_LOCAL);
-        out.prop(&format!("DTEND;TZID={zone}"), &local_end.to_string());
+        let local_end = ical_local(&to_local(e.tz, e.end()));
+        out.prop(&format!("DTEND;TZID={zone}"), &local_end);
     }
     let description = escape_text(e.description);
     if !description.is_empty() {
@@ -154,7 +154,7 @@ fn write_event(out: &mut Lines, e: &Event<'_>) {
 }
 
 fn utc_stamp(t: DateTime<Utc>) -> String {
-    t.format(ICAL_UTC).to_string()
+    ical_utc(&t)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
 use chrono_tz::{OffsetComponents, OffsetName, Tz, TzOffset};
 
-use super::content::{ICAL_LOCAL, Lines, escape_text};
+use super::content::{Lines, escape_text, ical_local};
 
 /// How often the offset of a zone is sampled when looking for transitions.
 /// No zone changes its offset twice within this span.
@@ -87,7 +87,7 @@ fn write_observance(out: &mut Lines, onset: NaiveDateTime, from: TzOffset, to: T
         "DAYLIGHT"
     };
     out.prop("BEGIN", kind);
-    out.prop("DTSTART", &onset.format(ICAL_LOCAL).to_string());
+    out.prop("DTSTART", &ical_local(&onset));
     out.prop("TZOFFSETFROM", &format_offset(total_seconds(from)));
     out.prop("TZOFFSETTO", &format_offset(total_seconds(to)));
     if let Some(abbreviation) = to.abbreviation() {
