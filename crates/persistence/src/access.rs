@@ -312,15 +312,20 @@ static COMMUNITY_ACCESS: Memo = Memo::new();
 /// [`community_access`]'s statement: the community with the caller's
 /// account and standing ([`with_standing`]).
 fn community_access_statement(backend: DbBackend, [user_id, community_id]: [&str; 2]) -> Statement {
-    let principal = shape_caller(user_id);
+    community_with_standing(user_id, community_id)
+        .limit(1)
+        .build(backend)
+}
+
+/// A community by id with the account and standing of the person
+/// `user_id` ([`with_standing`]), for a memoised statement.
+fn community_with_standing(user_id: &str, community_id: &str) -> Select<community::Entity> {
     with_standing(
         community::Entity::find_by_id(community_id.to_owned()),
-        &Who::Principal(&principal),
+        &Who::Principal(&shape_caller(user_id)),
         community::Column::NetworkId,
         community::Column::Id,
     )
-    .limit(1)
-    .build(backend)
 }
 
 /// A community the caller may read, with its member count and whether it
@@ -420,16 +425,12 @@ fn community_summary_statement(
     backend: DbBackend,
     [user_id, community_id]: [&str; 2],
 ) -> Statement {
-    let principal = shape_caller(user_id);
-    let select = with_standing(
-        community::Entity::find_by_id(community_id.to_owned()),
-        &Who::Principal(&principal),
-        community::Column::NetworkId,
+    with_summary(
+        community_with_standing(user_id, community_id),
         community::Column::Id,
-    );
-    with_summary(select, community::Column::Id)
-        .limit(1)
-        .build(backend)
+    )
+    .limit(1)
+    .build(backend)
 }
 
 /// Ids of the networks a person belongs to (for filtering lists).
