@@ -25,6 +25,19 @@ async fn state_of(watcher: &peerhub_persistence::db::Db, pid: i32) -> Option<Str
         .and_then(|r| r.try_get::<Option<String>>("", "state").unwrap())
 }
 
+/// The column `v` of the one row `sql` answers on `db`.
+async fn value_of<T: peerhub_persistence::sea_orm::TryGetable>(
+    db: &peerhub_persistence::db::Db,
+    sql: &str,
+) -> T {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "v")
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_transaction_is_rolled_back_at_once_and_its_lock_released() {
     let app = TestApp::spawn(Backend::Postgres).await;
@@ -42,16 +55,7 @@ async fn a_dropped_transaction_is_rolled_back_at_once_and_its_lock_released() {
     .unwrap();
     let watcher = Database::connect(url.as_str()).await.unwrap();
     // A plain statement first: the connection goes back unpinged, idle.
-    let pid: i32 = pool
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT pg_backend_pid() AS pid",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "pid")
-        .unwrap();
+    let pid: i32 = value_of(&pool, "SELECT pg_backend_pid() AS v").await;
     assert_eq!(state_of(&watcher, pid).await.as_deref(), Some("idle"));
 
     // A transaction that takes a lock and is dropped without commit.
@@ -66,7 +70,7 @@ async fn a_dropped_transaction_is_rolled_back_at_once_and_its_lock_released() {
     drop(txn);
 
     // The rollback reaches the server without the pool's connection being
-    // used again: the backend goes idle and the row is free.
+    // used again: the backend goes idle and the lock is free.
     let start = Instant::now();
     loop {
         let state = state_of(&watcher, pid).await;
@@ -79,16 +83,7 @@ async fn a_dropped_transaction_is_rolled_back_at_once_and_its_lock_released() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let free: bool = watcher
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock(424242) AS free",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "free")
-        .unwrap();
+    let free: bool = value_of(&watcher, "SELECT pg_try_advisory_xact_lock(424242) AS v").await;
     assert!(free, "the dropped transaction still holds its lock");
     app.finish().await;
 }
