@@ -244,6 +244,27 @@ impl RawStanding {
         need: CommunityNeed,
         accepts: Option<ApiTokenScope>,
     ) -> Result<CommunityAccess, Failure> {
+        let Standing {
+            role,
+            is_manager,
+            principal,
+        } = self.standing(who, need, accepts)?;
+        Ok(CommunityAccess {
+            community,
+            role,
+            is_manager,
+            principal,
+        })
+    }
+
+    /// [`RawStanding::decide`] for a read that does not need the
+    /// community's row (the caller's standing is all it decides on).
+    pub(crate) fn standing(
+        self,
+        who: &Who<'_>,
+        need: CommunityNeed,
+        accepts: Option<ApiTokenScope>,
+    ) -> Result<Standing, Failure> {
         let principal = self.caller.principal(who)?;
         let network_role: Option<NetworkRole> = self
             .network_role
@@ -261,13 +282,24 @@ impl RawStanding {
             decide_community(&principal, network_role, community_role, need, accepts),
             "community",
         )?;
-        Ok(CommunityAccess {
-            community,
+        Ok(Standing {
             role: community_role,
             is_manager: principal.is_platform_admin || network_role == Some(NetworkRole::Manager),
             principal,
         })
     }
+}
+
+/// The caller's standing in a community, decided: [`CommunityAccess`]
+/// without the community's row.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    /// As [`CommunityAccess::role`].
+    pub role: Option<CommunityRole>,
+    /// As [`CommunityAccess::is_manager`].
+    pub is_manager: bool,
+    /// As [`CommunityAccess::principal`].
+    pub principal: Principal,
 }
 
 /// A community row with the caller's standing in it.

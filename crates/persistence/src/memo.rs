@@ -67,24 +67,6 @@ impl Memo {
         }
     }
 
-    /// [`Memo::statement`] for arguments of any type (a time, a number):
-    /// `build` places each argument in the statement as a value
-    /// (`Expr::val`, `.eq(v)`), never looks inside it.
-    pub(crate) fn statement_of_values<const N: usize>(
-        &self,
-        backend: DbBackend,
-        args: [Value; N],
-        build: fn(DbBackend, [Value; N]) -> Statement,
-    ) -> Statement {
-        let learnt = self.shape(backend, |markers: [&str; N]| {
-            build(backend, markers.map(|m| Value::from(m.to_owned())))
-        });
-        match learnt {
-            Some(shape) => bind(backend, shape, |i| args[i].clone()),
-            None => build(backend, args),
-        }
-    }
-
     /// The learnt shape on `backend`, learning it with `with_markers` the
     /// first time; `None` when it cannot be memoised.
     fn shape<const N: usize>(
@@ -197,35 +179,6 @@ mod tests {
         for name in ["Ada", "Grace"] {
             let got = memo.statement(DbBackend::Postgres, [name], transformed);
             assert_eq!(got, transformed(DbBackend::Postgres, [name]));
-        }
-    }
-
-    fn before(backend: DbBackend, [community, at]: [Value; 2]) -> Statement {
-        let q = Query::select()
-            .column("id")
-            .from("meetings")
-            .and_where(Expr::col("community_id").eq(community))
-            .and_where(Expr::col("starts_at").lt(at))
-            .and_where(Expr::col("status").eq("open"))
-            .to_owned();
-        let (sql, values) = match backend {
-            DbBackend::Postgres => q.build(PostgresQueryBuilder),
-            _ => q.build(SqliteQueryBuilder),
-        };
-        Statement::from_sql_and_values(backend, sql, values)
-    }
-
-    #[test]
-    fn typed_arguments_are_bound_as_given() {
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(1_800_000_000, 0).unwrap();
-        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
-            let memo = Memo::new();
-            for (community, at) in [("c1", at), ("c2", at + chrono::Duration::days(1))] {
-                let args = || [Value::from(community.to_owned()), Value::from(at)];
-                let got = memo.statement_of_values(backend, args(), before);
-                assert_eq!(got, before(backend, args()), "{backend:?} {community}");
-            }
-            assert!(memo_learnt(&memo, backend), "{backend:?} shape not learnt");
         }
     }
 

@@ -1,19 +1,21 @@
-//! Reading one meeting with what its page shows, in two statements: the
-//! meeting, its community, the caller's standing, invitation, answer and
-//! the status of the minutes; then the actions it carries with their
-//! owners' names.
+//! Reading one meeting with what its page shows, in one statement: the
+//! meeting, the caller's standing in its community, invitation, answer and
+//! the status of the minutes, with the actions it carries and their
+//! owners' names joined to it (one row per carried action).
 use std::collections::HashMap;
 
 use peerhub_domain::access::CommunityNeed;
 use peerhub_domain::meeting::{ActionStatus, MinutesStatus, RsvpResponse};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, Order, Query, SelectStatement,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, JoinType, QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, RelationDef,
-    Select, Statement, Value,
+    Select, Statement,
 };
 
-use crate::access::{CommunityAccess, RawStanding, with_standing};
+use crate::access::{RawStanding, Standing, with_standing};
 use crate::caller::{Who, absent, shape_caller};
 use crate::entities::{
     action, community, community_member, meeting, meeting_response, minutes, minutes_revision, user,
@@ -24,12 +26,15 @@ use crate::stored::decode;
 
 /// Prefix of the community's columns in the meeting read.
 const COMMUNITY: &str = "c_";
+/// Prefix of a carried action's columns in the meeting read.
+const CARRIED: &str = "a_";
 
 /// A meeting the caller may see, with what its page shows.
 #[derive(Debug, Clone)]
 pub struct MeetingDetail {
     pub meeting: meeting::Model,
-    pub access: CommunityAccess,
+    /// The caller's standing in the meeting's community.
+    pub standing: Standing,
     /// People invited: the members whose membership covered the start.
     pub invitee_count: u64,
     /// Whether the caller is one of them.
@@ -40,30 +45,42 @@ pub struct MeetingDetail {
     /// for the core team and managers, `published` for other members once
     /// a revision is approved.
     pub minutes_status: Option<MinutesStatus>,
+    /// The community's open actions from meetings that started before
+    /// this one, by due date then id.
+    pub carried: Vec<action::Model>,
+    /// Display names of the carried actions' owners, by user id.
+    pub owner_names: HashMap<String, String>,
 }
 
 struct Row {
     meeting: meeting::Model,
-    community: community::Model,
     standing: RawStanding,
     invitee_count: i64,
     invited: bool,
     my_rsvp: Option<String>,
     working_status: Option<String>,
     published: bool,
+    /// The carried action of this row and its owner's name, if any.
+    carried: Option<(action::Model, Option<String>)>,
 }
 
 impl FromQueryResult for Row {
     fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
         Ok(Self {
             meeting: meeting::Model::from_query_result(res, pre)?,
-            community: community::Model::from_query_result(res, COMMUNITY)?,
             standing: RawStanding::from_row(res)?,
             invitee_count: res.try_get("", "invitee_count")?,
             invited: res.try_get("", "invited")?,
             my_rsvp: res.try_get("", "my_rsvp")?,
             working_status: res.try_get("", "working_status")?,
             published: res.try_get("", "published")?,
+            carried: match res.try_get::<Option<String>>(CARRIED, "id")? {
+                None => None,
+                Some(_) => Some((
+                    action::Model::from_query_result(res, CARRIED)?,
+                    res.try_get("", "owner_name")?,
+                )),
+            },
         })
     }
 }
@@ -186,9 +203,10 @@ fn calendar_statement(backend: DbBackend, [user_id, community_id]: [&str; 2]) ->
 }
 
 /// Loads a meeting and checks the caller's standing in its community
-/// (`need`), with the invitation, the caller's answer and the minutes'
-/// status, in one statement. A meeting of a community the caller cannot
-/// see answers 404 naming the meeting.
+/// (`need`), with the invitation, the caller's answer, the minutes' status
+/// and the actions it carries with their owners' names, in one statement.
+/// A meeting of a community the caller cannot see answers 404 naming the
+/// meeting.
 pub async fn detail<'a, C: ConnectionTrait>(
     conn: &C,
     who: impl Into<Who<'a>>,
@@ -201,13 +219,26 @@ pub async fn detail<'a, C: ConnectionTrait>(
         [who.user_id(), id],
         detail_statement,
     );
-    let row = Row::find_by_statement(stmt).one(conn).await?;
-    let Some(row) = row else {
+    let mut rows = Row::find_by_statement(stmt).all(conn).await?.into_iter();
+    let Some(mut row) = rows.next() else {
         return Err(absent(conn, &who, "meeting").await);
     };
-    let access = row
+    let mut carried = Vec::new();
+    let mut owner_names = HashMap::new();
+    for (a, name) in row
+        .carried
+        .take()
+        .into_iter()
+        .chain(rows.filter_map(|r| r.carried))
+    {
+        if let Some(n) = name {
+            owner_names.insert(a.owner_id.clone(), n);
+        }
+        carried.push(a);
+    }
+    let standing = row
         .standing
-        .decide(&who, row.community, need, None)
+        .standing(&who, need, None)
         .map_err(|e| match e {
             e if e.is_not_found() => Failure::not_found("meeting"),
             e => e,
@@ -216,7 +247,7 @@ pub async fn detail<'a, C: ConnectionTrait>(
         .my_rsvp
         .map(|r| decode::<RsvpResponse>("meeting_response.rsvp", &r))
         .transpose()?;
-    let minutes_status = if access.role.is_some_and(|r| r.is_core()) {
+    let minutes_status = if standing.role.is_some_and(|r| r.is_core()) {
         row.working_status
             .map(|s| decode::<MinutesStatus>("minutes.status", &s))
             .transpose()?
@@ -225,25 +256,33 @@ pub async fn detail<'a, C: ConnectionTrait>(
     };
     Ok(MeetingDetail {
         meeting: row.meeting,
-        access,
+        standing,
         invitee_count: u64::try_from(row.invitee_count).unwrap_or(0),
         invited: row.invited,
         my_rsvp,
         minutes_status,
+        carried,
+        owner_names,
     })
 }
 
 static DETAIL: Memo = Memo::new();
 
-/// [`detail`]'s statement: the meeting with its community, the caller's
-/// account and standing, and the invitation, answer and minutes
-/// subqueries.
+/// [`detail`]'s statement. The meeting with the caller's account and
+/// standing in its community ([`with_standing`]; the community's own row
+/// is not needed), and the invitation, answer and minutes
+/// subqueries is one derived row (`d`; its `LIMIT` keeps both databases
+/// from flattening it, so the subqueries run once); the community's open
+/// actions of meetings that started earlier are left-joined to it with
+/// their owners' names, their columns prefixed [`CARRIED`].
 fn detail_statement(backend: DbBackend, [user_id, id]: [&str; 2]) -> Statement {
     let principal = shape_caller(user_id);
     let uid = user_id.to_owned();
-    let select = with_community(
+    let select = with_standing(
         meeting::Entity::find_by_id(id.to_owned()),
         &Who::Principal(&principal),
+        meeting::Column::NetworkId,
+        meeting::Column::CommunityId,
     );
     let count = invitees()
         .expr(Expr::cust("COUNT(DISTINCT community_members.user_id)"))
@@ -289,76 +328,67 @@ fn detail_statement(backend: DbBackend, [user_id, id]: [&str; 2]) -> Statement {
             .equals((meeting::Entity, meeting::Column::Id)),
         )
         .to_owned();
-    select
+    let row = select
         .expr_as(Expr::from(count), "invitee_count")
         .expr_as(Expr::exists(mine), "invited")
         .expr_as(Expr::from(rsvp), "my_rsvp")
         .expr_as(Expr::from(working), "working_status")
         .expr_as(Expr::exists(published), "published")
         .limit(1)
-        .build(backend)
-}
+        .into_query();
 
-static CARRIED: Memo = Memo::new();
-
-/// [`carried_with_owners`]'s statement: the community's open actions of
-/// meetings that started before a time, with their owners' names.
-fn carried_statement(backend: DbBackend, [community_id, before]: [Value; 2]) -> Statement {
+    let d = Alias::new("d");
+    let earlier_alias = Alias::new("earlier");
+    let owner = Alias::new("owner");
     let earlier = Query::select()
-        .column(meeting::Column::Id)
-        .from(meeting::Entity)
-        .and_where(Expr::col(meeting::Column::CommunityId).eq(community_id.clone()))
-        .and_where(Expr::col(meeting::Column::StartsAt).lt(before))
-        .to_owned();
-    let owner: RelationDef = action::Entity::belongs_to(user::Entity)
-        .from(action::Column::OwnerId)
-        .to(user::Column::Id)
-        .into();
-    action::Entity::find()
-        .join(JoinType::LeftJoin, owner)
-        .expr_as(
-            Expr::col((user::Entity, user::Column::DisplayName)),
-            "owner_name",
+        .column((earlier_alias.clone(), meeting::Column::Id))
+        .from_as(meeting::Entity, earlier_alias.clone())
+        .and_where(
+            Expr::col((earlier_alias.clone(), meeting::Column::CommunityId))
+                .equals((d.clone(), meeting::Column::CommunityId)),
         )
-        .filter(action::Column::CommunityId.eq(community_id))
-        .filter(action::Column::Status.eq(ActionStatus::Open.as_str()))
-        .filter(action::Column::MeetingId.in_subquery(earlier))
-        .order_by_asc(action::Column::DueOn)
-        .order_by_asc(action::Column::Id)
-        .build(backend)
-}
-
-/// The community's open actions from meetings that started before `m`,
-/// by due date then id, with their owners' display names by user id, in
-/// one statement.
-pub async fn carried_with_owners<C: ConnectionTrait>(
-    conn: &C,
-    m: &meeting::Model,
-) -> Result<(Vec<action::Model>, HashMap<String, String>), Failure> {
-    struct Carried(action::Model, Option<String>);
-    impl FromQueryResult for Carried {
-        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-            Ok(Self(
-                action::Model::from_query_result(res, pre)?,
-                res.try_get("", "owner_name")?,
-            ))
-        }
+        .and_where(
+            Expr::col((earlier_alias.clone(), meeting::Column::StartsAt))
+                .lt(Expr::col((d.clone(), meeting::Column::StartsAt))),
+        )
+        .to_owned();
+    let mut outer = Query::select();
+    outer
+        .column((d.clone(), Asterisk))
+        .from_subquery(row, d.clone())
+        .join(
+            JoinType::LeftJoin,
+            action::Entity,
+            Condition::all()
+                .add(
+                    Expr::col((action::Entity, action::Column::CommunityId))
+                        .equals((d.clone(), meeting::Column::CommunityId)),
+                )
+                .add(
+                    Expr::col((action::Entity, action::Column::Status))
+                        .eq(ActionStatus::Open.as_str()),
+                )
+                .add(Expr::col((action::Entity, action::Column::MeetingId)).in_subquery(earlier)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            user::Entity,
+            owner.clone(),
+            Expr::col((owner.clone(), user::Column::Id))
+                .equals((action::Entity, action::Column::OwnerId)),
+        )
+        .expr_as(
+            Expr::col((owner, user::Column::DisplayName)),
+            Alias::new("owner_name"),
+        );
+    for col in action::Column::iter() {
+        outer.expr_as(
+            Expr::col((action::Entity, col)),
+            Alias::new(format!("{CARRIED}{}", col.as_str())),
+        );
     }
-    let stmt = CARRIED.statement_of_values(
-        conn.get_database_backend(),
-        [m.community_id.clone().into(), m.starts_at.into()],
-        carried_statement,
-    );
-    let rows = Carried::find_by_statement(stmt).all(conn).await?;
-    let mut names = HashMap::new();
-    let actions = rows
-        .into_iter()
-        .map(|Carried(a, name)| {
-            if let Some(n) = name {
-                names.insert(a.owner_id.clone(), n);
-            }
-            a
-        })
-        .collect();
-    Ok((actions, names))
+    outer
+        .order_by((action::Entity, action::Column::DueOn), Order::Asc)
+        .order_by((action::Entity, action::Column::Id), Order::Asc);
+    backend.build(&outer)
 }

@@ -182,19 +182,20 @@ pub async fn get_one(
     caller: Caller,
     id: PathId,
 ) -> ApiResult<HttpResponse> {
-    // Two statements: the meeting with the caller's account (a session is
-    // authenticated here), standing, invitation, answer and minutes
-    // status; then the actions it carries with their owners' names.
+    // One statement: the meeting with the caller's account (a session is
+    // authenticated here), standing, invitation, answer, minutes status and
+    // the actions it carries with their owners' names.
     let d = meetings::detail(&state.db, caller.who(), &id, CommunityNeed::Member).await?;
-    let (carried, names) = meetings::carried_with_owners(&state.db, &d.meeting).await?;
+    let names = &d.owner_names;
     let version = d.meeting.version;
     let detail = MeetingDetail {
         invitee_count: usize::try_from(d.invitee_count).unwrap_or(usize::MAX),
         invited: d.invited,
         my_rsvp: d.my_rsvp,
-        carried_actions: carried
+        carried_actions: d
+            .carried
             .into_iter()
-            .map(|x| action_view(x, &names))
+            .map(|x| action_view(x, names))
             .collect::<ApiResult<_>>()?,
         minutes_status: d.minutes_status,
         meeting: to_view(d.meeting)?,
