@@ -349,6 +349,55 @@ fn community_access_statement(backend: DbBackend, [user_id, community_id]: [&str
         .build(backend)
 }
 
+/// The caller's standing in a community, for a handler that needs no
+/// more of the community than its id: [`community_access`] without the
+/// community's columns, which every statement would otherwise carry
+/// through its joins (docs/performance.md).
+pub async fn community_standing<'a, C: ConnectionTrait>(
+    conn: &C,
+    who: impl Into<Who<'a>>,
+    community_id: &str,
+    need: CommunityNeed,
+    accepts: Option<ApiTokenScope>,
+) -> Result<Standing, Failure> {
+    struct StandingRow(RawStanding);
+    impl FromQueryResult for StandingRow {
+        fn from_query_result(res: &QueryResult, _: &str) -> Result<Self, DbErr> {
+            RawStanding::from_row(res).map(Self)
+        }
+    }
+    let who = who.into();
+    let stmt = COMMUNITY_STANDING.statement(
+        conn.get_database_backend(),
+        [who.user_id(), community_id],
+        community_standing_statement,
+    );
+    let Some(StandingRow(row)) = StandingRow::find_by_statement(stmt).one(conn).await? else {
+        return Err(absent(conn, &who, "community").await);
+    };
+    row.standing(&who, need, accepts)
+}
+
+static COMMUNITY_STANDING: Memo = Memo::new();
+
+/// [`community_standing`]'s statement: the community's id with the
+/// caller's account and standing.
+fn community_standing_statement(
+    backend: DbBackend,
+    [user_id, community_id]: [&str; 2],
+) -> Statement {
+    with_standing(
+        community::Entity::find_by_id(community_id.to_owned())
+            .select_only()
+            .column(community::Column::Id),
+        &Who::Principal(&shape_caller(user_id)),
+        community::Column::NetworkId,
+        community::Column::Id,
+    )
+    .limit(1)
+    .build(backend)
+}
+
 /// A community by id with the account and standing of the person
 /// `user_id` ([`with_standing`]), for a memoised statement.
 fn community_with_standing(user_id: &str, community_id: &str) -> Select<community::Entity> {

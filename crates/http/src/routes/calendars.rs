@@ -177,13 +177,17 @@ pub async fn community_calendar(
     id: PathId,
 ) -> ApiResult<HttpResponse> {
     let id = id.0;
-    // One statement: the meetings with their community and the caller's
-    // account (a session is authenticated here) and standing; a community
-    // without meetings is checked on its own.
-    let (c, ms) =
+    // One statement: the meetings with their community's name and the
+    // caller's account (a session is authenticated here) and standing; a
+    // community without meetings is checked on its own.
+    let (name, ms) =
         meetings::calendar_of(&state.db, caller.who(), &id, CommunityNeed::Member).await?;
-    let names = HashMap::from([(c.id.clone(), c.name.clone())]);
-    let body = render_calendar(&c.name, &ms, &names, &state.settings.organizer_email)?;
+    let body = render_calendar(
+        &name,
+        &ms,
+        &HashMap::from([(id, name.clone())]),
+        &state.settings.organizer_email,
+    )?;
     Ok(ics_response(body, "community"))
 }
 

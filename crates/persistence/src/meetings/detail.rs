@@ -24,8 +24,6 @@ use crate::error::Failure;
 use crate::memo::Memo;
 use crate::stored::decode;
 
-/// Prefix of the community's columns in the meeting read.
-const COMMUNITY: &str = "c_";
 /// Prefix of a carried action's columns in the meeting read.
 const CARRIED: &str = "a_";
 
@@ -110,24 +108,30 @@ fn invitees() -> SelectStatement {
         .to_owned()
 }
 
-/// Meetings joined with their community (its columns prefixed
-/// [`COMMUNITY`]) and the caller's account and standing in it
-/// ([`with_standing`]).
-pub(super) fn with_community(
+/// A meeting of [`calendar_of`] or [`super::list_of_community`], with the
+/// caller's standing in its community ([`with_standing`]). The
+/// community's own columns are not joined: the standing is all these
+/// reads decide on, and every column a statement carries through its joins
+/// costs the database on each execution (docs/performance.md).
+pub(super) struct MeetingWithStanding {
+    pub(super) meeting: meeting::Model,
+    pub(super) standing: RawStanding,
+}
+
+impl FromQueryResult for MeetingWithStanding {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            meeting: meeting::Model::from_query_result(res, pre)?,
+            standing: RawStanding::from_row(res)?,
+        })
+    }
+}
+
+/// Meetings with the caller's account and standing in their community.
+pub(super) fn with_meeting_standing(
     select: Select<meeting::Entity>,
     who: &Who<'_>,
 ) -> Select<meeting::Entity> {
-    let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
-        .from(meeting::Column::CommunityId)
-        .to(community::Column::Id)
-        .into();
-    let mut select = select.join(JoinType::InnerJoin, of_community);
-    for col in community::Column::iter() {
-        select = select.expr_as(
-            Expr::col((community::Entity, col)),
-            format!("{COMMUNITY}{}", col.as_str()),
-        );
-    }
     with_standing(
         select,
         who,
@@ -136,65 +140,66 @@ pub(super) fn with_community(
     )
 }
 
-/// A meeting of [`calendar_of`] or [`super::list_of_community`], with its
-/// community and the caller's standing.
-pub(super) struct MeetingInCommunity {
-    pub(super) meeting: meeting::Model,
-    pub(super) community: community::Model,
-    pub(super) standing: RawStanding,
-}
-
-impl FromQueryResult for MeetingInCommunity {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            meeting: meeting::Model::from_query_result(res, pre)?,
-            community: community::Model::from_query_result(res, COMMUNITY)?,
-            standing: RawStanding::from_row(res)?,
-        })
-    }
-}
-
-/// A community the caller may act on with `need`, and every one of its
-/// meetings by start (its calendar), in one statement: the meetings joined
-/// with the community and the caller's account and standing. A community
-/// without meetings is checked on its own ([`crate::access::community_access`]).
+/// A community the caller may act on with `need`, its name, and every one
+/// of its meetings by start (its calendar), in one statement: the meetings
+/// with the community's name and the caller's account and standing. A
+/// community without meetings is checked on its own
+/// ([`crate::access::community_access`]).
 pub async fn calendar_of<'a, C: ConnectionTrait>(
     conn: &C,
     who: impl Into<Who<'a>>,
     community_id: &str,
     need: CommunityNeed,
-) -> Result<(community::Model, Vec<meeting::Model>), Failure> {
+) -> Result<(String, Vec<meeting::Model>), Failure> {
+    struct Named(MeetingWithStanding, String);
+    impl FromQueryResult for Named {
+        fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+            Ok(Self(
+                MeetingWithStanding::from_query_result(res, pre)?,
+                res.try_get("", COMMUNITY_NAME)?,
+            ))
+        }
+    }
     let who = who.into();
     let stmt = CALENDAR.statement(
         conn.get_database_backend(),
         [who.user_id(), community_id],
         calendar_statement,
     );
-    let rows = MeetingInCommunity::find_by_statement(stmt)
-        .all(conn)
-        .await?;
-    let Some(first) = rows.first() else {
+    let rows = Named::find_by_statement(stmt).all(conn).await?;
+    let Some(Named(first, name)) = rows.first() else {
         let access = crate::access::community_access(conn, who, community_id, need, None).await?;
-        return Ok((access.community, Vec::new()));
+        return Ok((access.community.name, Vec::new()));
     };
-    let access = first
-        .standing
-        .clone()
-        .decide(&who, first.community.clone(), need, None)?;
+    first.standing.clone().standing(&who, need, None)?;
+    let name = name.clone();
     Ok((
-        access.community,
-        rows.into_iter().map(|r| r.meeting).collect(),
+        name,
+        rows.into_iter().map(|Named(r, _)| r.meeting).collect(),
     ))
 }
+
+/// The alias of the community's name in [`calendar_of`]'s statement.
+const COMMUNITY_NAME: &str = "community_name";
 
 static CALENDAR: Memo = Memo::new();
 
 /// [`calendar_of`]'s statement: the community's meetings by start with the
-/// community, the caller's account and standing.
+/// community's name, the caller's account and standing.
 fn calendar_statement(backend: DbBackend, [user_id, community_id]: [&str; 2]) -> Statement {
     let principal = shape_caller(user_id);
-    with_community(
-        meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
+    let of_community: RelationDef = meeting::Entity::belongs_to(community::Entity)
+        .from(meeting::Column::CommunityId)
+        .to(community::Column::Id)
+        .into();
+    with_meeting_standing(
+        meeting::Entity::find()
+            .filter(meeting::Column::CommunityId.eq(community_id))
+            .join(JoinType::InnerJoin, of_community)
+            .expr_as(
+                Expr::col((community::Entity, community::Column::Name)),
+                COMMUNITY_NAME,
+            ),
         &Who::Principal(&principal),
     )
     .order_by_asc(meeting::Column::StartsAt)
@@ -278,11 +283,9 @@ static DETAIL: Memo = Memo::new();
 fn detail_statement(backend: DbBackend, [user_id, id]: [&str; 2]) -> Statement {
     let principal = shape_caller(user_id);
     let uid = user_id.to_owned();
-    let select = with_standing(
+    let select = with_meeting_standing(
         meeting::Entity::find_by_id(id.to_owned()),
         &Who::Principal(&principal),
-        meeting::Column::NetworkId,
-        meeting::Column::CommunityId,
     );
     let count = invitees()
         .expr(Expr::cust("COUNT(DISTINCT community_members.user_id)"))

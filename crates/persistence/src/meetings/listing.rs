@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
 };
 
-use super::detail::{MeetingInCommunity, with_community};
+use super::detail::{MeetingWithStanding, with_meeting_standing};
 use crate::caller::Who;
 use crate::entities::{community_member, meeting, network_member};
 use crate::error::Failure;
@@ -95,13 +95,13 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// One page of a community's meetings for a caller who may act on it with
-/// `need`, in one statement: the page joined with the community and the
-/// caller's account and standing ([`super::detail`]'s join), so the access
+/// `need`, in one statement: the page with the caller's account and
+/// standing in the community ([`super::detail`]'s join), so the access
 /// check, the authentication of a session and the page are one round trip.
 /// Every meeting of a community the caller may read is visible to them (a
 /// member, a manager of its network or a platform admin), so no further
 /// scope applies. An empty page checks the community on its own
-/// ([`crate::access::community_access`]). `f.community_id` is ignored.
+/// ([`crate::access::community_standing`]). `f.community_id` is ignored.
 pub async fn list_of_community<'a, C: ConnectionTrait>(
     conn: &C,
     who: impl Into<Who<'a>>,
@@ -111,22 +111,19 @@ pub async fn list_of_community<'a, C: ConnectionTrait>(
     page: &PageRequest,
 ) -> Result<Page<meeting::Model>, Failure> {
     let who = who.into();
-    let q = with_community(
+    let q = with_meeting_standing(
         meeting::Entity::find().filter(meeting::Column::CommunityId.eq(community_id)),
         &who,
     );
-    let rows: Vec<MeetingInCommunity> = filtered(q, f, page)?.into_model().all(conn).await?;
+    let rows: Vec<MeetingWithStanding> = filtered(q, f, page)?.into_model().all(conn).await?;
     let Some(first) = rows.first() else {
-        crate::access::community_access(conn, who, community_id, need, None).await?;
+        crate::access::community_standing(conn, who, community_id, need, None).await?;
         return Ok(Page {
             items: Vec::new(),
             next_after: None,
         });
     };
-    first
-        .standing
-        .clone()
-        .decide(&who, first.community.clone(), need, None)?;
+    first.standing.clone().standing(&who, need, None)?;
     let items = rows.into_iter().map(|r| r.meeting).collect();
     Ok(paged(items, page))
 }

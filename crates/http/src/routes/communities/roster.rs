@@ -227,23 +227,22 @@ pub async fn list_members(
     fmt: web::Query<FormatQuery>,
     q: web::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
-    // The community with the caller's account (a session is authenticated
-    // here) and standing, then the page: two statements.
-    let c = access::community_access(
+    // The caller's account (a session is authenticated here) and standing
+    // in the community, then the page: two statements.
+    access::community_standing(
         &state.db,
         caller.who(),
         &id,
         CommunityNeed::NetworkMember,
         Some(ApiTokenScope::MembershipsRead),
     )
-    .await?
-    .community;
+    .await?;
     let filter = f.to_filter()?;
     if fmt.wants_csv(&req)? {
-        return csv_response(state.db.clone(), c.id, filter).await;
+        return csv_response(state.db.clone(), id.0, filter).await;
     }
     let page_req = q.to_request()?;
-    let page = rosters::list(&state.db, &c.id, &filter, &page_req).await?;
+    let page = rosters::list(&state.db, &id, &filter, &page_req).await?;
     let page = try_page(page, RosterEntryView::try_from)?;
     let mut res = page_response(&req, &state, page, |v| v);
     res.headers_mut()
