@@ -11,7 +11,10 @@
 #      network manager gives a bearer token; the community with the most members and one
 #      of its meetings are found through the API;
 #   3. wrk (-t2 -c16 -d5s --latency, keep-alive) hits /health/live, then each read, one
-#      after the other;
+#      after the other; each is first warmed up for PEERHUB_LOAD_WARMUP (a run that is not
+#      counted), because the first uses of a statement on each pooled PostgreSQL
+#      connection prepare it and plan it five times before the cached plan is kept: a
+#      meeting read's p99 was 40-110 ms in the first second and 6-7 ms after it;
 #   4. a table: endpoint, req/s, p99, ratio to /health/live, the target and pass/fail.
 #
 # Targets (docs/performance.md): single-row reads >= 0.10 of /health/live; list pages of
@@ -23,6 +26,7 @@
 #   PEERHUB_BIN=path                 use this binary instead of building it
 #   PEERHUB_LOAD_DBS="sqlite postgres"  databases to measure
 #   PEERHUB_LOAD_DURATION=5s         wrk -d
+#   PEERHUB_LOAD_WARMUP=1s           wrk -d of the uncounted run before each measured one
 #   PEERHUB_LOAD_CONNECTIONS=16      wrk -c
 #   PEERHUB_LOAD_THREADS=2           wrk -t
 #   PEERHUB_LOAD_EMAIL=maya.okafor@nhs.net  demo login used for the reads
@@ -40,6 +44,7 @@ fi
 
 DBS=${PEERHUB_LOAD_DBS:-sqlite postgres}
 DURATION=${PEERHUB_LOAD_DURATION:-5s}
+WARMUP=${PEERHUB_LOAD_WARMUP:-1s}
 CONNS=${PEERHUB_LOAD_CONNECTIONS:-16}
 THREADS=${PEERHUB_LOAD_THREADS:-2}
 EMAIL=${PEERHUB_LOAD_EMAIL:-maya.okafor@nhs.net}
@@ -166,6 +171,7 @@ login() {
 run_wrk() {
     local out hdr=()
     [[ "$2" == 1 ]] && hdr=(-H "Authorization: Bearer $TOKEN")
+    wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${hdr[@]}" "$BASE$1" >/dev/null 2>&1 || true
     out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${hdr[@]}" "$BASE$1" 2>&1) || {
         printf '%s\n' "$out" >&2
         echo "0 0 1"
