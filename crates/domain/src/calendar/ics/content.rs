@@ -34,17 +34,23 @@ pub(super) const MAX_LINE_OCTETS: usize = 75;
 /// other control character are dropped.
 pub(super) fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
+    // Copies the runs between the characters that change as slices.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let with = match c {
+            '\\' => "\\\\",
+            ';' => "\\;",
+            ',' => "\\,",
+            '\n' => "\\n",
             // CR of a CRLF (whose LF gives the `\n`) or a lone CR.
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
+            c if c.is_control() => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        out.push_str(with);
+        run = i + c.len_utf8();
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -75,28 +81,41 @@ pub(super) struct Lines(pub(super) String);
 
 impl Lines {
     pub(super) fn line(&mut self, content: &str) {
-        fold_into(&mut self.0, content);
+        fold_into(&mut self.0, &[content]);
     }
 
     /// `name` (with any parameters) `:` `value`; the value already encoded.
     pub(super) fn prop(&mut self, name: &str, value: &str) {
-        self.line(&format!("{name}:{value}"));
+        fold_into(&mut self.0, &[name, ":", value]);
     }
 }
 
-/// Appends `line` folded (§3.1): no physical line longer than 75 octets, the
-/// continuation lines starting with one space (which counts), never splitting
-/// a UTF-8 character; every physical line ends with CRLF.
-fn fold_into(out: &mut String, line: &str) {
+/// Appends the line made of `parts` folded (§3.1): no physical line longer
+/// than 75 octets, the continuation lines starting with one space (which
+/// counts), never splitting a UTF-8 character; every physical line ends
+/// with CRLF. Copies whole runs of characters rather than one at a time.
+fn fold_into(out: &mut String, parts: &[&str]) {
     let mut used = 0;
-    for c in line.chars() {
-        let len = c.len_utf8();
-        if used + len > MAX_LINE_OCTETS {
+    for part in parts {
+        let mut rest = *part;
+        loop {
+            let room = MAX_LINE_OCTETS - used;
+            if rest.len() <= room {
+                out.push_str(rest);
+                used += rest.len();
+                break;
+            }
+            // The longest prefix that fits and ends on a character boundary
+            // (`room` itself is at most 75, and a character at most 4 octets).
+            let mut cut = room;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
             out.push_str("\r\n ");
             used = 1;
+            rest = &rest[cut..];
         }
-        out.push(c);
-        used += len;
     }
     out.push_str("\r\n");
 }
@@ -172,15 +191,15 @@ pub(super) mod tests {
     #[test]
     fn folding_at_75_octets() {
         let mut out = String::new();
-        fold_into(&mut out, &"a".repeat(75));
+        fold_into(&mut out, &[&"a".repeat(75)]);
         assert_eq!(out, format!("{}\r\n", "a".repeat(75)));
 
         let mut out = String::new();
-        fold_into(&mut out, &"a".repeat(76));
+        fold_into(&mut out, &[&"a".repeat(76)]);
         assert_eq!(out, format!("{}\r\n a\r\n", "a".repeat(75)));
 
         let mut out = String::new();
-        fold_into(&mut out, &"a".repeat(75 + 74 + 1));
+        fold_into(&mut out, &[&"a".repeat(75 + 74 + 1)]);
         assert_eq!(
             out,
             format!("{}\r\n {}\r\n a\r\n", "a".repeat(75), "a".repeat(74))
@@ -188,11 +207,11 @@ pub(super) mod tests {
 
         // A 4-octet character that would straddle octet 75 moves to the next line.
         let mut out = String::new();
-        fold_into(&mut out, &format!("{}🎉b", "a".repeat(73)));
+        fold_into(&mut out, &[&format!("{}🎉b", "a".repeat(73))]);
         assert_eq!(out, format!("{}\r\n 🎉b\r\n", "a".repeat(73)));
 
         let mut out = String::new();
-        fold_into(&mut out, "");
+        fold_into(&mut out, &[""]);
         assert_eq!(out, "\r\n");
     }
 
@@ -211,7 +230,7 @@ pub(super) mod tests {
         fn folded_lines_fit_and_unfold_exactly(s in tricky_string()) {
             let content = format!("DESCRIPTION:{}", escape_text(&s));
             let mut out = String::new();
-            fold_into(&mut out, &content);
+            fold_into(&mut out, &[&content]);
             prop_assert!(out.ends_with("\r\n"));
             let body = &out[..out.len() - 2];
             for line in body.split("\r\n") {
@@ -231,5 +250,52 @@ pub(super) mod tests {
             prop_assert_eq!(unescape(&escaped), expected);
         }
 
+        /// Folding a line given in parts, and escaping by runs, equal the
+        /// character-at-a-time forms they replaced, wherever the parts split.
+        #[test]
+        fn run_copies_equal_one_character_at_a_time(s in tricky_string(), at in 0usize..400) {
+            prop_assert_eq!(escape_text(&s), escape_by_char(&s));
+            let content = format!("DESCRIPTION:{}", escape_text(&s));
+            let mut whole = String::new();
+            fold_into(&mut whole, &[&content]);
+            prop_assert_eq!(&whole, &fold_by_char(&content));
+            let mut cut = at.min(content.len());
+            while !content.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let mut parts = String::new();
+            fold_into(&mut parts, &[&content[..cut], "", &content[cut..]]);
+            prop_assert_eq!(parts, whole);
+        }
+    }
+
+    fn escape_by_char(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                ';' => out.push_str("\\;"),
+                ',' => out.push_str("\\,"),
+                '\n' => out.push_str("\\n"),
+                c if c.is_control() => {}
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn fold_by_char(line: &str) -> String {
+        let mut out = String::new();
+        let mut used = 0;
+        for c in line.chars() {
+            if used + c.len_utf8() > MAX_LINE_OCTETS {
+                out.push_str("\r\n ");
+                used = 1;
+            }
+            out.push(c);
+            used += c.len_utf8();
+        }
+        out.push_str("\r\n");
+        out
     }
 }
