@@ -386,23 +386,26 @@ fn community_standing_statement(
     backend: DbBackend,
     [user_id, community_id]: [&str; 2],
 ) -> Statement {
-    with_standing(
-        community::Entity::find_by_id(community_id.to_owned())
-            .select_only()
-            .column(community::Column::Id),
-        &Who::Principal(&shape_caller(user_id)),
-        community::Column::NetworkId,
-        community::Column::Id,
-    )
-    .limit(1)
-    .build(backend)
+    let id_only = community::Entity::find_by_id(community_id.to_owned())
+        .select_only()
+        .column(community::Column::Id);
+    with_standing_of(user_id, id_only).limit(1).build(backend)
 }
 
 /// A community by id with the account and standing of the person
 /// `user_id` ([`with_standing`]), for a memoised statement.
 fn community_with_standing(user_id: &str, community_id: &str) -> Select<community::Entity> {
-    with_standing(
+    with_standing_of(
+        user_id,
         community::Entity::find_by_id(community_id.to_owned()),
+    )
+}
+
+/// `select` (of communities) with the account and standing of the person
+/// `user_id` ([`with_standing`]), for a memoised statement.
+fn with_standing_of(user_id: &str, select: Select<community::Entity>) -> Select<community::Entity> {
+    with_standing(
+        select,
         &Who::Principal(&shape_caller(user_id)),
         community::Column::NetworkId,
         community::Column::Id,
