@@ -328,18 +328,40 @@ pub async fn community_access<'a, C: ConnectionTrait>(
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunityAccess, Failure> {
     let who = who.into();
-    let stmt = COMMUNITY_ACCESS.statement(
-        conn.get_database_backend(),
-        [who.user_id(), community_id],
+    let row: CommunityRow = community_row(
+        conn,
+        &who,
+        community_id,
+        &COMMUNITY_ACCESS,
         community_access_statement,
-    );
-    let Some(row) = CommunityRow::find_by_statement(stmt).one(conn).await? else {
-        return Err(absent(conn, &who, "community").await);
-    };
+    )
+    .await?;
     row.standing.decide(&who, row.community, need, accepts)
 }
 
 static COMMUNITY_ACCESS: Memo = Memo::new();
+
+/// The one row a memoised statement about a community (built from the
+/// caller's user id and the community's id) returns for the caller, or,
+/// when there is none, the caller's 401 (revoked session) or the
+/// community's 404.
+async fn community_row<R: FromQueryResult, C: ConnectionTrait>(
+    conn: &C,
+    who: &Who<'_>,
+    community_id: &str,
+    memo: &Memo,
+    build: fn(DbBackend, [&str; 2]) -> Statement,
+) -> Result<R, Failure> {
+    let stmt = memo.statement(
+        conn.get_database_backend(),
+        [who.user_id(), community_id],
+        build,
+    );
+    match R::find_by_statement(stmt).one(conn).await? {
+        Some(row) => Ok(row),
+        None => Err(absent(conn, who, "community").await),
+    }
+}
 
 /// [`community_access`]'s statement: the community with the caller's
 /// account and standing ([`with_standing`]).
@@ -367,14 +389,14 @@ pub async fn community_standing<'a, C: ConnectionTrait>(
         }
     }
     let who = who.into();
-    let stmt = COMMUNITY_STANDING.statement(
-        conn.get_database_backend(),
-        [who.user_id(), community_id],
+    let StandingRow(row) = community_row(
+        conn,
+        &who,
+        community_id,
+        &COMMUNITY_STANDING,
         community_standing_statement,
-    );
-    let Some(StandingRow(row)) = StandingRow::find_by_statement(stmt).one(conn).await? else {
-        return Err(absent(conn, &who, "community").await);
-    };
+    )
+    .await?;
     row.standing(&who, need, accepts)
 }
 
@@ -483,14 +505,14 @@ pub async fn community_summary<'a, C: ConnectionTrait>(
     accepts: Option<ApiTokenScope>,
 ) -> Result<CommunitySummary, Failure> {
     let who = who.into();
-    let stmt = COMMUNITY_SUMMARY.statement(
-        conn.get_database_backend(),
-        [who.user_id(), community_id],
+    let row: SummaryRow = community_row(
+        conn,
+        &who,
+        community_id,
+        &COMMUNITY_SUMMARY,
         community_summary_statement,
-    );
-    let Some(row) = SummaryRow::find_by_statement(stmt).one(conn).await? else {
-        return Err(absent(conn, &who, "community").await);
-    };
+    )
+    .await?;
     Ok(CommunitySummary {
         access: row
             .row

@@ -72,15 +72,21 @@ impl FromQueryResult for Row {
             my_rsvp: res.try_get("", "my_rsvp")?,
             working_status: res.try_get("", "working_status")?,
             published: res.try_get("", "published")?,
-            carried: match res.try_get::<Option<String>>(CARRIED, "id")? {
-                None => None,
-                Some(_) => Some((
-                    action::Model::from_query_result(res, CARRIED)?,
-                    res.try_get("", "owner_name")?,
-                )),
-            },
+            carried: carried_of(res)?,
         })
     }
+}
+
+/// The carried action of a row of [`detail`]'s statement and its owner's
+/// name; `None` on the one row of a meeting that carries none.
+fn carried_of(res: &QueryResult) -> Result<Option<(action::Model, Option<String>)>, DbErr> {
+    if res.try_get::<Option<String>>(CARRIED, "id")?.is_none() {
+        return Ok(None);
+    }
+    Ok(Some((
+        action::Model::from_query_result(res, CARRIED)?,
+        res.try_get("", "owner_name")?,
+    )))
 }
 
 /// `community_members` rows of the meeting's community whose membership
@@ -224,17 +230,20 @@ pub async fn detail<'a, C: ConnectionTrait>(
         [who.user_id(), id],
         detail_statement,
     );
-    let mut rows = Row::find_by_statement(stmt).all(conn).await?.into_iter();
-    let Some(mut row) = rows.next() else {
+    let rows = conn.query_all_raw(stmt).await?;
+    let Some((first, more)) = rows.split_first() else {
         return Err(absent(conn, &who, "meeting").await);
     };
+    // The meeting and its summaries repeat on every row: decoded once.
+    let mut row = Row::from_query_result(first, "")?;
     let mut carried = Vec::new();
     let mut owner_names = HashMap::new();
+    let later = more.iter().map(carried_of).collect::<Result<Vec<_>, _>>()?;
     for (a, name) in row
         .carried
         .take()
         .into_iter()
-        .chain(rows.filter_map(|r| r.carried))
+        .chain(later.into_iter().flatten())
     {
         if let Some(n) = name {
             owner_names.insert(a.owner_id.clone(), n);
