@@ -263,6 +263,33 @@ impl Resp {
     }
 }
 
+/// Log lines written with `eprint!`, which the test harness captures: the
+/// server's warnings and errors appear in a failing test's output (a 500's
+/// cause, with its request id) and nowhere else.
+struct CapturedStderr;
+
+impl std::io::Write for CapturedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        eprint!("{}", String::from_utf8_lossy(buf));
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the server's log subscriber for this test process, at
+/// `PEERHUB_TEST_LOG` (`EnvFilter` syntax; `warn` when unset), unless one
+/// is installed already (tests/tests/logs.rs installs its own first).
+fn show_server_logs() {
+    let directives = std::env::var("PEERHUB_TEST_LOG").unwrap_or_else(|_| "warn".to_owned());
+    let _ =
+        peerhub_server::telemetry::init_with_writer(LogFormat::Pretty, Some(&directives), || {
+            CapturedStderr
+        });
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_configured(backend, |_| {}).await
@@ -289,6 +316,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, config: Config, pg_name: Option<String>) -> TestApp {
+        show_server_logs();
         let app = Application::build(config.clone())
             .await
             .unwrap_or_else(|e| panic!("building app: {e:?}"));

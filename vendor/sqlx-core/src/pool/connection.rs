@@ -9,6 +9,7 @@ use crate::sync::AsyncSemaphoreReleaser;
 use crate::connection::Connection;
 use crate::database::Database;
 use crate::error::Error;
+use crate::transaction::TransactionManager;
 
 use super::inner::{is_beyond_max_lifetime, DecrementSizeGuard, PoolInner};
 use crate::pool::options::PoolConnectionMetadata;
@@ -305,15 +306,23 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         }
 
         // PeerHub patch (docs/decisions.md, "sqlx-core carried with one change"):
-        // a connection with nothing waiting to be written goes back without the
-        // on-release ping. The ping is a full round trip per statement; its jobs
-        // are done elsewhere when nothing is queued: a rollback queued by a dropped
-        // transaction sits in the write buffer (`should_flush` is then true and we
-        // ping as before), and results left unread by a dropped stream are drained
-        // by the driver before the connection's next statement. A connection that
-        // broke is found at its next use, which the application treats as an
-        // outage signal.
-        if !self.raw.should_flush() {
+        // a connection with nothing waiting to be written and no transaction
+        // open goes back without the on-release ping. The ping is a full round
+        // trip per statement; its jobs are done elsewhere when nothing is queued:
+        // results left unread by a dropped stream are drained by the driver
+        // before the connection's next statement, and a connection that broke is
+        // found at its next use, which the application treats as an outage
+        // signal. A transaction dropped without commit always gets the ping:
+        // PostgreSQL queues its ROLLBACK in the write buffer (`should_flush` is
+        // true); SQLite sends it to the connection's worker thread, and the
+        // connection counts the transaction open until the worker has run it
+        // (the depth check). Handing such a connection out early would let the
+        // next caller read a stale depth: sea-orm then issues a plain `BEGIN`
+        // instead of the `BEGIN IMMEDIATE` it was asked for.
+        if !self.raw.should_flush()
+            && <DB::TransactionManager as TransactionManager>::get_transaction_depth(&self.raw)
+                == 0
+        {
             self.release();
             return true;
         }
