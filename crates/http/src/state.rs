@@ -57,7 +57,12 @@ pub struct Keys {
 /// Everything handlers share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The pool this worker's requests use.
     pub db: Db,
+    /// Every pool of the process, for the pool gauges: the shared one and,
+    /// when the API workers have pools of their own (see
+    /// `peerhub_persistence::db::worker_pools`), theirs.
+    pub pools: Arc<Vec<Db>>,
     pub settings: Arc<HttpSettings>,
     pub keys: Arc<Keys>,
     pub metrics: Metrics,
@@ -80,6 +85,7 @@ impl AppState {
             decoding: DecodingKey::from_secret(&settings.jwt_secret),
         };
         Self {
+            pools: Arc::new(vec![db.clone()]),
             db,
             limiter: Arc::new(crate::limits::AuthLimiter::new(&settings.guards)),
             settings: Arc::new(settings),

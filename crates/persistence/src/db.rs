@@ -63,10 +63,78 @@ const PING_IF_IDLE_FOR: Duration = Duration::from_secs(60);
 /// marks the database down, and connections opened before the latest
 /// outage are discarded unused when next handed out.
 pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
+    let (opts, pg) = options(url, pool, pool.max_connections)?;
+    let Some(pg) = pg else {
+        return Database::connect(opts).await;
+    };
+    startup::wait_until_reachable(&pg, pool.connect_timeout, pool.startup_timeout).await?;
+    let db = Database::connect(opts).await?;
+    health().watch(pg, pool.connect_timeout);
+    Ok(db)
+}
+
+/// Pools of their own for the HTTP workers, one per worker, for
+/// PostgreSQL (`None` for SQLite, or for fewer than two workers).
+///
+/// Each actix worker runs its own single-threaded runtime, and a socket
+/// belongs to the runtime that opened it: a worker that uses a connection
+/// another worker opened is told its answer has arrived by that other
+/// worker's thread, one more wake-up and context switch per statement. A
+/// pool per worker keeps each connection on the thread that uses it
+/// (docs/decisions.md, "One PostgreSQL pool per HTTP worker"). SQLite
+/// connections answer from their own threads, so it keeps one pool.
+///
+/// `max_connections` is shared out: the pool [`connect`] opened (background
+/// jobs, the admin listener) keeps [`shared_pool_size`], and each worker
+/// gets [`worker_pool_size`]. The pools are lazy, like the shared one, and
+/// use the same settings and outage handling.
+pub async fn worker_pools(
+    url: &str,
+    pool: &DbOptions,
+    workers: usize,
+) -> Result<Option<Vec<Db>>, DbErr> {
+    if workers < 2 || url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let size = worker_pool_size(pool.max_connections, workers);
+    let mut pools = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let (opts, _) = options(url, pool, size)?;
+        pools.push(Database::connect(opts).await?);
+    }
+    Ok(Some(pools))
+}
+
+/// The size of the shared pool when the HTTP workers have pools of their
+/// own: a fifth of `max_connections`, at least 2 (a background job and a
+/// readiness check at once).
+pub fn shared_pool_size(max_connections: u32) -> u32 {
+    (max_connections / 5).max(2)
+}
+
+/// The size of each HTTP worker's pool: what the shared pool leaves of
+/// `max_connections`, split evenly, at least 2 (a request may hold a
+/// transaction while a helper reads on its own connection).
+pub fn worker_pool_size(max_connections: u32, workers: usize) -> u32 {
+    let workers = u32::try_from(workers).unwrap_or(u32::MAX).max(1);
+    (max_connections.saturating_sub(shared_pool_size(max_connections)) / workers).max(2)
+}
+
+/// The options of a pool of up to `max_connections` for `url`, and, for
+/// PostgreSQL, the server's connection options (for the start-up wait and
+/// the health watch). SQLite connections each get foreign keys, WAL and a
+/// busy timeout; PostgreSQL pools are lazy, go without TLS to this machine
+/// unless told otherwise, and discard connections opened before the
+/// latest outage.
+fn options(
+    url: &str,
+    pool: &DbOptions,
+    max_connections: u32,
+) -> Result<(ConnectOptions, Option<PgConnectOptions>), DbErr> {
     let mut opts = ConnectOptions::new(url.to_owned());
     let is_sqlite = url.starts_with("sqlite:");
     let in_memory = is_sqlite && url.contains(":memory:");
-    opts.max_connections(if in_memory { 1 } else { pool.max_connections })
+    opts.max_connections(if in_memory { 1 } else { max_connections })
         .min_connections(0)
         .acquire_timeout(pool.acquire_timeout)
         .connect_timeout(pool.connect_timeout)
@@ -81,7 +149,7 @@ pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
                 .create_if_missing(true)
         });
     if is_sqlite {
-        return Database::connect(opts).await;
+        return Ok((opts, None));
     }
     let pg: PgConnectOptions = url.parse().map_err(|e| {
         DbErr::Conn(sea_orm::RuntimeErr::Internal(format!(
@@ -94,15 +162,12 @@ pub async fn connect(url: &str, pool: &DbOptions) -> Result<Db, DbErr> {
     } else {
         pg
     };
-    startup::wait_until_reachable(&pg, pool.connect_timeout, pool.startup_timeout).await?;
     opts.connect_lazy(true)
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .map_sqlx_postgres_before_acquire(|_conn, meta| {
             Box::pin(async move { Ok(!health().opened_before_last_outage(meta.age)) })
         });
-    let db = Database::connect(opts).await?;
-    health().watch(pg, pool.connect_timeout);
-    Ok(db)
+    Ok((opts, Some(pg)))
 }
 
 /// Whether a PostgreSQL URL names this machine (a loopback address,
@@ -209,6 +274,24 @@ pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr>
 #[cfg(test)]
 mod tests {
     use super::loopback_without_tls_choice as plain;
+    use super::{shared_pool_size, worker_pool_size};
+
+    #[test]
+    fn worker_pools_share_out_the_maximum() {
+        // The default: 10 connections, 2 workers: 2 shared, 4 each.
+        assert_eq!(shared_pool_size(10), 2);
+        assert_eq!(worker_pool_size(10, 2), 4);
+        assert_eq!(shared_pool_size(10) + 2 * worker_pool_size(10, 2), 10);
+        assert_eq!(shared_pool_size(40), 8);
+        assert_eq!(worker_pool_size(40, 4), 8);
+        // Small maxima keep the floors: 2 shared, 2 per worker.
+        assert_eq!(shared_pool_size(1), 2);
+        assert_eq!(worker_pool_size(1, 2), 2);
+        assert_eq!(worker_pool_size(5, 2), 2);
+        assert_eq!(worker_pool_size(10, 16), 2);
+        assert_eq!(worker_pool_size(10, 0), 8);
+        assert_eq!(worker_pool_size(u32::MAX, usize::MAX), 2);
+    }
 
     #[test]
     fn loopback_without_an_sslmode_goes_without_tls() {

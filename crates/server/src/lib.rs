@@ -25,6 +25,11 @@ pub use config::Config;
 /// if needed. An error names the URL with its password redacted, and
 /// repeats no secret the driver's message quoted.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    open_db_of(config, config.db_max_connections).await
+}
+
+/// [`open_db`] with a pool of up to `max_connections`.
+async fn open_db_of(config: &Config, max_connections: u32) -> anyhow::Result<Db> {
     if config.is_sqlite() {
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating {}", config.data_dir.display()))?;
@@ -32,19 +37,37 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
     connect(
         &config.database_url,
         &DbOptions {
-            max_connections: config.db_max_connections,
-            acquire_timeout: config.database_acquire_timeout,
-            ..DbOptions::default()
+            max_connections,
+            ..db_options(config)
         },
     )
     .await
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "connecting to {}: {}",
-            config::redact_url(&config.database_url),
-            config.redact(&e.to_string())
-        )
-    })
+    .map_err(|e| connect_error(config, &e))
+}
+
+fn db_options(config: &Config) -> DbOptions {
+    DbOptions {
+        max_connections: config.db_max_connections,
+        acquire_timeout: config.database_acquire_timeout,
+        ..DbOptions::default()
+    }
+}
+
+fn connect_error(config: &Config, e: &peerhub_persistence::sea_orm::DbErr) -> anyhow::Error {
+    anyhow::anyhow!(
+        "connecting to {}: {}",
+        config::redact_url(&config.database_url),
+        config.redact(&e.to_string())
+    )
+}
+
+/// The number of API workers: `PEERHUB_WORKERS`, else one per CPU the
+/// process may use (actix's own default).
+fn api_workers(config: &Config) -> usize {
+    config.workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        |w| w.max(1),
+    )
 }
 
 /// Runs migrations, retrying for a while if the database is not up yet.
@@ -126,6 +149,8 @@ pub struct Application {
     server: Server,
     admin_server: Option<Server>,
     db: Db,
+    /// The API workers' own PostgreSQL pools (empty: they use `db`).
+    worker_dbs: Arc<Vec<Db>>,
     config: Config,
     metrics: Metrics,
 }
@@ -133,23 +158,54 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = open_db(&config).await?;
+        let workers = api_workers(&config);
+        // With a PostgreSQL pool per API worker (`db::worker_pools`), the
+        // shared pool serves only background jobs and the admin listener.
+        let shared = if config.is_sqlite() || workers < 2 {
+            config.db_max_connections
+        } else {
+            peerhub_persistence::db::shared_pool_size(config.db_max_connections)
+        };
+        let db = open_db_of(&config, shared).await?;
         migrate_with_retry(&db).await?;
+        let worker_dbs = peerhub_persistence::db::worker_pools(
+            &config.database_url,
+            &db_options(&config),
+            workers,
+        )
+        .await
+        .map_err(|e| connect_error(&config, &e))?
+        .unwrap_or_default();
         let doc = peerhub_http::openapi();
         let spec_json = Arc::new(peerhub_http::openapi_json(&doc));
         peerhub_persistence::secrets::configure_hashing(
             config.guards.hash_concurrency,
             config.guards.hash_queue,
         );
-        let state = AppState::new(db.clone(), http_settings(&config), Metrics::new());
+        let mut state = AppState::new(db.clone(), http_settings(&config), Metrics::new());
+        state.pools = Arc::new(
+            std::iter::once(db.clone())
+                .chain(worker_dbs.iter().cloned())
+                .collect(),
+        );
+        let worker_dbs = Arc::new(worker_dbs);
         let listener =
             TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
         let port = listener.local_addr()?.port();
         let origins = config.cors_origins.clone();
-        let data = web::Data::new(state.clone());
-        let mut server = HttpServer::new(move || {
+        // actix calls the factory once per worker, on that worker's thread:
+        // each takes the next pool of its own (or the shared one).
+        let api_state = state.clone();
+        let next_pool = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let api_pools = worker_dbs.clone();
+        let server = HttpServer::new(move || {
+            let mut state = api_state.clone();
+            if !api_pools.is_empty() {
+                let i = next_pool.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                state.db = api_pools[i % api_pools.len()].clone();
+            }
             App::new()
-                .app_data(data.clone())
+                .app_data(web::Data::new(state))
                 .wrap(from_fn(peerhub_http::middleware::idempotency))
                 .wrap(from_fn(peerhub_http::routes::health::database_gate))
                 .wrap(from_fn(peerhub_http::guard::rate_limit))
@@ -162,10 +218,8 @@ impl Application {
         })
         .listen(listener)?
         .disable_signals()
-        .shutdown_timeout(API_SHUTDOWN_SECS);
-        if let Some(w) = config.workers {
-            server = server.workers(w.max(1));
-        }
+        .shutdown_timeout(API_SHUTDOWN_SECS)
+        .workers(workers);
         let server = server.run();
 
         let (admin_server, admin_port) = match &config.admin_bind {
@@ -204,6 +258,7 @@ impl Application {
             server,
             admin_server,
             db,
+            worker_dbs: worker_dbs.clone(),
             config,
             metrics: state.metrics.clone(),
         })
@@ -246,6 +301,9 @@ impl Application {
         };
         notifier.abort();
         webhooks.stop().await;
+        for db in self.worker_dbs.iter() {
+            db.clone().close().await.ok();
+        }
         self.db.clone().close().await.ok();
         signals.abort();
         tracing::info!("peerhub stopped: shutdown complete");

@@ -9,9 +9,14 @@ use crate::auth::Auth;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// Renders the Prometheus exposition, refreshing the pool gauges first.
+/// Renders the Prometheus exposition, refreshing the pool gauges (summed
+/// over the process's pools) first.
 pub fn render_metrics(state: &AppState) -> String {
-    let (size, idle) = peerhub_persistence::db::pool_stats(&state.db);
+    let (size, idle) = state
+        .pools
+        .iter()
+        .map(peerhub_persistence::db::pool_stats)
+        .fold((0, 0), |(s, i), (ps, pi)| (s + ps, i + pi));
     state.metrics.pool_size.set(i64::from(size));
     state.metrics.pool_idle.set(i64::from(idle));
     state.metrics.render()
