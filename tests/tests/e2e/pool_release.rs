@@ -27,12 +27,25 @@ async fn state_of(watcher: &peerhub_persistence::db::Db, pid: i32) -> Option<Str
         .and_then(|r| r.try_get::<Option<String>>("", "state").unwrap())
 }
 
+/// A pool of one connection to `url`, with the server's settings.
+async fn one_connection_pool(url: &str) -> peerhub_persistence::db::Db {
+    connect(
+        url,
+        &DbOptions {
+            max_connections: 1,
+            ..DbOptions::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// The column `v` of the one row `sql` answers on `db`.
 async fn value_of<T: peerhub_persistence::sea_orm::TryGetable>(
     db: &peerhub_persistence::db::Db,
     sql: &str,
 ) -> T {
-    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap()
         .unwrap()
@@ -46,15 +59,7 @@ async fn a_dropped_transaction_is_rolled_back_at_once_and_its_lock_released() {
     let url = app.config.database_url.clone();
     // A pool of its own (the server's background jobs use the app's pool and
     // would flush a queued rollback by using the connection).
-    let pool = connect(
-        &url,
-        &DbOptions {
-            max_connections: 1,
-            ..DbOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let pool = one_connection_pool(&url).await;
     let watcher = Database::connect(url.as_str()).await.unwrap();
     // A plain statement first: the connection goes back unpinged, idle.
     let pid: i32 = value_of(&pool, "SELECT pg_backend_pid() AS v").await;
@@ -105,15 +110,7 @@ async fn after_a_dropped_sqlite_transaction_the_next_write_transaction_holds_the
     let dir = std::env::temp_dir().join(format!("peerhub-pool-{}", uuid::Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/pool.db?mode=rwc", dir.display());
-    let pool = connect(
-        &url,
-        &DbOptions {
-            max_connections: 1,
-            ..DbOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let pool = one_connection_pool(&url).await;
     pool.execute_unprepared("CREATE TABLE t (v INTEGER)")
         .await
         .unwrap();
@@ -141,16 +138,7 @@ async fn after_a_dropped_sqlite_transaction_the_next_write_transaction_holds_the
         );
         txn.commit().await.unwrap();
     }
-    let kept: i64 = pool
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "SELECT COUNT(*) AS v FROM t",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get("", "v")
-        .unwrap();
+    let kept: i64 = value_of(&pool, "SELECT COUNT(*) AS v FROM t").await;
     assert_eq!(kept, 0, "a dropped transaction's insert was kept");
     pool.close().await.ok();
     let _ = std::fs::remove_dir_all(&dir);
