@@ -70,8 +70,10 @@ contract:
 	bash .ci/contract.sh
 
 ## ci: everything CI runs, in order
+# Each step prints how long it took, so a CI log shows where its time goes.
 ci:
-	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test
-	$(MAKE) --no-print-directory optimality
-	PEERHUB_CONTRACT_PROFILE=debug $(MAKE) --no-print-directory contract
+	s=$$SECONDS; $(MAKE) --no-print-directory lint; echo "ci: lint took $$((SECONDS - s)) s"
+	s=$$SECONDS; $(MAKE) --no-print-directory test; echo "ci: test took $$((SECONDS - s)) s"
+	s=$$SECONDS; $(MAKE) --no-print-directory optimality; echo "ci: optimality took $$((SECONDS - s)) s"
+	s=$$SECONDS; PEERHUB_CONTRACT_PROFILE=debug $(MAKE) --no-print-directory contract; \
+		echo "ci: contract took $$((SECONDS - s)) s"

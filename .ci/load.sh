@@ -10,7 +10,7 @@
 #   2. one login (POST /v1/auth/login: Argon2 and rate-limited, so only once) as the demo
 #      network manager gives a bearer token; the community with the most members and one
 #      of its meetings are found through the API;
-#   3. wrk (-t2 -c16 -d5s --latency, keep-alive) hits /health/live, then each read, one
+#   3. wrk (-t2 -c16 -d10s --latency, keep-alive) hits /health/live, then each read, one
 #      after the other; each is first warmed up for PEERHUB_LOAD_WARMUP (a run that is not
 #      counted), because the first uses of a statement on each pooled PostgreSQL
 #      connection prepare it and plan it five times before the cached plan is kept: a
@@ -25,7 +25,8 @@
 # Knobs (environment):
 #   PEERHUB_BIN=path                 use this binary instead of building it
 #   PEERHUB_LOAD_DBS="sqlite postgres"  databases to measure
-#   PEERHUB_LOAD_DURATION=5s         wrk -d
+#   PEERHUB_LOAD_DURATION=10s        wrk -d (10 s: see docs/performance.md on wrk's
+#                                    coordinated-omission correction)
 #   PEERHUB_LOAD_WARMUP=1s           wrk -d of the uncounted run before each measured one
 #   PEERHUB_LOAD_CONNECTIONS=16      wrk -c
 #   PEERHUB_LOAD_THREADS=2           wrk -t
@@ -43,7 +44,7 @@ if ! command -v cargo >/dev/null 2>&1 && [[ -f "${HOME:-/root}/.cargo/env" ]]; t
 fi
 
 DBS=${PEERHUB_LOAD_DBS:-sqlite postgres}
-DURATION=${PEERHUB_LOAD_DURATION:-5s}
+DURATION=${PEERHUB_LOAD_DURATION:-10s}
 WARMUP=${PEERHUB_LOAD_WARMUP:-1s}
 CONNS=${PEERHUB_LOAD_CONNECTIONS:-16}
 THREADS=${PEERHUB_LOAD_THREADS:-2}

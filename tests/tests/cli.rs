@@ -255,6 +255,44 @@ fn config_prints_effective_settings_with_secrets_redacted() {
     );
 }
 
+/// The value and origin `peerhub config` prints for `name`.
+fn config_row(data: &DataDir, name: &str, envs: &[(&str, &str)]) -> Vec<String> {
+    let (status, stdout, stderr) = run(data, &["config"], envs);
+    assert!(status.success(), "{stderr}");
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(name))
+        .unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
+        .split_whitespace()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_connection_maximum_defaults_to_two_per_worker_and_two_shared() {
+    let data = DataDir::new("config-pool");
+    let name = "PEERHUB_DB_MAX_CONNECTIONS";
+    for (workers, max) in [("1", "4"), ("3", "8"), ("0", "4")] {
+        assert_eq!(
+            config_row(&data, name, &[("PEERHUB_WORKERS", workers)]),
+            ["default", max],
+            "{workers} workers"
+        );
+    }
+    assert_eq!(
+        config_row(
+            &data,
+            name,
+            &[
+                ("PEERHUB_WORKERS", "3"),
+                ("PEERHUB_DB_MAX_CONNECTIONS", "12")
+            ]
+        ),
+        ["env", name, "12"]
+    );
+}
+
 #[test]
 fn help_points_at_the_environment_and_the_docs() {
     let data = DataDir::new("help");

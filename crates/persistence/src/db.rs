@@ -105,6 +105,17 @@ pub async fn worker_pools(
     Ok(Some(pools))
 }
 
+/// The default of `PEERHUB_DB_MAX_CONNECTIONS` for `workers` API workers:
+/// 2 per worker and 2 for the shared pool (6 on 2 workers). Each busy
+/// connection is a PostgreSQL backend wanting a CPU; with the database on
+/// the same small machine, more of them than this made the slowest reads
+/// wait 100 ms to 1 s for one, for no more throughput (docs/decisions.md,
+/// "How many database connections").
+pub fn default_max_connections(workers: usize) -> u32 {
+    let workers = u32::try_from(workers).unwrap_or(u32::MAX).max(1);
+    workers.saturating_mul(2).saturating_add(2)
+}
+
 /// The size of the shared pool when the HTTP workers have pools of their
 /// own: a fifth of `max_connections`, at least 2 (a background job and a
 /// readiness check at once).
@@ -274,7 +285,20 @@ pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, DbErr>
 #[cfg(test)]
 mod tests {
     use super::loopback_without_tls_choice as plain;
-    use super::{shared_pool_size, worker_pool_size};
+    use super::{default_max_connections, shared_pool_size, worker_pool_size};
+
+    #[test]
+    fn the_default_maximum_is_two_per_worker_and_two_shared() {
+        for workers in [1, 2, 4] {
+            let max = default_max_connections(workers);
+            assert_eq!(shared_pool_size(max), 2, "{workers} workers");
+            assert_eq!(worker_pool_size(max, workers), 2, "{workers} workers");
+        }
+        assert_eq!(default_max_connections(2), 6);
+        // No workers counts as one; no overflow.
+        assert_eq!(default_max_connections(0), 4);
+        assert_eq!(default_max_connections(usize::MAX), u32::MAX);
+    }
 
     #[test]
     fn worker_pools_share_out_the_maximum() {

@@ -166,6 +166,16 @@ fn parse_value<T: std::str::FromStr>(name: &str, v: &str) -> anyhow::Result<T> {
         .map_err(|_| invalid(format!("{name} must be a number, got {v:?}")))
 }
 
+/// The number of API workers for `PEERHUB_WORKERS` (`workers`): that
+/// number (0 means 1), else one per CPU the process may use (actix's own
+/// default).
+fn api_workers(workers: Option<usize>) -> usize {
+    workers.map_or_else(
+        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        |w| w.max(1),
+    )
+}
+
 fn parse_num<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
     match var(name) {
         None => Ok(default),
@@ -209,6 +219,12 @@ fn parse_url(name: &str, value: &str) -> anyhow::Result<()> {
 }
 
 impl Config {
+    /// The number of API workers: `PEERHUB_WORKERS`, else one per CPU the
+    /// process may use.
+    pub fn api_workers(&self) -> usize {
+        api_workers(self.workers)
+    }
+
     /// Reads the environment alone (no flags). See [`Config::load`].
     pub fn from_env() -> anyhow::Result<Self> {
         Self::load(&Overrides::default())
@@ -300,6 +316,7 @@ impl Config {
                 Some(u.trim_end_matches('/').to_owned())
             }
         };
+        let workers = var("PEERHUB_WORKERS").and_then(|w| w.parse().ok());
         Ok(Self {
             mode,
             data_dir,
@@ -317,11 +334,14 @@ impl Config {
             log_format,
             cors_origins,
             max_body_bytes: parse_num("PEERHUB_MAX_BODY_BYTES", 64 * 1024)?,
-            db_max_connections: parse_num("PEERHUB_DB_MAX_CONNECTIONS", 10)?,
+            db_max_connections: parse_num(
+                "PEERHUB_DB_MAX_CONNECTIONS",
+                peerhub_persistence::db::default_max_connections(api_workers(workers)),
+            )?,
             smtp_url: var("PEERHUB_SMTP_URL"),
             smtp_from: var("PEERHUB_SMTP_FROM")
                 .unwrap_or_else(|| "PeerHub <no-reply@peerhub.invalid>".into()),
-            workers: var("PEERHUB_WORKERS").and_then(|w| w.parse().ok()),
+            workers,
             guards: guards_from_env()?,
             webhook_allow_private: parse_bool("PEERHUB_WEBHOOK_ALLOW_PRIVATE", false)?,
             webhook_poll_ms: parse_range("PEERHUB_WEBHOOK_POLL_MS", 250, 10..=60_000)?,

@@ -61,15 +61,6 @@ fn connect_error(config: &Config, e: &peerhub_persistence::sea_orm::DbErr) -> an
     )
 }
 
-/// The number of API workers: `PEERHUB_WORKERS`, else one per CPU the
-/// process may use (actix's own default).
-fn api_workers(config: &Config) -> usize {
-    config.workers.map_or_else(
-        || std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-        |w| w.max(1),
-    )
-}
-
 /// Runs migrations, retrying for a while if the database is not up yet.
 pub async fn migrate_with_retry(db: &Db) -> anyhow::Result<()> {
     let mut delay = Duration::from_millis(250);
@@ -158,7 +149,7 @@ pub struct Application {
 impl Application {
     /// Connects, migrates and binds (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let workers = api_workers(&config);
+        let workers = config.api_workers();
         // With a PostgreSQL pool per API worker (`db::worker_pools`), the
         // shared pool serves only background jobs and the admin listener.
         let shared = if config.is_sqlite() || workers < 2 {
