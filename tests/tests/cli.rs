@@ -202,17 +202,7 @@ fn config_prints_effective_settings_with_secrets_redacted() {
         assert!(!stdout.contains(secret), "{secret} printed:\n{stdout}");
         assert!(!stderr.contains(secret), "{secret} printed:\n{stderr}");
     }
-    let row = |name: &str| -> Vec<String> {
-        stdout
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(name))
-            .unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
+    let row = |name: &str| config_row(&stdout, name);
     assert_eq!(
         row("PEERHUB_BIND"),
         ["PEERHUB_BIND", "--bind", "0.0.0.0:9999"]
@@ -255,18 +245,25 @@ fn config_prints_effective_settings_with_secrets_redacted() {
     );
 }
 
-/// The value and origin `peerhub config` prints for `name`.
-fn config_row(data: &DataDir, name: &str, envs: &[(&str, &str)]) -> Vec<String> {
-    let (status, stdout, stderr) = run(data, &["config"], envs);
-    assert!(status.success(), "{stderr}");
+/// The cells of `name`'s line in `peerhub config`'s output: the name, where
+/// the value came from, and the value (columns are two or more spaces apart).
+fn config_row(stdout: &str, name: &str) -> Vec<String> {
     stdout
         .lines()
         .find(|l| l.split_whitespace().next() == Some(name))
         .unwrap_or_else(|| panic!("no {name} in:\n{stdout}"))
-        .split_whitespace()
-        .skip(1)
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// `peerhub config`'s line for `name` with `envs` set.
+fn config_row_with(data: &DataDir, name: &str, envs: &[(&str, &str)]) -> Vec<String> {
+    let (status, stdout, stderr) = run(data, &["config"], envs);
+    assert!(status.success(), "{stderr}");
+    config_row(&stdout, name)
 }
 
 #[test]
@@ -275,13 +272,13 @@ fn the_connection_maximum_defaults_to_two_per_worker_and_two_shared() {
     let name = "PEERHUB_DB_MAX_CONNECTIONS";
     for (workers, max) in [("1", "4"), ("3", "8"), ("0", "4")] {
         assert_eq!(
-            config_row(&data, name, &[("PEERHUB_WORKERS", workers)]),
-            ["default", max],
+            config_row_with(&data, name, &[("PEERHUB_WORKERS", workers)]),
+            [name, "default", max],
             "{workers} workers"
         );
     }
     assert_eq!(
-        config_row(
+        config_row_with(
             &data,
             name,
             &[
@@ -289,7 +286,7 @@ fn the_connection_maximum_defaults_to_two_per_worker_and_two_shared() {
                 ("PEERHUB_DB_MAX_CONNECTIONS", "12")
             ]
         ),
-        ["env", name, "12"]
+        [name, "env PEERHUB_DB_MAX_CONNECTIONS", "12"]
     );
 }
 
