@@ -40,7 +40,9 @@ pub type PoolSettings = DbOptions;
 impl Default for DbOptions {
     fn default() -> Self {
         Self {
-            max_connections: 10,
+            // The server sizes the pool from its worker count
+            // (`PEERHUB_DB_MAX_CONNECTIONS`); this is the same rule for one.
+            max_connections: default_max_connections(1),
             acquire_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(2),
             startup_timeout: Duration::from_secs(30),
@@ -108,8 +110,8 @@ pub async fn worker_pools(
 /// The default of `PEERHUB_DB_MAX_CONNECTIONS` for `workers` API workers:
 /// 2 per worker and 2 for the shared pool (6 on 2 workers). Each busy
 /// connection is a PostgreSQL backend wanting a CPU; with the database on
-/// the same small machine, more of them than this made the slowest reads
-/// wait 100 ms to 1 s for one, for no more throughput (docs/decisions.md,
+/// the same small machine, more of them than this made more reads wait
+/// 100 ms to 1 s for one, for no more throughput (docs/decisions.md,
 /// "How many database connections").
 pub fn default_max_connections(workers: usize) -> u32 {
     let workers = u32::try_from(workers).unwrap_or(u32::MAX).max(1);
